@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+/// A POS terminal of one branch; it is also an OAuth2 client with scope `terminal`.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "terminal")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub branch_id: Uuid,
+    #[sea_orm(unique)]
+    pub client_id: String,
+    pub secret_hash: String,
+    pub name: String,
+    pub device_id: Option<String>,
+    pub agent_version: Option<String>,
+    pub queued_backlog: Option<i32>,
+    pub last_seen_at: Option<DateTimeUtc>,
+    pub active: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    #[sea_orm(belongs_to, from = "branch_id", to = "id")]
+    pub branch: HasOne<super::branch::Entity>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

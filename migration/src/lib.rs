@@ -1,0 +1,14 @@
+//! Schema migrations. A landed migration is never edited: change the schema by adding a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_identity_and_branches;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_identity_and_branches::Migration)]
+    }
+}

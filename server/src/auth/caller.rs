@@ -1,0 +1,129 @@
+//! Who is calling: the bearer token is verified, then the client must still be active, so a
+//! deactivated terminal's unexpired token stops working at once.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    auth::{self, jwt::Principal},
+    error::{ApiError, DomainError},
+};
+
+/// An authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Caller {
+    Admin { client_id: String },
+    Terminal { terminal_id: Uuid, branch_id: Uuid },
+}
+
+impl Caller {
+    /// Refuses a caller that may not touch `branch_id`: admins may touch every branch, a terminal only its own.
+    pub fn ensure_branch(&self, branch_id: Uuid) -> Result<(), ApiError> {
+        match self {
+            Caller::Admin { .. } => Ok(()),
+            Caller::Terminal { branch_id: own, .. } if *own == branch_id => Ok(()),
+            Caller::Terminal { .. } => Err(ApiError::Forbidden(
+                "a terminal may only touch its own branch".into(),
+            )),
+        }
+    }
+}
+
+/// A caller with scope `admin`; any other caller gets 403.
+#[derive(Clone, Debug)]
+pub struct AdminCaller {
+    pub client_id: String,
+}
+
+/// A caller with scope `terminal`; the branch comes from its token, never from the request.
+#[derive(Clone, Copy, Debug)]
+pub struct TerminalCaller {
+    pub terminal_id: Uuid,
+    pub branch_id: Uuid,
+}
+
+type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let token = token?;
+            let state = state.ok_or_else(|| ApiError::invalid_token("hub state is missing"))?;
+            let principal = state.tokens.verify(&token).map_err(ApiError::invalid_token)?;
+            if !auth::principal_is_active(&state.db, &principal)
+                .await
+                .map_err(DomainError::from)?
+            {
+                return Err(ApiError::invalid_token("the client is deactivated"));
+            }
+            Ok(match principal {
+                Principal::Admin { client_id } => Caller::Admin { client_id },
+                Principal::Terminal { terminal_id, branch_id, .. } => {
+                    Caller::Terminal { terminal_id, branch_id }
+                }
+            })
+        })
+    }
+}
+
+impl FromRequest for AdminCaller {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            match caller.await? {
+                Caller::Admin { client_id } => Ok(AdminCaller { client_id }),
+                Caller::Terminal { .. } => Err(ApiError::Forbidden(
+                    "this route needs scope admin".into(),
+                )),
+            }
+        })
+    }
+}
+
+impl FromRequest for TerminalCaller {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            match caller.await? {
+                Caller::Terminal { terminal_id, branch_id } => {
+                    Ok(TerminalCaller { terminal_id, branch_id })
+                }
+                Caller::Admin { .. } => Err(ApiError::Forbidden(
+                    "this route needs scope terminal".into(),
+                )),
+            }
+        })
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthorized {
+            error: None,
+            detail: "a bearer token is required".into(),
+        })?
+        .to_str()
+        .map_err(|_| ApiError::invalid_token("the Authorization header is not ASCII"))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(token.trim().to_string())
+        }
+        _ => Err(ApiError::invalid_token("the Authorization header must be `Bearer <token>`")),
+    }
+}

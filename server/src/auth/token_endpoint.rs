@@ -1,0 +1,247 @@
+//! `POST /oauth/token`: the OAuth2 client-credentials grant (RFC 6749 §4.4) with its own error format (§5.2).
+
+use actix_web::{
+    HttpRequest, HttpResponse, ResponseError, post,
+    http::{StatusCode, header},
+    web,
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use percent_encoding::percent_decode_str;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{AppState, auth};
+
+/// Longest client id or secret looked at; longer ones cannot be ours.
+const MAX_CREDENTIAL_LEN: usize = 256;
+
+/// The token request, as a form or as JSON (the seed's terminals send JSON).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// Must be `client_credentials`.
+    grant_type: Option<String>,
+    /// For `client_secret_post`; use HTTP Basic instead where possible.
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    /// Optional; when given it must be the client's scope (`admin` or `terminal`).
+    scope: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// A signed JWT (`typ: at+jwt`).
+    access_token: String,
+    /// Always `bearer`.
+    token_type: &'static str,
+    /// Seconds until the token expires.
+    expires_in: u64,
+    scope: &'static str,
+}
+
+/// An RFC 6749 §5.2 error answer.
+#[derive(Debug, Serialize, ToSchema, thiserror::Error)]
+#[error("{error}: {error_description}")]
+pub struct OAuthError {
+    error: &'static str,
+    error_description: String,
+    #[serde(skip)]
+    status: StatusCode,
+}
+
+impl OAuthError {
+    fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
+        Self { error, error_description: description.into(), status }
+    }
+
+    fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
+
+    fn invalid_client() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed")
+    }
+
+    fn server_error(err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "token endpoint failed");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
+    }
+}
+
+impl ResponseError for OAuthError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"));
+        match self.status {
+            StatusCode::UNAUTHORIZED => {
+                response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="hubshake""#));
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                response.insert_header((header::RETRY_AFTER, "60"));
+            }
+            _ => {}
+        }
+        response.json(self)
+    }
+}
+
+/// Issue an access token for a client's own credentials.
+#[utoipa::path(
+    tag = "identity",
+    request_body(content(
+        (TokenRequest = "application/x-www-form-urlencoded"),
+        (TokenRequest = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Token issued", body = TokenResponse),
+        (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthError),
+        (status = 401, description = "invalid_client", body = OAuthError),
+        (status = 429, description = "Too many attempts for this client id", body = OAuthError),
+    ),
+    security(("client_basic" = []), ())
+)]
+#[post("/oauth/token")]
+pub async fn issue_token(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, OAuthError> {
+    if query_carries_credentials(req.query_string()) {
+        return Err(OAuthError::invalid_request(
+            "client credentials must not be sent in the query string",
+        ));
+    }
+    let request = parse_body(&req, &body)?;
+    let (client_id, client_secret) = client_credentials(&req, &request)?;
+    match request.grant_type.as_deref() {
+        None => return Err(OAuthError::invalid_request("grant_type is required")),
+        Some("client_credentials") => {}
+        Some(other) => {
+            return Err(OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                format!("grant type {other} is not supported; use client_credentials"),
+            ));
+        }
+    }
+    if !state.token_throttle.allow(&client_id) {
+        return Err(OAuthError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "invalid_request",
+            "too many token requests for this client id; retry later",
+        ));
+    }
+    let principal = auth::authenticate_client(&state.db, &client_id, &client_secret)
+        .await
+        .map_err(OAuthError::server_error)?
+        .ok_or_else(OAuthError::invalid_client)?;
+    if let Some(scope) = request.scope.as_deref()
+        && scope.split_whitespace().any(|asked| asked != principal.scope())
+    {
+        return Err(OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            format!("this client may only ask for scope {}", principal.scope()),
+        ));
+    }
+    let access_token = state.tokens.issue(&principal).map_err(OAuthError::server_error)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(TokenResponse {
+            access_token,
+            token_type: "bearer",
+            expires_in: state.tokens.lifetime().as_secs(),
+            scope: principal.scope(),
+        }))
+}
+
+fn query_carries_credentials(query: &str) -> bool {
+    url_form_pairs(query).any(|(name, _)| name == "client_secret" || name == "client_id")
+}
+
+fn url_form_pairs(input: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(input)
+        .unwrap_or_default()
+        .into_iter()
+}
+
+fn parse_body(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, OAuthError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if media_type.eq_ignore_ascii_case("application/json") {
+        serde_json::from_slice(body)
+            .map_err(|e| OAuthError::invalid_request(format!("the JSON body is malformed: {e}")))
+    } else if media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        serde_urlencoded::from_bytes(body)
+            .map_err(|e| OAuthError::invalid_request(format!("the form body is malformed: {e}")))
+    } else {
+        Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded or application/json",
+        ))
+    }
+}
+
+/// The client's id and secret from exactly one of HTTP Basic (`client_secret_basic`) or the body
+/// (`client_secret_post`).
+fn client_credentials(
+    req: &HttpRequest,
+    request: &TokenRequest,
+) -> Result<(String, String), OAuthError> {
+    let basic = req.headers().get(header::AUTHORIZATION).map(|value| {
+        value
+            .to_str()
+            .ok()
+            .and_then(parse_basic)
+            .ok_or_else(|| OAuthError::invalid_request("the Authorization header is not valid HTTP Basic"))
+    });
+    let (client_id, secret) = match (basic, &request.client_secret) {
+        (Some(_), Some(_)) => {
+            return Err(OAuthError::invalid_request(
+                "use one client authentication method, not both Basic and the body",
+            ));
+        }
+        (Some(basic), None) => {
+            let (id, secret) = basic?;
+            if request.client_id.as_ref().is_some_and(|body_id| *body_id != id) {
+                return Err(OAuthError::invalid_request("client_id differs from the Basic credentials"));
+            }
+            (id, secret)
+        }
+        (None, Some(secret)) => match &request.client_id {
+            Some(id) => (id.clone(), secret.clone()),
+            None => return Err(OAuthError::invalid_request("client_id is required")),
+        },
+        (None, None) => return Err(OAuthError::invalid_client()),
+    };
+    if client_id.is_empty() || client_id.len() > MAX_CREDENTIAL_LEN || secret.len() > MAX_CREDENTIAL_LEN {
+        return Err(OAuthError::invalid_client());
+    }
+    Ok((client_id, secret))
+}
+
+/// RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64.
+fn parse_basic(value: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let unescape = |part: &str| {
+        percent_decode_str(&part.replace('+', " "))
+            .decode_utf8()
+            .ok()
+            .map(|s| s.into_owned())
+    };
+    Some((unescape(id)?, unescape(secret)?))
+}

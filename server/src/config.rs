@@ -1,0 +1,71 @@
+//! Typed settings: built-in defaults < TOML file < `HUBSHAKE_*` environment variables.
+
+use std::path::Path;
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+/// Every setting of the hub. Nothing else in the server reads the environment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// sea-orm database URL: `sqlite://…`, `postgres://…` or `mysql://…`.
+    pub database_url: String,
+    /// Upper bound of the connection pool.
+    pub database_max_connections: u32,
+    /// Lifetime of issued access tokens, in seconds.
+    pub token_lifetime_secs: u64,
+    /// `iss` claim of issued tokens.
+    pub token_issuer: String,
+    /// `aud` claim of issued tokens; tokens for another audience are refused.
+    pub token_audience: String,
+    /// HMAC signing secret (at least 32 bytes). When unset, one is generated on first start and kept in the database.
+    pub signing_key: Option<String>,
+    /// Token requests allowed per client id and minute before the hub answers 429.
+    pub token_attempts_per_minute: u32,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub body_limit_bytes: usize,
+    /// tracing filter directive, e.g. `info,sqlx=warn`.
+    pub log: String,
+    /// Client id of the admin client created on first start with an empty database.
+    pub admin_client_id: Option<String>,
+    /// Secret of that admin client; generated and logged once when unset.
+    pub admin_client_secret: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://hubshake.db?mode=rwc".into(),
+            database_max_connections: 16,
+            token_lifetime_secs: 3600,
+            token_issuer: "hubshake".into(),
+            token_audience: "hubshake-api".into(),
+            signing_key: None,
+            token_attempts_per_minute: 20,
+            body_limit_bytes: 1024 * 1024,
+            log: "info,sqlx=warn,sea_orm=warn".into(),
+            admin_client_id: None,
+            admin_client_secret: None,
+        }
+    }
+}
+
+/// Environment variables with the prefix that are not settings.
+const NON_SETTING_VARIABLES: &[&str] = &["config", "test_database_url"];
+
+impl Settings {
+    /// Loads the settings: defaults, then the TOML file if it exists, then the environment.
+    pub fn load(config_file: &Path) -> Result<Self, figment::Error> {
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(config_file))
+            .merge(Env::prefixed("HUBSHAKE_").ignore(NON_SETTING_VARIABLES))
+            .extract()
+    }
+}

@@ -1,0 +1,243 @@
+//! The domain error shared by all areas, and the one HTTP error type that maps everything to
+//! RFC 9457 problem details (`application/problem+json`).
+
+use actix_web::{
+    HttpResponse, ResponseError,
+    dev::ServiceResponse,
+    http::{StatusCode, header},
+    middleware::ErrorHandlerResponse,
+};
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// One invalid field of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Name of the field as it appears in the request.
+    pub field: String,
+    pub message: String,
+}
+
+/// Why a domain operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request is well formed but clashes with the current state (duplicate key, wrong state).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+impl DomainError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// Turns a unique-constraint violation into a conflict with the given message.
+    pub fn conflict_on_duplicate(err: DbErr, message: impl Into<String>) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(message.into()),
+            _ => Self::Database(err),
+        }
+    }
+}
+
+/// Collects field errors so one answer names every invalid field at once.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// Keeps the value of `parsed`, or records its error under `field`.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, String>) -> Option<T> {
+        parsed
+            .map_err(|message| {
+                self.0.push(FieldError {
+                    field: field.into(),
+                    message,
+                })
+            })
+            .ok()
+    }
+
+    /// The error naming every field recorded so far.
+    pub fn into_error(self) -> DomainError {
+        DomainError::Invalid(self.0)
+    }
+
+    pub fn into_result(self) -> Result<(), DomainError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Invalid(self.0))
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    fn new(status: StatusCode, detail: Option<String>, errors: Vec<FieldError>) -> Self {
+        Self {
+            problem_type: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+/// Every error an API handler can answer with (the token endpoint has its own RFC 6749 errors).
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("{0}")]
+    BadRequest(String),
+    /// 422 for a body that is valid JSON but does not fit the request's shape.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// 401: no bearer token (`error` is None) or a token that is not valid (`invalid_token`).
+    #[error("{detail}")]
+    Unauthorized {
+        error: Option<&'static str>,
+        detail: String,
+    },
+    /// 403 `insufficient_scope`: a valid caller that may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+}
+
+impl ApiError {
+    pub fn invalid_token(detail: impl Into<String>) -> Self {
+        Self::Unauthorized {
+            error: Some("invalid_token"),
+            detail: detail.into(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Domain(DomainError::NotFound(_)) => StatusCode::NOT_FOUND,
+            ApiError::Domain(DomainError::Conflict(_)) => StatusCode::CONFLICT,
+            ApiError::Domain(DomainError::Invalid(_)) | ApiError::Unprocessable(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::Domain(DomainError::Database(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let (detail, errors) = match self {
+            ApiError::Domain(DomainError::Database(err)) => {
+                tracing::error!(error = %err, "database error");
+                ("internal error".to_string(), Vec::new())
+            }
+            ApiError::Domain(DomainError::Invalid(errors)) => (self.to_string(), errors.clone()),
+            other => (other.to_string(), Vec::new()),
+        };
+        let mut response = HttpResponse::build(status);
+        match self {
+            ApiError::Unauthorized { error, detail } => {
+                let challenge = match error {
+                    Some(code) => format!(
+                        r#"Bearer realm="hubshake", error="{code}", error_description="{}""#,
+                        detail.replace('"', "'")
+                    ),
+                    None => r#"Bearer realm="hubshake""#.to_string(),
+                };
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            ApiError::Forbidden(_) => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    r#"Bearer realm="hubshake", error="insufficient_scope""#,
+                ));
+            }
+            _ => {}
+        }
+        problem_response(&mut response, status, Some(detail), errors)
+    }
+}
+
+fn problem_response(
+    response: &mut actix_web::HttpResponseBuilder,
+    status: StatusCode,
+    detail: Option<String>,
+    errors: Vec<FieldError>,
+) -> HttpResponse {
+    response
+        .content_type(PROBLEM_CONTENT_TYPE)
+        .json(Problem::new(status, detail, errors))
+}
+
+/// Middleware hook: replaces the body of error responses that actix produced itself (unknown route,
+/// method not allowed, payload errors), which are empty or plain text, with a problem document.
+pub fn problem_for_bare_error<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let already_json = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("json"));
+    if already_json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = match status {
+        StatusCode::NOT_FOUND => Some(format!("no resource at {}", res.request().path())),
+        StatusCode::METHOD_NOT_ALLOWED => Some(format!(
+            "method {} is not allowed on {}",
+            res.request().method(),
+            res.request().path()
+        )),
+        StatusCode::PAYLOAD_TOO_LARGE => Some("the request body is too large".into()),
+        _ => None,
+    };
+    let (request, response) = res.into_parts();
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            builder.append_header((name.clone(), value.clone()));
+        }
+    }
+    let problem = problem_response(&mut builder, status, detail, Vec::new());
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, problem).map_into_right_body(),
+    ))
+}

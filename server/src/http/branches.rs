@@ -1,0 +1,203 @@
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use entity::branch;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::PageView;
+use crate::{
+    AppState,
+    auth::caller::AdminCaller,
+    error::{ApiError, Problem},
+    pagination::PageQuery,
+    registry::{self, BranchChanges, NewBranch},
+};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_branch)
+        .service(list_branches)
+        .service(get_branch)
+        .service(update_branch)
+        .service(deactivate_branch)
+        .service(reactivate_branch);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBranchRequest {
+    /// Unique short code, letters, digits, '-' and '_' (kept in upper case).
+    #[schema(example = "MNL-01")]
+    code: String,
+    name: String,
+    /// `retail` or `restaurant`.
+    #[schema(example = "retail")]
+    pos_type: String,
+    /// IANA time zone name; UTC when absent.
+    #[schema(example = "Asia/Manila")]
+    time_zone: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBranchRequest {
+    code: Option<String>,
+    name: Option<String>,
+    pos_type: Option<String>,
+    time_zone: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BranchFilter {
+    /// Only active (`true`) or only deactivated (`false`) branches.
+    active: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BranchView {
+    id: Uuid,
+    code: String,
+    name: String,
+    pos_type: String,
+    time_zone: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<branch::Model> for BranchView {
+    fn from(b: branch::Model) -> Self {
+        Self {
+            id: b.id,
+            code: b.code,
+            name: b.name,
+            pos_type: b.pos_type,
+            time_zone: b.time_zone,
+            active: b.active,
+            created_at: b.created_at,
+            updated_at: b.updated_at,
+        }
+    }
+}
+
+/// Create a branch.
+#[utoipa::path(
+    tag = "branches",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = BranchView),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/branches")]
+pub async fn create_branch(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    body: web::Json<CreateBranchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let branch = registry::create_branch(
+        &state.db,
+        NewBranch {
+            code: body.code,
+            name: body.name,
+            pos_type: body.pos_type,
+            time_zone: body.time_zone,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(BranchView::from(branch)))
+}
+
+/// List branches, ordered by code.
+#[utoipa::path(
+    tag = "branches",
+    security(("bearer" = [])),
+    params(PageQuery, BranchFilter),
+    responses((status = 200, body = PageView<BranchView>))
+)]
+#[get("/branches")]
+pub async fn list_branches(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    page: web::Query<PageQuery>,
+    filter: web::Query<BranchFilter>,
+) -> Result<web::Json<PageView<BranchView>>, ApiError> {
+    let page = registry::list_branches(&state.db, filter.active, page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(page, BranchView::from)))
+}
+
+/// One branch.
+#[utoipa::path(
+    tag = "branches",
+    security(("bearer" = [])),
+    responses((status = 200, body = BranchView), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+#[get("/branches/{branch_id}")]
+pub async fn get_branch(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    branch_id: web::Path<Uuid>,
+) -> Result<web::Json<BranchView>, ApiError> {
+    Ok(web::Json(registry::get_branch(&state.db, *branch_id).await?.into()))
+}
+
+/// Change a branch's code, name, POS type or time zone.
+#[utoipa::path(
+    tag = "branches",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = BranchView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/branches/{branch_id}")]
+pub async fn update_branch(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    branch_id: web::Path<Uuid>,
+    body: web::Json<UpdateBranchRequest>,
+) -> Result<web::Json<BranchView>, ApiError> {
+    let body = body.into_inner();
+    let changes = BranchChanges {
+        code: body.code,
+        name: body.name,
+        pos_type: body.pos_type,
+        time_zone: body.time_zone,
+    };
+    Ok(web::Json(registry::update_branch(&state.db, *branch_id, changes).await?.into()))
+}
+
+/// Deactivate a branch: its terminals can no longer get or use tokens.
+#[utoipa::path(
+    tag = "branches",
+    security(("bearer" = [])),
+    responses((status = 200, body = BranchView), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/branches/{branch_id}/deactivate")]
+pub async fn deactivate_branch(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    branch_id: web::Path<Uuid>,
+) -> Result<web::Json<BranchView>, ApiError> {
+    Ok(web::Json(registry::set_branch_active(&state.db, *branch_id, false).await?.into()))
+}
+
+/// Reactivate a branch.
+#[utoipa::path(
+    tag = "branches",
+    security(("bearer" = [])),
+    responses((status = 200, body = BranchView), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/branches/{branch_id}/reactivate")]
+pub async fn reactivate_branch(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    branch_id: web::Path<Uuid>,
+) -> Result<web::Json<BranchView>, ApiError> {
+    Ok(web::Json(registry::set_branch_active(&state.db, *branch_id, true).await?.into()))
+}

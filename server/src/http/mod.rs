@@ -1,0 +1,127 @@
+//! The HTTP surface: one module per resource. Handlers parse, authorise, call one domain function
+//! and map its result.
+
+mod branches;
+mod ops;
+mod sync;
+mod terminals;
+
+use actix_web::{
+    error::{JsonPayloadError, PathError, QueryPayloadError},
+    web,
+};
+use serde::Serialize;
+use utoipa::{
+    Modify, OpenApi, ToSchema,
+    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    auth::token_endpoint,
+    error::{ApiError, FieldError, Problem},
+    pagination::Page,
+};
+
+/// Registers every documented route.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(token_endpoint::issue_token)
+        .service(ops::healthz)
+        .service(ops::readyz)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .configure(branches::routes)
+                .configure(terminals::routes)
+                .configure(sync::routes),
+        );
+}
+
+/// Request-body and query-string parsing errors as problem documents.
+pub fn extractor_configs(body_limit: usize) -> (web::JsonConfig, web::QueryConfig, web::PathConfig) {
+    let json = web::JsonConfig::default()
+        .limit(body_limit)
+        .error_handler(|err, _| json_error(err).into());
+    let query = web::QueryConfig::default().error_handler(|err, _| query_error(err).into());
+    let path = web::PathConfig::default().error_handler(|err, _| path_error(err).into());
+    (json, query, path)
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("the body must be application/json".into())
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::Unprocessable(format!("the body does not fit this request: {e}"))
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("the body is not valid JSON: {e}")),
+        other => ApiError::BadRequest(other.to_string()),
+    }
+}
+
+fn query_error(err: QueryPayloadError) -> ApiError {
+    ApiError::BadRequest(format!("invalid query string: {err}"))
+}
+
+fn path_error(err: PathError) -> ApiError {
+    ApiError::BadRequest(format!("invalid path: {err}"))
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageView<T> {
+    pub items: Vec<T>,
+    /// Number of items in the whole list.
+    pub total: u64,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+impl<T> PageView<T> {
+    fn from_page<M>(page: Page<M>, view: impl FnMut(M) -> T) -> Self {
+        let page = page.map(view);
+        Self {
+            items: page.items,
+            total: page.total,
+            limit: page.request.limit,
+            offset: page.request.offset,
+        }
+    }
+}
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme("client_basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+    }
+}
+
+/// The parts of the OpenAPI document that do not come from the routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Hubshake", description = "Multi-branch back office that POS terminals sync with."),
+    components(schemas(Problem, FieldError)),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "identity", description = "OAuth2 client-credentials tokens"),
+        (name = "branches", description = "Branches (admin)"),
+        (name = "terminals", description = "Terminals of a branch (admin)"),
+        (name = "sync", description = "Terminal sync protocol"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+pub struct ApiDoc;

@@ -1,0 +1,191 @@
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use entity::terminal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::PageView;
+use crate::{
+    AppState,
+    auth::caller::AdminCaller,
+    error::{ApiError, Problem},
+    pagination::PageQuery,
+    registry::{self, NewTerminal, TerminalWithSecret},
+};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(register_terminal)
+        .service(list_terminals)
+        .service(get_terminal)
+        .service(rotate_secret)
+        .service(deactivate_terminal)
+        .service(reactivate_terminal);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterTerminalRequest {
+    #[schema(example = "Till 1")]
+    name: String,
+    /// The device this terminal runs on; when set, heartbeats from another device are refused.
+    device_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TerminalView {
+    id: Uuid,
+    branch_id: Uuid,
+    name: String,
+    /// OAuth2 client id of the terminal.
+    client_id: String,
+    device_id: Option<String>,
+    agent_version: Option<String>,
+    /// Transactions the terminal reported as waiting to be sent, at its last heartbeat.
+    queued_backlog: Option<i32>,
+    last_seen_at: Option<DateTime<Utc>>,
+    active: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<terminal::Model> for TerminalView {
+    fn from(t: terminal::Model) -> Self {
+        Self {
+            id: t.id,
+            branch_id: t.branch_id,
+            name: t.name,
+            client_id: t.client_id,
+            device_id: t.device_id,
+            agent_version: t.agent_version,
+            queued_backlog: t.queued_backlog,
+            last_seen_at: t.last_seen_at,
+            active: t.active,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+/// A terminal with its client secret: the only time the secret is shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TerminalCredentialsView {
+    terminal: TerminalView,
+    client_id: String,
+    client_secret: String,
+}
+
+impl From<TerminalWithSecret> for TerminalCredentialsView {
+    fn from(t: TerminalWithSecret) -> Self {
+        Self {
+            client_id: t.terminal.client_id.clone(),
+            client_secret: t.client_secret,
+            terminal: t.terminal.into(),
+        }
+    }
+}
+
+/// Register a terminal under a branch; the answer holds its client secret, shown only this once.
+#[utoipa::path(
+    tag = "terminals",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = TerminalCredentialsView),
+        (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The branch is deactivated", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/branches/{branch_id}/terminals")]
+pub async fn register_terminal(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    branch_id: web::Path<Uuid>,
+    body: web::Json<RegisterTerminalRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let new = NewTerminal { name: body.name, device_id: body.device_id };
+    let registered = registry::register_terminal(&state.db, *branch_id, new).await?;
+    Ok(HttpResponse::Created().json(TerminalCredentialsView::from(registered)))
+}
+
+/// List a branch's terminals, ordered by name.
+#[utoipa::path(
+    tag = "terminals",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, body = PageView<TerminalView>),
+        (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/branches/{branch_id}/terminals")]
+pub async fn list_terminals(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    branch_id: web::Path<Uuid>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<PageView<TerminalView>>, ApiError> {
+    let page = registry::list_terminals(&state.db, *branch_id, page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(page, TerminalView::from)))
+}
+
+/// One terminal, with when it was last seen and its agent version.
+#[utoipa::path(
+    tag = "terminals",
+    security(("bearer" = [])),
+    responses((status = 200, body = TerminalView), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+#[get("/terminals/{terminal_id}")]
+pub async fn get_terminal(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    terminal_id: web::Path<Uuid>,
+) -> Result<web::Json<TerminalView>, ApiError> {
+    Ok(web::Json(registry::get_terminal(&state.db, *terminal_id).await?.into()))
+}
+
+/// Give a terminal a new client secret (shown once); the old secret stops working.
+#[utoipa::path(
+    tag = "terminals",
+    security(("bearer" = [])),
+    responses((status = 200, body = TerminalCredentialsView), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/terminals/{terminal_id}/rotate-secret")]
+pub async fn rotate_secret(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    terminal_id: web::Path<Uuid>,
+) -> Result<web::Json<TerminalCredentialsView>, ApiError> {
+    Ok(web::Json(registry::rotate_terminal_secret(&state.db, *terminal_id).await?.into()))
+}
+
+/// Deactivate a terminal: its tokens are refused at once.
+#[utoipa::path(
+    tag = "terminals",
+    security(("bearer" = [])),
+    responses((status = 200, body = TerminalView), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/terminals/{terminal_id}/deactivate")]
+pub async fn deactivate_terminal(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    terminal_id: web::Path<Uuid>,
+) -> Result<web::Json<TerminalView>, ApiError> {
+    Ok(web::Json(registry::set_terminal_active(&state.db, *terminal_id, false).await?.into()))
+}
+
+/// Reactivate a terminal.
+#[utoipa::path(
+    tag = "terminals",
+    security(("bearer" = [])),
+    responses((status = 200, body = TerminalView), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/terminals/{terminal_id}/reactivate")]
+pub async fn reactivate_terminal(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    terminal_id: web::Path<Uuid>,
+) -> Result<web::Json<TerminalView>, ApiError> {
+    Ok(web::Json(registry::set_terminal_active(&state.db, *terminal_id, true).await?.into()))
+}

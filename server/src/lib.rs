@@ -1,0 +1,112 @@
+//! Hubshake: the multi-branch back office that POS terminals sync with.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod pagination;
+pub mod registry;
+
+use std::net::TcpListener;
+
+use actix_web::{App, HttpServer, dev::Server, middleware::ErrorHandlers, web};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    auth::{jwt::TokenService, throttle::TokenThrottle},
+    config::Settings,
+};
+
+/// Seconds in-flight requests get to finish after SIGTERM.
+const SHUTDOWN_GRACE_SECS: u64 = 30;
+
+/// What every request handler can reach. Nothing here matters for correctness across restarts
+/// or replicas: the throttle is best effort and the signing key lives in the database.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub tokens: TokenService,
+    pub token_throttle: TokenThrottle,
+}
+
+/// The hub, bound to its port and ready to run.
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    /// Connects to the database, migrates it, bootstraps the first admin client and binds the listener
+    /// (port 0 picks a free port, as tests do).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database_url, settings.database_max_connections)
+            .await
+            .context("cannot connect to the database")?;
+        db::migrate(&db).await.context("cannot migrate the database")?;
+        if let Some(admin) = auth::bootstrap_admin(&db, &settings).await? {
+            match admin.generated_secret {
+                Some(secret) => tracing::warn!(
+                    client_id = %admin.client_id,
+                    client_secret = %secret,
+                    "created the first admin client; keep this secret now, it is not shown again"
+                ),
+                None => tracing::info!(client_id = %admin.client_id, "created the configured admin client"),
+            }
+        }
+        let tokens = TokenService::load(&db, &settings).await?;
+        let state = web::Data::new(AppState {
+            db,
+            tokens,
+            token_throttle: TokenThrottle::new(settings.token_attempts_per_minute),
+        });
+
+        let listener = TcpListener::bind(&settings.listen)
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let body_limit = settings.body_limit_bytes;
+        let api_doc = openapi();
+        let server = HttpServer::new(move || {
+            let (json, query, path) = http::extractor_configs(body_limit);
+            let (app, _) = App::new()
+                .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_error))
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(json)
+                .app_data(query)
+                .app_data(path)
+                .app_data(web::PayloadConfig::new(body_limit))
+                .into_utoipa_app()
+                .configure(http::routes)
+                .split_for_parts();
+            app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api_doc.clone()))
+        })
+        .listen(listener)?
+        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        .run();
+        Ok(Self { server, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The OpenAPI document of every route, as served at `/api-docs/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(http::ApiDoc::openapi())
+        .configure(http::routes)
+        .split_for_parts();
+    api
+}

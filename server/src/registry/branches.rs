@@ -1,0 +1,177 @@
+use std::str::FromStr;
+
+use chrono::Utc;
+use entity::branch;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::required_text;
+use crate::{
+    error::{DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
+};
+
+const MAX_CODE_LEN: usize = 32;
+const MAX_NAME_LEN: usize = 200;
+
+/// Which POS a branch runs; it decides which rules apply to its transactions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PosType {
+    Retail,
+    Restaurant,
+}
+
+impl PosType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PosType::Retail => "retail",
+            PosType::Restaurant => "restaurant",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, String> {
+        match value.trim() {
+            "retail" => Ok(PosType::Retail),
+            "restaurant" => Ok(PosType::Restaurant),
+            _ => Err("must be retail or restaurant".into()),
+        }
+    }
+}
+
+/// A branch as an admin submits it; checked by [`create_branch`].
+#[derive(Debug)]
+pub struct NewBranch {
+    pub code: String,
+    pub name: String,
+    pub pos_type: String,
+    /// IANA name; UTC when absent.
+    pub time_zone: Option<String>,
+}
+
+/// Fields of a branch to change; absent ones stay as they are.
+#[derive(Debug, Default)]
+pub struct BranchChanges {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub pos_type: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+/// Codes are case-insensitive (MySQL compares them so), so they are kept in upper case everywhere.
+fn parse_code(value: &str) -> Result<String, String> {
+    let code = required_text(value, MAX_CODE_LEN)?.to_uppercase();
+    if code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        Ok(code)
+    } else {
+        Err("may contain only letters, digits, '-' and '_'".into())
+    }
+}
+
+fn parse_time_zone(value: &str) -> Result<String, String> {
+    chrono_tz::Tz::from_str(value.trim())
+        .map(|tz| tz.name().to_string())
+        .map_err(|_| "must be an IANA time zone name such as Asia/Manila".into())
+}
+
+fn duplicate_code(code: &str) -> String {
+    format!("a branch with code {code} already exists")
+}
+
+pub async fn create_branch(
+    db: &DatabaseConnection,
+    new: NewBranch,
+) -> Result<branch::Model, DomainError> {
+    let mut errors = FieldErrors::default();
+    let code = errors.check("code", parse_code(&new.code));
+    let name = errors.check("name", required_text(&new.name, MAX_NAME_LEN));
+    let pos_type = errors.check("pos_type", PosType::parse(&new.pos_type));
+    let time_zone = errors.check(
+        "time_zone",
+        new.time_zone.as_deref().map_or(Ok("UTC".into()), parse_time_zone),
+    );
+    let (Some(code), Some(name), Some(pos_type), Some(time_zone)) = (code, name, pos_type, time_zone)
+    else {
+        return Err(errors.into_error());
+    };
+    let now = Utc::now();
+    branch::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        code: Set(code.clone()),
+        name: Set(name),
+        pos_type: Set(pos_type.as_str().into()),
+        time_zone: Set(time_zone),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(|err| DomainError::conflict_on_duplicate(err, duplicate_code(&code)))
+}
+
+pub async fn get_branch(db: &DatabaseConnection, id: Uuid) -> Result<branch::Model, DomainError> {
+    branch::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("branch"))
+}
+
+/// Branches ordered by code, optionally only active or only inactive ones.
+pub async fn list_branches(
+    db: &DatabaseConnection,
+    active: Option<bool>,
+    page: PageRequest,
+) -> Result<Page<branch::Model>, DomainError> {
+    let mut select = branch::Entity::find().order_by_asc(branch::Column::Code);
+    if let Some(active) = active {
+        select = select.filter(branch::Column::Active.eq(active));
+    }
+    Ok(fetch_page(db, select, page).await?)
+}
+
+pub async fn update_branch(
+    db: &DatabaseConnection,
+    id: Uuid,
+    changes: BranchChanges,
+) -> Result<branch::Model, DomainError> {
+    let mut errors = FieldErrors::default();
+    let code = changes.code.map(|c| errors.check("code", parse_code(&c)));
+    let name = changes.name.map(|n| errors.check("name", required_text(&n, MAX_NAME_LEN)));
+    let pos_type = changes.pos_type.map(|p| errors.check("pos_type", PosType::parse(&p)));
+    let time_zone = changes.time_zone.map(|t| errors.check("time_zone", parse_time_zone(&t)));
+    errors.into_result()?;
+
+    let mut branch = get_branch(db, id).await?.into_active_model();
+    if let Some(Some(code)) = &code {
+        branch.code = Set(code.clone());
+    }
+    if let Some(Some(name)) = name {
+        branch.name = Set(name);
+    }
+    if let Some(Some(pos_type)) = pos_type {
+        branch.pos_type = Set(pos_type.as_str().into());
+    }
+    if let Some(Some(time_zone)) = time_zone {
+        branch.time_zone = Set(time_zone);
+    }
+    branch.updated_at = Set(Utc::now());
+    branch.update(db).await.map_err(|err| {
+        let code = code.flatten().unwrap_or_default();
+        DomainError::conflict_on_duplicate(err, duplicate_code(&code))
+    })
+}
+
+/// Deactivates or reactivates a branch; a deactivated branch's terminals are refused at once.
+pub async fn set_branch_active(
+    db: &DatabaseConnection,
+    id: Uuid,
+    active: bool,
+) -> Result<branch::Model, DomainError> {
+    let mut branch = get_branch(db, id).await?.into_active_model();
+    branch.active = Set(active);
+    branch.updated_at = Set(Utc::now());
+    Ok(branch.update(db).await?)
+}

@@ -1,0 +1,180 @@
+use chrono::Utc;
+use entity::terminal;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::{get_branch, optional_text, required_text};
+use crate::{
+    auth::secret,
+    error::{DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
+};
+
+const MAX_NAME_LEN: usize = 200;
+const MAX_DEVICE_ID_LEN: usize = 200;
+const MAX_AGENT_VERSION_LEN: usize = 64;
+const CLIENT_ID_PREFIX: &str = "trm";
+
+#[derive(Debug)]
+pub struct NewTerminal {
+    pub name: String,
+    /// The device the terminal runs on; when set, heartbeats from another device are refused.
+    pub device_id: Option<String>,
+}
+
+/// A terminal together with its client secret, which is shown this once and never again.
+#[derive(Debug)]
+pub struct TerminalWithSecret {
+    pub terminal: terminal::Model,
+    pub client_secret: String,
+}
+
+/// What a terminal reports about itself on each heartbeat.
+#[derive(Debug)]
+pub struct Heartbeat {
+    pub device_id: Option<String>,
+    pub agent_version: Option<String>,
+    pub queued_backlog: Option<i64>,
+}
+
+/// Registers a terminal under an active branch and gives it client credentials.
+pub async fn register_terminal(
+    db: &DatabaseConnection,
+    branch_id: Uuid,
+    new: NewTerminal,
+) -> Result<TerminalWithSecret, DomainError> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", required_text(&new.name, MAX_NAME_LEN));
+    let device_id = errors.check("device_id", optional_text(new.device_id.as_deref(), MAX_DEVICE_ID_LEN));
+    let (Some(name), Some(device_id)) = (name, device_id) else {
+        return Err(errors.into_error());
+    };
+    let branch = get_branch(db, branch_id).await?;
+    if !branch.active {
+        return Err(DomainError::Conflict(format!(
+            "branch {} is deactivated; reactivate it before registering terminals",
+            branch.code
+        )));
+    }
+    let client_secret = secret::generate_secret();
+    let now = Utc::now();
+    let terminal = terminal::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        branch_id: Set(branch.id),
+        client_id: Set(secret::generate_client_id(CLIENT_ID_PREFIX)),
+        secret_hash: Set(secret::hash_generated_secret(&client_secret)),
+        name: Set(name),
+        device_id: Set(device_id),
+        agent_version: Set(None),
+        queued_backlog: Set(None),
+        last_seen_at: Set(None),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(TerminalWithSecret { terminal, client_secret })
+}
+
+pub async fn get_terminal(db: &DatabaseConnection, id: Uuid) -> Result<terminal::Model, DomainError> {
+    terminal::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("terminal"))
+}
+
+/// The terminals of a branch, ordered by name.
+pub async fn list_terminals(
+    db: &DatabaseConnection,
+    branch_id: Uuid,
+    page: PageRequest,
+) -> Result<Page<terminal::Model>, DomainError> {
+    get_branch(db, branch_id).await?;
+    let select = terminal::Entity::find()
+        .filter(terminal::Column::BranchId.eq(branch_id))
+        .order_by_asc(terminal::Column::Name)
+        .order_by_asc(terminal::Column::Id);
+    Ok(fetch_page(db, select, page).await?)
+}
+
+/// Replaces a terminal's secret; the old one stops working for new tokens at once.
+pub async fn rotate_terminal_secret(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<TerminalWithSecret, DomainError> {
+    let client_secret = secret::generate_secret();
+    let mut terminal = get_terminal(db, id).await?.into_active_model();
+    terminal.secret_hash = Set(secret::hash_generated_secret(&client_secret));
+    terminal.updated_at = Set(Utc::now());
+    let terminal = terminal.update(db).await?;
+    Ok(TerminalWithSecret { terminal, client_secret })
+}
+
+/// Deactivates or reactivates a terminal; a deactivated terminal's tokens are refused at once.
+pub async fn set_terminal_active(
+    db: &DatabaseConnection,
+    id: Uuid,
+    active: bool,
+) -> Result<terminal::Model, DomainError> {
+    let mut terminal = get_terminal(db, id).await?.into_active_model();
+    terminal.active = Set(active);
+    terminal.updated_at = Set(Utc::now());
+    Ok(terminal.update(db).await?)
+}
+
+/// Records that a terminal is alive, with what it reports about itself.
+pub async fn record_heartbeat(
+    db: &DatabaseConnection,
+    terminal_id: Uuid,
+    heartbeat: Heartbeat,
+) -> Result<terminal::Model, DomainError> {
+    let mut errors = FieldErrors::default();
+    let device_id = errors.check(
+        "device_id",
+        optional_text(heartbeat.device_id.as_deref(), MAX_DEVICE_ID_LEN),
+    );
+    let agent_version = errors.check(
+        "agent_version",
+        optional_text(heartbeat.agent_version.as_deref(), MAX_AGENT_VERSION_LEN),
+    );
+    let queued_backlog = errors.check(
+        "queued_backlog",
+        heartbeat
+            .queued_backlog
+            .map(i32::try_from)
+            .transpose()
+            .ok()
+            .filter(|n| n.is_none_or(|n| n >= 0))
+            .ok_or_else(|| "must be between 0 and 2147483647".to_string()),
+    );
+    let (Some(device_id), Some(agent_version), Some(queued_backlog)) =
+        (device_id, agent_version, queued_backlog)
+    else {
+        return Err(errors.into_error());
+    };
+
+    let current = get_terminal(db, terminal_id).await?;
+    if let (Some(registered), Some(reported)) = (&current.device_id, &device_id)
+        && registered != reported
+    {
+        return Err(DomainError::Conflict(format!(
+            "this terminal is registered to device {registered}, not {reported}"
+        )));
+    }
+    let mut terminal = current.into_active_model();
+    if device_id.is_some() {
+        terminal.device_id = Set(device_id);
+    }
+    if agent_version.is_some() {
+        terminal.agent_version = Set(agent_version);
+    }
+    if queued_backlog.is_some() {
+        terminal.queued_backlog = Set(queued_backlog);
+    }
+    terminal.last_seen_at = Set(Some(Utc::now()));
+    Ok(terminal.update(db).await?)
+}
