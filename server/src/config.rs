@@ -62,10 +62,11 @@ const NON_SETTING_VARIABLES: &[&str] = &["config", "test_database_url"];
 
 impl Settings {
     /// Loads the settings: defaults, then the TOML file if it exists, then the environment.
-    pub fn load(config_file: &Path) -> Result<Self, figment::Error> {
+    pub fn load(config_file: &Path) -> Result<Self, Box<figment::Error>> {
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(config_file))
             .merge(Env::prefixed("HUBSHAKE_").ignore(NON_SETTING_VARIABLES))
             .extract()
+            .map_err(Box::new)
     }
 }

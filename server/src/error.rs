@@ -127,6 +127,10 @@ pub enum ApiError {
     /// 403 `insufficient_scope`: a valid caller that may not do this.
     #[error("{0}")]
     Forbidden(String),
+    #[error("no resource at {0}")]
+    NoRoute(String),
+    #[error("method {method} is not allowed on {path}")]
+    MethodNotAllowed { method: String, path: String },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -154,6 +158,8 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
@@ -204,8 +210,8 @@ fn problem_response(
         .json(Problem::new(status, detail, errors))
 }
 
-/// Middleware hook: replaces the body of error responses that actix produced itself (unknown route,
-/// method not allowed, payload errors), which are empty or plain text, with a problem document.
+/// Middleware hook: replaces the body of error responses that actix produced itself (payload and
+/// other framework errors), which are empty or plain text, with a problem document.
 pub fn problem_for_bare_error<B>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -219,16 +225,8 @@ pub fn problem_for_bare_error<B>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let detail = match status {
-        StatusCode::NOT_FOUND => Some(format!("no resource at {}", res.request().path())),
-        StatusCode::METHOD_NOT_ALLOWED => Some(format!(
-            "method {} is not allowed on {}",
-            res.request().method(),
-            res.request().path()
-        )),
-        StatusCode::PAYLOAD_TOO_LARGE => Some("the request body is too large".into()),
-        _ => None,
-    };
+    let detail = (status == StatusCode::PAYLOAD_TOO_LARGE)
+        .then(|| "the request body is too large".to_string());
     let (request, response) = res.into_parts();
     let mut builder = HttpResponse::build(status);
     for (name, value) in response.headers() {

@@ -47,7 +47,9 @@ impl Application {
         let db = db::connect(&settings.database_url, settings.database_max_connections)
             .await
             .context("cannot connect to the database")?;
-        db::migrate(&db).await.context("cannot migrate the database")?;
+        db::migrate(&db)
+            .await
+            .context("cannot migrate the database")?;
         if let Some(admin) = auth::bootstrap_admin(&db, &settings).await? {
             match admin.generated_secret {
                 Some(secret) => tracing::warn!(
@@ -55,7 +57,9 @@ impl Application {
                     client_secret = %secret,
                     "created the first admin client; keep this secret now, it is not shown again"
                 ),
-                None => tracing::info!(client_id = %admin.client_id, "created the configured admin client"),
+                None => {
+                    tracing::info!(client_id = %admin.client_id, "created the configured admin client")
+                }
             }
         }
         let tokens = TokenService::load(&db, &settings).await?;
@@ -80,10 +84,13 @@ impl Application {
                 .app_data(query)
                 .app_data(path)
                 .app_data(web::PayloadConfig::new(body_limit))
+                .default_service(web::to(http::no_route))
                 .into_utoipa_app()
                 .configure(http::routes)
                 .split_for_parts();
-            app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api_doc.clone()))
+            app.service(
+                SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api_doc.clone()),
+            )
         })
         .listen(listener)?
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)

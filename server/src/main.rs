@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hubshake::{Application, config::Settings, db};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::{EnvFilter, fmt::format::FmtSpan};
 
 /// Hubshake, the multi-branch back office that POS terminals sync with.
 #[derive(Parser)]
@@ -50,6 +50,7 @@ async fn main() -> anyhow::Result<()> {
 fn load_settings(config_file: &Path) -> anyhow::Result<Settings> {
     let settings = Settings::load(config_file).context("invalid settings")?;
     tracing_subscriber::fmt()
+        .with_span_events(FmtSpan::CLOSE)
         .with_env_filter(EnvFilter::try_new(&settings.log).context("invalid log filter")?)
         .init();
     Ok(settings)

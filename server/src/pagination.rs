@@ -84,5 +84,9 @@ where
         .offset(request.offset)
         .all(db)
         .await?;
-    Ok(Page { items, total, request })
+    Ok(Page {
+        items,
+        total,
+        request,
+    })
 }

@@ -1,9 +1,17 @@
 //! Who is calling: the bearer token is verified, then the client must still be active, so a
-//! deactivated terminal's unexpired token stops working at once.
+//! deactivated terminal's unexpired token stops working at once. Handlers name the caller they
+//! need as an argument (put it first: it is checked before the body is read).
 
-use std::{future::Future, pin::Pin};
+use std::future::{Ready, ready};
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use actix_web::{
+    FromRequest, HttpMessage, HttpRequest,
+    body::MessageBody,
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::header,
+    middleware::Next,
+    web,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -45,68 +53,97 @@ pub struct TerminalCaller {
     pub branch_id: Uuid,
 }
 
-type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+/// Middleware for every route that needs a token: verifies it before any other part of the
+/// request is looked at, so a caller without a valid token learns nothing from body errors.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::invalid_token("hub state is missing"))?;
+    let caller = resolve_caller(req.request(), &state).await?;
+    req.extensions_mut().insert(caller);
+    next.call(req).await
+}
+
+async fn resolve_caller(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
+    let token = bearer_token(req)?;
+    let principal = state
+        .tokens
+        .verify(&token)
+        .map_err(ApiError::invalid_token)?;
+    if !auth::principal_is_active(&state.db, &principal)
+        .await
+        .map_err(DomainError::from)?
+    {
+        return Err(ApiError::invalid_token("the client is deactivated"));
+    }
+    Ok(match principal {
+        Principal::Admin { client_id } => Caller::Admin { client_id },
+        Principal::Terminal {
+            terminal_id,
+            branch_id,
+            ..
+        } => Caller::Terminal {
+            terminal_id,
+            branch_id,
+        },
+    })
+}
+
+/// The caller that [`authenticate`] put on the request.
+fn authenticated(req: &HttpRequest) -> Result<Caller, ApiError> {
+    req.extensions()
+        .get::<Caller>()
+        .cloned()
+        .ok_or(ApiError::Unauthorized {
+            error: None,
+            detail: "a bearer token is required".into(),
+        })
+}
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Extracted<Self>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
-            let token = token?;
-            let state = state.ok_or_else(|| ApiError::invalid_token("hub state is missing"))?;
-            let principal = state.tokens.verify(&token).map_err(ApiError::invalid_token)?;
-            if !auth::principal_is_active(&state.db, &principal)
-                .await
-                .map_err(DomainError::from)?
-            {
-                return Err(ApiError::invalid_token("the client is deactivated"));
-            }
-            Ok(match principal {
-                Principal::Admin { client_id } => Caller::Admin { client_id },
-                Principal::Terminal { terminal_id, branch_id, .. } => {
-                    Caller::Terminal { terminal_id, branch_id }
-                }
-            })
-        })
+        ready(authenticated(req))
     }
 }
 
 impl FromRequest for AdminCaller {
     type Error = ApiError;
-    type Future = Extracted<Self>;
+    type Future = Ready<Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
-        Box::pin(async move {
-            match caller.await? {
-                Caller::Admin { client_id } => Ok(AdminCaller { client_id }),
-                Caller::Terminal { .. } => Err(ApiError::Forbidden(
-                    "this route needs scope admin".into(),
-                )),
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticated(req).and_then(|caller| match caller {
+            Caller::Admin { client_id } => Ok(AdminCaller { client_id }),
+            Caller::Terminal { .. } => {
+                Err(ApiError::Forbidden("this route needs scope admin".into()))
             }
-        })
+        }))
     }
 }
 
 impl FromRequest for TerminalCaller {
     type Error = ApiError;
-    type Future = Extracted<Self>;
+    type Future = Ready<Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
-        Box::pin(async move {
-            match caller.await? {
-                Caller::Terminal { terminal_id, branch_id } => {
-                    Ok(TerminalCaller { terminal_id, branch_id })
-                }
-                Caller::Admin { .. } => Err(ApiError::Forbidden(
-                    "this route needs scope terminal".into(),
-                )),
-            }
-        })
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticated(req).and_then(|caller| match caller {
+            Caller::Terminal {
+                terminal_id,
+                branch_id,
+            } => Ok(TerminalCaller {
+                terminal_id,
+                branch_id,
+            }),
+            Caller::Admin { .. } => Err(ApiError::Forbidden(
+                "this route needs scope terminal".into(),
+            )),
+        }))
     }
 }
 
@@ -121,9 +158,13 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
         .to_str()
         .map_err(|_| ApiError::invalid_token("the Authorization header is not ASCII"))?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(token.trim().to_string())
         }
-        _ => Err(ApiError::invalid_token("the Authorization header must be `Bearer <token>`")),
+        _ => Err(ApiError::invalid_token(
+            "the Authorization header must be `Bearer <token>`",
+        )),
     }
 }

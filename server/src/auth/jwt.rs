@@ -23,8 +23,14 @@ const MIN_KEY_BYTES: usize = 32;
 /// What a token is about: an admin client or a terminal of a branch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Principal {
-    Admin { client_id: String },
-    Terminal { client_id: String, terminal_id: Uuid, branch_id: Uuid },
+    Admin {
+        client_id: String,
+    },
+    Terminal {
+        client_id: String,
+        terminal_id: Uuid,
+        branch_id: Uuid,
+    },
 }
 
 impl Principal {
@@ -85,7 +91,10 @@ impl TokenService {
             Some(configured) if configured.len() < MIN_KEY_BYTES => return Err(KeyError::TooShort),
             Some(configured) => {
                 let digest = Sha256::digest(configured.as_bytes());
-                (format!("cfg-{}", &hex::encode(digest)[..16]), configured.as_bytes().to_vec())
+                (
+                    format!("cfg-{}", &hex::encode(digest)[..16]),
+                    configured.as_bytes().to_vec(),
+                )
             }
             None => stored_key(db).await?,
         };
@@ -114,7 +123,11 @@ impl TokenService {
         let now = Utc::now().timestamp();
         let (terminal_id, branch_id) = match principal {
             Principal::Admin { .. } => (None, None),
-            Principal::Terminal { terminal_id, branch_id, .. } => (Some(*terminal_id), Some(*branch_id)),
+            Principal::Terminal {
+                terminal_id,
+                branch_id,
+                ..
+            } => (Some(*terminal_id), Some(*branch_id)),
         };
         let claims = AccessClaims {
             iss: self.issuer.clone(),
@@ -137,7 +150,8 @@ impl TokenService {
 
     /// Verifies signature, algorithm, type, key id and claims; returns who the token is for.
     pub fn verify(&self, token: &str) -> Result<Principal, String> {
-        let header = jsonwebtoken::decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
         if header.typ.as_deref() != Some(TOKEN_TYPE) {
             return Err(format!("token type must be {TOKEN_TYPE}"));
         }
@@ -148,7 +162,9 @@ impl TokenService {
             .map_err(|e| format!("token refused: {e}"))?
             .claims;
         match (claims.scope.as_str(), claims.terminal_id, claims.branch_id) {
-            ("admin", None, None) => Ok(Principal::Admin { client_id: claims.sub }),
+            ("admin", None, None) => Ok(Principal::Admin {
+                client_id: claims.sub,
+            }),
             ("terminal", Some(terminal_id), Some(branch_id)) => Ok(Principal::Terminal {
                 client_id: claims.sub,
                 terminal_id,
@@ -184,7 +200,9 @@ async fn stored_key(db: &DatabaseConnection) -> Result<(String, Vec<u8>), KeyErr
             .await;
             match inserted {
                 Ok(key) => key,
-                Err(_) => newest().await?.ok_or(DbErr::RecordNotFound("signing key".into()))?,
+                Err(_) => newest()
+                    .await?
+                    .ok_or(DbErr::RecordNotFound("signing key".into()))?,
             }
         }
     };

@@ -32,7 +32,7 @@ pub async fn authenticate_client(
     {
         let usable = terminal.active && branch.is_some_and(|b| b.active);
         let matches = secret::verify_secret(&terminal.secret_hash, presented_secret);
-        return Ok((usable && matches).then(|| Principal::Terminal {
+        return Ok((usable && matches).then_some(Principal::Terminal {
             client_id: terminal.client_id,
             terminal_id: terminal.id,
             branch_id: terminal.branch_id,
@@ -124,7 +124,12 @@ pub async fn bootstrap_admin(
             generated_secret: generated.then_some(secret),
         })),
         // Another replica bootstrapped at the same moment.
-        Err(err) if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
             Ok(None)
         }
         Err(err) => Err(err),

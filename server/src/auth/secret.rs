@@ -26,7 +26,10 @@ pub fn generate_client_id(prefix: &str) -> String {
 /// Hash of a secret the hub generated: 256 random bits need no slow hash, and SHA-256 keeps the
 /// token endpoint fast for thousands of terminals.
 pub fn hash_generated_secret(secret: &str) -> String {
-    format!("{SHA256_PREFIX}{}", hex::encode(Sha256::digest(secret.as_bytes())))
+    format!(
+        "{SHA256_PREFIX}{}",
+        hex::encode(Sha256::digest(secret.as_bytes()))
+    )
 }
 
 /// Hash of a secret a person chose (the bootstrap admin's): argon2id, in PHC string format.
@@ -44,7 +47,10 @@ pub fn verify_secret(stored_hash: &str, presented: &str) -> bool {
     match stored_hash.strip_prefix(SHA256_PREFIX) {
         Some(_) => {
             let presented_hash = hash_generated_secret(presented);
-            presented_hash.as_bytes().ct_eq(stored_hash.as_bytes()).into()
+            presented_hash
+                .as_bytes()
+                .ct_eq(stored_hash.as_bytes())
+                .into()
         }
         None => PasswordHash::new(stored_hash).is_ok_and(|parsed| {
             Argon2::default()

@@ -15,7 +15,9 @@ impl TokenThrottle {
     /// Allows `per_minute` attempts per client id in a burst, refilled evenly over a minute.
     pub fn new(per_minute: u32) -> Self {
         let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
-        Self { limiter: RateLimiter::keyed(Quota::per_minute(per_minute)) }
+        Self {
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        }
     }
 
     /// Counts an attempt for `client_id`; false when it is over its budget. Every attempt counts,

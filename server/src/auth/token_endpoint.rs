@@ -1,9 +1,9 @@
 //! `POST /oauth/token`: the OAuth2 client-credentials grant (RFC 6749 §4.4) with its own error format (§5.2).
 
 use actix_web::{
-    HttpRequest, HttpResponse, ResponseError, post,
+    HttpRequest, HttpResponse, ResponseError,
     http::{StatusCode, header},
-    web,
+    post, web,
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use percent_encoding::percent_decode_str;
@@ -50,7 +50,11 @@ pub struct OAuthError {
 
 impl OAuthError {
     fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
-        Self { error, error_description: description.into(), status }
+        Self {
+            error,
+            error_description: description.into(),
+            status,
+        }
     }
 
     fn invalid_request(description: impl Into<String>) -> Self {
@@ -58,12 +62,20 @@ impl OAuthError {
     }
 
     fn invalid_client() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication failed",
+        )
     }
 
     fn server_error(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "token endpoint failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "internal error",
+        )
     }
 }
 
@@ -141,7 +153,9 @@ pub async fn issue_token(
         .map_err(OAuthError::server_error)?
         .ok_or_else(OAuthError::invalid_client)?;
     if let Some(scope) = request.scope.as_deref()
-        && scope.split_whitespace().any(|asked| asked != principal.scope())
+        && scope
+            .split_whitespace()
+            .any(|asked| asked != principal.scope())
     {
         return Err(OAuthError::new(
             StatusCode::BAD_REQUEST,
@@ -149,7 +163,10 @@ pub async fn issue_token(
             format!("this client may only ask for scope {}", principal.scope()),
         ));
     }
-    let access_token = state.tokens.issue(&principal).map_err(OAuthError::server_error)?;
+    let access_token = state
+        .tokens
+        .issue(&principal)
+        .map_err(OAuthError::server_error)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
@@ -198,11 +215,9 @@ fn client_credentials(
     request: &TokenRequest,
 ) -> Result<(String, String), OAuthError> {
     let basic = req.headers().get(header::AUTHORIZATION).map(|value| {
-        value
-            .to_str()
-            .ok()
-            .and_then(parse_basic)
-            .ok_or_else(|| OAuthError::invalid_request("the Authorization header is not valid HTTP Basic"))
+        value.to_str().ok().and_then(parse_basic).ok_or_else(|| {
+            OAuthError::invalid_request("the Authorization header is not valid HTTP Basic")
+        })
     });
     let (client_id, secret) = match (basic, &request.client_secret) {
         (Some(_), Some(_)) => {
@@ -212,8 +227,14 @@ fn client_credentials(
         }
         (Some(basic), None) => {
             let (id, secret) = basic?;
-            if request.client_id.as_ref().is_some_and(|body_id| *body_id != id) {
-                return Err(OAuthError::invalid_request("client_id differs from the Basic credentials"));
+            if request
+                .client_id
+                .as_ref()
+                .is_some_and(|body_id| *body_id != id)
+            {
+                return Err(OAuthError::invalid_request(
+                    "client_id differs from the Basic credentials",
+                ));
             }
             (id, secret)
         }
@@ -223,7 +244,10 @@ fn client_credentials(
         },
         (None, None) => return Err(OAuthError::invalid_client()),
     };
-    if client_id.is_empty() || client_id.len() > MAX_CREDENTIAL_LEN || secret.len() > MAX_CREDENTIAL_LEN {
+    if client_id.is_empty()
+        || client_id.len() > MAX_CREDENTIAL_LEN
+        || secret.len() > MAX_CREDENTIAL_LEN
+    {
         return Err(OAuthError::invalid_client());
     }
     Ok((client_id, secret))

@@ -141,7 +141,9 @@ pub async fn get_branch(
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
 ) -> Result<web::Json<BranchView>, ApiError> {
-    Ok(web::Json(registry::get_branch(&state.db, *branch_id).await?.into()))
+    Ok(web::Json(
+        registry::get_branch(&state.db, *branch_id).await?.into(),
+    ))
 }
 
 /// Change a branch's code, name, POS type or time zone.
@@ -169,7 +171,11 @@ pub async fn update_branch(
         pos_type: body.pos_type,
         time_zone: body.time_zone,
     };
-    Ok(web::Json(registry::update_branch(&state.db, *branch_id, changes).await?.into()))
+    Ok(web::Json(
+        registry::update_branch(&state.db, *branch_id, changes)
+            .await?
+            .into(),
+    ))
 }
 
 /// Deactivate a branch: its terminals can no longer get or use tokens.
@@ -184,7 +190,11 @@ pub async fn deactivate_branch(
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
 ) -> Result<web::Json<BranchView>, ApiError> {
-    Ok(web::Json(registry::set_branch_active(&state.db, *branch_id, false).await?.into()))
+    Ok(web::Json(
+        registry::set_branch_active(&state.db, *branch_id, false)
+            .await?
+            .into(),
+    ))
 }
 
 /// Reactivate a branch.
@@ -199,5 +209,9 @@ pub async fn reactivate_branch(
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
 ) -> Result<web::Json<BranchView>, ApiError> {
-    Ok(web::Json(registry::set_branch_active(&state.db, *branch_id, true).await?.into()))
+    Ok(web::Json(
+        registry::set_branch_active(&state.db, *branch_id, true)
+            .await?
+            .into(),
+    ))
 }

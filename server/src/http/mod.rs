@@ -7,7 +7,9 @@ mod sync;
 mod terminals;
 
 use actix_web::{
+    HttpRequest, HttpResponse,
     error::{JsonPayloadError, PathError, QueryPayloadError},
+    middleware::from_fn,
     web,
 };
 use serde::Serialize;
@@ -18,7 +20,7 @@ use utoipa::{
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    auth::token_endpoint,
+    auth::{caller, token_endpoint},
     error::{ApiError, FieldError, Problem},
     pagination::Page,
 };
@@ -30,6 +32,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(ops::readyz)
         .service(
             utoipa_actix_web::scope("/api/v1")
+                .wrap(from_fn(caller::authenticate))
                 .configure(branches::routes)
                 .configure(terminals::routes)
                 .configure(sync::routes),
@@ -37,7 +40,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Request-body and query-string parsing errors as problem documents.
-pub fn extractor_configs(body_limit: usize) -> (web::JsonConfig, web::QueryConfig, web::PathConfig) {
+pub fn extractor_configs(
+    body_limit: usize,
+) -> (web::JsonConfig, web::QueryConfig, web::PathConfig) {
     let json = web::JsonConfig::default()
         .limit(body_limit)
         .error_handler(|err, _| json_error(err).into());
@@ -46,9 +51,23 @@ pub fn extractor_configs(body_limit: usize) -> (web::JsonConfig, web::QueryConfi
     (json, query, path)
 }
 
+/// The answer for a request no route matched: 405 when the path exists with other methods, else 404.
+pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let path = req.path().to_string();
+    Err(if req.resource_map().has_resource(&path) {
+        ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            path,
+        }
+    } else {
+        ApiError::NoRoute(path)
+    })
+}
+
 fn json_error(err: JsonPayloadError) -> ApiError {
     match err {
-        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
             ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
         }
         JsonPayloadError::ContentType => {
@@ -57,7 +76,9 @@ fn json_error(err: JsonPayloadError) -> ApiError {
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             ApiError::Unprocessable(format!("the body does not fit this request: {e}"))
         }
-        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("the body is not valid JSON: {e}")),
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::BadRequest(format!("the body is not valid JSON: {e}"))
+        }
         other => ApiError::BadRequest(other.to_string()),
     }
 }
@@ -106,7 +127,10 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
-        components.add_security_scheme("client_basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+        components.add_security_scheme(
+            "client_basic",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+        );
     }
 }
 

@@ -24,7 +24,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(_) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "database unavailable" }))
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({ "status": "database unavailable" }))
         }
     }
 }

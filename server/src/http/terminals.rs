@@ -104,7 +104,10 @@ pub async fn register_terminal(
     body: web::Json<RegisterTerminalRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let new = NewTerminal { name: body.name, device_id: body.device_id };
+    let new = NewTerminal {
+        name: body.name,
+        device_id: body.device_id,
+    };
     let registered = registry::register_terminal(&state.db, *branch_id, new).await?;
     Ok(HttpResponse::Created().json(TerminalCredentialsView::from(registered)))
 }
@@ -142,7 +145,11 @@ pub async fn get_terminal(
     state: web::Data<AppState>,
     terminal_id: web::Path<Uuid>,
 ) -> Result<web::Json<TerminalView>, ApiError> {
-    Ok(web::Json(registry::get_terminal(&state.db, *terminal_id).await?.into()))
+    Ok(web::Json(
+        registry::get_terminal(&state.db, *terminal_id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Give a terminal a new client secret (shown once); the old secret stops working.
@@ -157,7 +164,11 @@ pub async fn rotate_secret(
     state: web::Data<AppState>,
     terminal_id: web::Path<Uuid>,
 ) -> Result<web::Json<TerminalCredentialsView>, ApiError> {
-    Ok(web::Json(registry::rotate_terminal_secret(&state.db, *terminal_id).await?.into()))
+    Ok(web::Json(
+        registry::rotate_terminal_secret(&state.db, *terminal_id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Deactivate a terminal: its tokens are refused at once.
@@ -172,7 +183,11 @@ pub async fn deactivate_terminal(
     state: web::Data<AppState>,
     terminal_id: web::Path<Uuid>,
 ) -> Result<web::Json<TerminalView>, ApiError> {
-    Ok(web::Json(registry::set_terminal_active(&state.db, *terminal_id, false).await?.into()))
+    Ok(web::Json(
+        registry::set_terminal_active(&state.db, *terminal_id, false)
+            .await?
+            .into(),
+    ))
 }
 
 /// Reactivate a terminal.
@@ -187,5 +202,9 @@ pub async fn reactivate_terminal(
     state: web::Data<AppState>,
     terminal_id: web::Path<Uuid>,
 ) -> Result<web::Json<TerminalView>, ApiError> {
-    Ok(web::Json(registry::set_terminal_active(&state.db, *terminal_id, true).await?.into()))
+    Ok(web::Json(
+        registry::set_terminal_active(&state.db, *terminal_id, true)
+            .await?
+            .into(),
+    ))
 }

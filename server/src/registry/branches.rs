@@ -63,7 +63,10 @@ pub struct BranchChanges {
 /// Codes are case-insensitive (MySQL compares them so), so they are kept in upper case everywhere.
 fn parse_code(value: &str) -> Result<String, String> {
     let code = required_text(value, MAX_CODE_LEN)?.to_uppercase();
-    if code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if code
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         Ok(code)
     } else {
         Err("may contain only letters, digits, '-' and '_'".into())
@@ -90,9 +93,12 @@ pub async fn create_branch(
     let pos_type = errors.check("pos_type", PosType::parse(&new.pos_type));
     let time_zone = errors.check(
         "time_zone",
-        new.time_zone.as_deref().map_or(Ok("UTC".into()), parse_time_zone),
+        new.time_zone
+            .as_deref()
+            .map_or(Ok("UTC".into()), parse_time_zone),
     );
-    let (Some(code), Some(name), Some(pos_type), Some(time_zone)) = (code, name, pos_type, time_zone)
+    let (Some(code), Some(name), Some(pos_type), Some(time_zone)) =
+        (code, name, pos_type, time_zone)
     else {
         return Err(errors.into_error());
     };
@@ -139,9 +145,15 @@ pub async fn update_branch(
 ) -> Result<branch::Model, DomainError> {
     let mut errors = FieldErrors::default();
     let code = changes.code.map(|c| errors.check("code", parse_code(&c)));
-    let name = changes.name.map(|n| errors.check("name", required_text(&n, MAX_NAME_LEN)));
-    let pos_type = changes.pos_type.map(|p| errors.check("pos_type", PosType::parse(&p)));
-    let time_zone = changes.time_zone.map(|t| errors.check("time_zone", parse_time_zone(&t)));
+    let name = changes
+        .name
+        .map(|n| errors.check("name", required_text(&n, MAX_NAME_LEN)));
+    let pos_type = changes
+        .pos_type
+        .map(|p| errors.check("pos_type", PosType::parse(&p)));
+    let time_zone = changes
+        .time_zone
+        .map(|t| errors.check("time_zone", parse_time_zone(&t)));
     errors.into_result()?;
 
     let mut branch = get_branch(db, id).await?.into_active_model();

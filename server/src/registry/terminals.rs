@@ -48,7 +48,10 @@ pub async fn register_terminal(
 ) -> Result<TerminalWithSecret, DomainError> {
     let mut errors = FieldErrors::default();
     let name = errors.check("name", required_text(&new.name, MAX_NAME_LEN));
-    let device_id = errors.check("device_id", optional_text(new.device_id.as_deref(), MAX_DEVICE_ID_LEN));
+    let device_id = errors.check(
+        "device_id",
+        optional_text(new.device_id.as_deref(), MAX_DEVICE_ID_LEN),
+    );
     let (Some(name), Some(device_id)) = (name, device_id) else {
         return Err(errors.into_error());
     };
@@ -77,10 +80,16 @@ pub async fn register_terminal(
     }
     .insert(db)
     .await?;
-    Ok(TerminalWithSecret { terminal, client_secret })
+    Ok(TerminalWithSecret {
+        terminal,
+        client_secret,
+    })
 }
 
-pub async fn get_terminal(db: &DatabaseConnection, id: Uuid) -> Result<terminal::Model, DomainError> {
+pub async fn get_terminal(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<terminal::Model, DomainError> {
     terminal::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -111,7 +120,10 @@ pub async fn rotate_terminal_secret(
     terminal.secret_hash = Set(secret::hash_generated_secret(&client_secret));
     terminal.updated_at = Set(Utc::now());
     let terminal = terminal.update(db).await?;
-    Ok(TerminalWithSecret { terminal, client_secret })
+    Ok(TerminalWithSecret {
+        terminal,
+        client_secret,
+    })
 }
 
 /// Deactivates or reactivates a terminal; a deactivated terminal's tokens are refused at once.

@@ -1,0 +1,206 @@
+//! Starts the real hub on a random port with a database of its own, and speaks HTTP to it.
+#![allow(dead_code)] // each test binary uses a different part of the kit
+
+use hubshake::{Application, config::Settings};
+use hubshake_tests::TestDatabase;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub const ADMIN_ID: &str = "test-admin";
+pub const ADMIN_SECRET: &str = "test-admin-secret-for-the-suite";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub database: TestDatabase,
+    pub settings: Settings,
+}
+
+/// An answer: status, headers and the body as JSON (Null when empty or not JSON).
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// Asserts an RFC 9457 problem with this status.
+    pub fn assert_problem(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "body: {}",
+            self.body
+        );
+        assert_eq!(self.body["status"], status.as_u16(), "body: {}", self.body);
+        assert!(self.body["title"].is_string(), "body: {}", self.body);
+        assert!(self.body["type"].is_string(), "body: {}", self.body);
+    }
+
+    /// Field names of a validation problem.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the hub with the suite's settings, changed by `adjust`.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = TestDatabase::create().await;
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: database.url.clone(),
+        database_max_connections: 5,
+        admin_client_id: Some(ADMIN_ID.into()),
+        admin_client_secret: Some(ADMIN_SECRET.into()),
+        ..Settings::default()
+    };
+    adjust(&mut settings);
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the hub starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        http: reqwest::Client::new(),
+        database,
+        settings,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.expect("the hub answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("a body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A request with a bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.send(request).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// A token request with form credentials in the body (`client_secret_post`).
+    pub async fn token_by_form(&self, client_id: &str, client_secret: &str) -> Answer {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+        ];
+        self.send(self.http.post(self.url("/oauth/token")).form(&form))
+            .await
+    }
+
+    pub async fn token(&self, client_id: &str, client_secret: &str) -> String {
+        let answer = self.token_by_form(client_id, client_secret).await;
+        assert_eq!(answer.status, StatusCode::OK, "token: {}", answer.body);
+        answer.body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.token(ADMIN_ID, ADMIN_SECRET).await
+    }
+
+    /// Creates a branch and returns it.
+    pub async fn create_branch(&self, admin: &str, code: &str, pos_type: &str) -> Value {
+        let answer = self
+            .post(
+                "/api/v1/branches",
+                admin,
+                json!({ "code": code, "name": format!("Branch {code}"), "pos_type": pos_type, "time_zone": "Asia/Manila" }),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "create branch: {}",
+            answer.body
+        );
+        answer.body
+    }
+
+    /// Registers a terminal and returns the answer holding its id, client id and secret.
+    pub async fn register_terminal(&self, admin: &str, branch_id: &str, name: &str) -> Value {
+        let answer = self
+            .post(
+                &format!("/api/v1/branches/{branch_id}/terminals"),
+                admin,
+                json!({ "name": name }),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "register terminal: {}",
+            answer.body
+        );
+        answer.body
+    }
+
+    /// A branch with one terminal; returns the terminal's registration and a token for it.
+    pub async fn terminal_with_token(&self, admin: &str, code: &str) -> (Value, String) {
+        let branch = self.create_branch(admin, code, "retail").await;
+        let terminal = self
+            .register_terminal(admin, branch["id"].as_str().unwrap(), "Till 1")
+            .await;
+        let token = self
+            .token(
+                terminal["client_id"].as_str().unwrap(),
+                terminal["client_secret"].as_str().unwrap(),
+            )
+            .await;
+        (terminal, token)
+    }
+}

@@ -1,0 +1,476 @@
+//! The token endpoint (RFC 6749) and access-token checks (RFC 6750, RFC 8725, RFC 9068).
+
+mod common;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use common::{ADMIN_ID, ADMIN_SECRET, TestApp, spawn_app};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::{Method, StatusCode, header};
+use sea_orm::{Database, EntityTrait};
+use serde_json::{Value, json};
+
+fn assert_oauth_error(answer: &common::Answer, status: StatusCode, error: &str) {
+    assert_eq!(answer.status, status, "body: {}", answer.body);
+    assert_eq!(answer.body["error"], error, "body: {}", answer.body);
+    assert_eq!(answer.headers[header::CACHE_CONTROL], "no-store");
+}
+
+async fn token_request(app: &TestApp, request: reqwest::RequestBuilder) -> common::Answer {
+    app.send(request).await
+}
+
+#[tokio::test]
+async fn token_is_issued_for_credentials_by_basic_form_and_json() {
+    let app = spawn_app().await;
+    let url = app.url("/oauth/token");
+
+    let by_basic = token_request(
+        &app,
+        app.http
+            .post(&url)
+            .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
+            .form(&[("grant_type", "client_credentials")]),
+    )
+    .await;
+    let by_form = app.token_by_form(ADMIN_ID, ADMIN_SECRET).await;
+    // The seed's terminals send JSON with the credentials in the body.
+    let by_json = token_request(
+        &app,
+        app.http.post(&url).json(&json!({
+            "grant_type": "client_credentials",
+            "client_id": ADMIN_ID,
+            "client_secret": ADMIN_SECRET,
+        })),
+    )
+    .await;
+
+    for answer in [by_basic, by_form, by_json] {
+        assert_eq!(answer.status, StatusCode::OK, "body: {}", answer.body);
+        assert_eq!(answer.headers[header::CACHE_CONTROL], "no-store");
+        assert_eq!(answer.body["token_type"], "bearer");
+        assert_eq!(answer.body["expires_in"], 3600);
+        assert_eq!(answer.body["scope"], "admin");
+        assert!(answer.body.get("refresh_token").is_none());
+        let token = answer.body["access_token"].as_str().unwrap();
+        let header = jsonwebtoken::decode_header(token).unwrap();
+        assert_eq!(header.alg, Algorithm::HS256);
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+        let claims = claims_of(token);
+        for claim in [
+            "iss",
+            "aud",
+            "sub",
+            "exp",
+            "nbf",
+            "iat",
+            "jti",
+            "scope",
+            "client_id",
+        ] {
+            assert!(
+                claims.get(claim).is_some(),
+                "claim {claim} missing from {claims}"
+            );
+        }
+        assert_eq!(claims["sub"], ADMIN_ID);
+        // The token opens admin routes.
+        let branches = app.get("/api/v1/branches", token).await;
+        assert_eq!(branches.status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn terminal_token_names_its_branch() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (terminal, token) = app.terminal_with_token(&admin, "T1").await;
+    let claims = claims_of(&token);
+    assert_eq!(claims["scope"], "terminal");
+    assert_eq!(claims["branch_id"], terminal["terminal"]["branch_id"]);
+    assert_eq!(claims["terminal_id"], terminal["terminal"]["id"]);
+}
+
+#[tokio::test]
+async fn bad_token_requests_get_rfc6749_errors() {
+    let app = spawn_app().await;
+    let url = app.url("/oauth/token");
+
+    let wrong_secret = app.token_by_form(ADMIN_ID, "not-the-secret").await;
+    assert_oauth_error(&wrong_secret, StatusCode::UNAUTHORIZED, "invalid_client");
+    assert!(wrong_secret.headers.contains_key(header::WWW_AUTHENTICATE));
+
+    let unknown_client = app.token_by_form("nobody", "whatever").await;
+    assert_oauth_error(&unknown_client, StatusCode::UNAUTHORIZED, "invalid_client");
+
+    let wrong_basic = app
+        .send(
+            app.http
+                .post(&url)
+                .basic_auth(ADMIN_ID, Some("wrong"))
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await;
+    assert_oauth_error(&wrong_basic, StatusCode::UNAUTHORIZED, "invalid_client");
+
+    let missing_grant = app
+        .send(
+            app.http
+                .post(&url)
+                .form(&[("client_id", ADMIN_ID), ("client_secret", ADMIN_SECRET)]),
+        )
+        .await;
+    assert_oauth_error(&missing_grant, StatusCode::BAD_REQUEST, "invalid_request");
+
+    let unsupported_grant = app
+        .send(app.http.post(&url).form(&[
+            ("grant_type", "password"),
+            ("client_id", ADMIN_ID),
+            ("client_secret", ADMIN_SECRET),
+        ]))
+        .await;
+    assert_oauth_error(
+        &unsupported_grant,
+        StatusCode::BAD_REQUEST,
+        "unsupported_grant_type",
+    );
+
+    let both_methods = app
+        .send(
+            app.http
+                .post(&url)
+                .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", ADMIN_ID),
+                    ("client_secret", ADMIN_SECRET),
+                ]),
+        )
+        .await;
+    assert_oauth_error(&both_methods, StatusCode::BAD_REQUEST, "invalid_request");
+
+    let in_query = app
+        .send(
+            app.http
+                .post(format!(
+                    "{url}?client_id={ADMIN_ID}&client_secret={ADMIN_SECRET}"
+                ))
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await;
+    assert_oauth_error(&in_query, StatusCode::BAD_REQUEST, "invalid_request");
+
+    let wrong_scope = app
+        .send(app.http.post(&url).form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", ADMIN_ID),
+            ("client_secret", ADMIN_SECRET),
+            ("scope", "terminal"),
+        ]))
+        .await;
+    assert_oauth_error(&wrong_scope, StatusCode::BAD_REQUEST, "invalid_scope");
+
+    let plain_text = app
+        .send(
+            app.http
+                .post(&url)
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body("grant_type=client_credentials"),
+        )
+        .await;
+    assert_oauth_error(&plain_text, StatusCode::BAD_REQUEST, "invalid_request");
+}
+
+#[tokio::test]
+async fn deactivated_clients_get_no_token_and_their_tokens_stop_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (terminal, token) = app.terminal_with_token(&admin, "T1").await;
+    let terminal_id = terminal["terminal"]["id"].as_str().unwrap();
+    let heartbeat = json!({ "agent_version": "1.0.0" });
+    assert_eq!(
+        app.post("/api/v1/sync/heartbeat", &token, heartbeat.clone())
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let deactivated = app
+        .post(
+            &format!("/api/v1/terminals/{terminal_id}/deactivate"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(deactivated.status, StatusCode::OK);
+    assert_eq!(deactivated.body["active"], false);
+
+    let refused = app
+        .post("/api/v1/sync/heartbeat", &token, heartbeat.clone())
+        .await;
+    refused.assert_problem(StatusCode::UNAUTHORIZED);
+    assert!(
+        refused.headers[header::WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
+    let new_token = app
+        .token_by_form(
+            terminal["client_id"].as_str().unwrap(),
+            terminal["client_secret"].as_str().unwrap(),
+        )
+        .await;
+    assert_oauth_error(&new_token, StatusCode::UNAUTHORIZED, "invalid_client");
+
+    app.post(
+        &format!("/api/v1/terminals/{terminal_id}/reactivate"),
+        &admin,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        app.post("/api/v1/sync/heartbeat", &token, heartbeat.clone())
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // A deactivated branch shuts out its terminals too.
+    let branch_id = terminal["terminal"]["branch_id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/branches/{branch_id}/deactivate"),
+        &admin,
+        json!({}),
+    )
+    .await;
+    app.post("/api/v1/sync/heartbeat", &token, heartbeat)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn rotating_a_secret_retires_the_old_one() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (terminal, _) = app.terminal_with_token(&admin, "T1").await;
+    let terminal_id = terminal["terminal"]["id"].as_str().unwrap();
+    let client_id = terminal["client_id"].as_str().unwrap();
+
+    let rotated = app
+        .post(
+            &format!("/api/v1/terminals/{terminal_id}/rotate-secret"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    let new_secret = rotated.body["client_secret"].as_str().unwrap();
+    assert_ne!(new_secret, terminal["client_secret"].as_str().unwrap());
+
+    let old = app
+        .token_by_form(client_id, terminal["client_secret"].as_str().unwrap())
+        .await;
+    assert_oauth_error(&old, StatusCode::UNAUTHORIZED, "invalid_client");
+    app.token(client_id, new_secret).await;
+}
+
+#[tokio::test]
+async fn secrets_are_not_stored_in_clear() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (terminal, _) = app.terminal_with_token(&admin, "T1").await;
+    let terminal_secret = terminal["client_secret"].as_str().unwrap();
+
+    let db = Database::connect(&app.database.url).await.unwrap();
+    let terminals = entity::terminal::Entity::find().all(&db).await.unwrap();
+    let admins = entity::admin_client::Entity::find().all(&db).await.unwrap();
+    assert_eq!(terminals.len(), 1);
+    assert_eq!(admins.len(), 1);
+    assert!(!terminals[0].secret_hash.contains(terminal_secret));
+    assert!(terminals[0].secret_hash.starts_with("sha256:"));
+    assert!(!admins[0].secret_hash.contains(ADMIN_SECRET));
+    assert!(admins[0].secret_hash.starts_with("$argon2id$"));
+    // The secret is shown once: reading the terminal back does not reveal it.
+    let read = app
+        .get(&format!("/api/v1/terminals/{}", terminals[0].id), &admin)
+        .await;
+    assert!(read.body.get("client_secret").is_none());
+    assert!(!read.body.to_string().contains(terminal_secret));
+}
+
+#[tokio::test]
+async fn repeated_attempts_for_one_client_id_are_throttled() {
+    let app = common::spawn_app_with(|s| s.token_attempts_per_minute = 5).await;
+    for _ in 0..5 {
+        let answer = app.token_by_form(ADMIN_ID, "guess").await;
+        assert_oauth_error(&answer, StatusCode::UNAUTHORIZED, "invalid_client");
+    }
+    let throttled = app.token_by_form(ADMIN_ID, "guess").await;
+    assert_oauth_error(&throttled, StatusCode::TOO_MANY_REQUESTS, "invalid_request");
+    assert!(throttled.headers.contains_key(header::RETRY_AFTER));
+    // Even the right secret waits: the answer must not tell a guesser it was right.
+    let right = app.token_by_form(ADMIN_ID, ADMIN_SECRET).await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another client id is not affected.
+    assert_eq!(
+        app.token_by_form("someone-else", "x").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+fn forge(header: &Value, claims: &Value, key: &[u8]) -> String {
+    let header: Header = serde_json::from_value(header.clone()).unwrap();
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(key)).unwrap()
+}
+
+#[tokio::test]
+async fn invalid_access_tokens_are_refused_with_401() {
+    const KEY: &str = "a-signing-key-the-test-knows-0123456789";
+    let app = common::spawn_app_with(|s| s.signing_key = Some(KEY.into())).await;
+    let admin = app.admin_token().await;
+    let header: Value = serde_json::to_value(jsonwebtoken::decode_header(&admin).unwrap()).unwrap();
+    let claims = claims_of(&admin);
+    let now = chrono::Utc::now().timestamp();
+
+    // The test's forgery is accepted when nothing is wrong with it, so each refusal below is for its one flaw.
+    let faithful = forge(&header, &claims, KEY.as_bytes());
+    assert_eq!(
+        app.get("/api/v1/branches", &faithful).await.status,
+        StatusCode::OK
+    );
+
+    let mut expired = claims.clone();
+    expired["iat"] = json!(now - 7200);
+    expired["nbf"] = json!(now - 7200);
+    expired["exp"] = json!(now - 3600);
+    let mut not_yet = claims.clone();
+    not_yet["nbf"] = json!(now + 3600);
+    let mut wrong_audience = claims.clone();
+    wrong_audience["aud"] = json!("another-api");
+    let mut wrong_issuer = claims.clone();
+    wrong_issuer["iss"] = json!("someone-else");
+    let mut wrong_type = header.clone();
+    wrong_type["typ"] = json!("JWT");
+    let mut unknown_kid = header.clone();
+    unknown_kid["kid"] = json!("not-ours");
+    let mut embedded_jwk = header.clone();
+    embedded_jwk["jku"] = json!("https://attacker.invalid/keys");
+    embedded_jwk["kid"] = json!("attacker");
+
+    let (head, _, signature) = split3(&admin);
+    let mut terminal_claims = claims.clone();
+    terminal_claims["scope"] = json!("terminal");
+    let tampered = format!(
+        "{head}.{}.{signature}",
+        URL_SAFE_NO_PAD.encode(terminal_claims.to_string())
+    );
+    let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"at+jwt","kid":"x"}"#);
+    let alg_none = format!(
+        "{none_header}.{}.",
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+
+    let refused = [
+        ("expired", forge(&header, &expired, KEY.as_bytes())),
+        ("not yet valid", forge(&header, &not_yet, KEY.as_bytes())),
+        (
+            "wrong audience",
+            forge(&header, &wrong_audience, KEY.as_bytes()),
+        ),
+        (
+            "wrong issuer",
+            forge(&header, &wrong_issuer, KEY.as_bytes()),
+        ),
+        ("wrong type", forge(&wrong_type, &claims, KEY.as_bytes())),
+        ("unknown kid", forge(&unknown_kid, &claims, KEY.as_bytes())),
+        (
+            "jku header",
+            forge(&embedded_jwk, &claims, b"the-attackers-own-key-0123456789"),
+        ),
+        (
+            "wrongly signed",
+            forge(&header, &claims, b"some-other-key-of-32-bytes-or-more"),
+        ),
+        ("tampered payload", tampered),
+        ("alg none", alg_none),
+        ("garbage", "not-a-jwt".to_string()),
+    ];
+    for (flaw, token) in refused {
+        let answer = app.get("/api/v1/branches", &token).await;
+        answer.assert_problem(StatusCode::UNAUTHORIZED);
+        let challenge = answer.headers[header::WWW_AUTHENTICATE].to_str().unwrap();
+        assert!(
+            challenge.contains(r#"error="invalid_token""#),
+            "{flaw}: {challenge}"
+        );
+    }
+
+    let no_token = app.send(app.http.get(app.url("/api/v1/branches"))).await;
+    no_token.assert_problem(StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        no_token.headers[header::WWW_AUTHENTICATE],
+        r#"Bearer realm="hubshake""#
+    );
+}
+
+fn split3(token: &str) -> (&str, &str, &str) {
+    let mut parts = token.split('.');
+    (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_terminal_token_gets_403_on_every_admin_route() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (terminal, token) = app.terminal_with_token(&admin, "T1").await;
+    let spec = app
+        .send(app.http.get(app.url("/api-docs/openapi.json")))
+        .await
+        .body;
+    let branch_id = terminal["terminal"]["branch_id"].as_str().unwrap();
+    let terminal_id = terminal["terminal"]["id"].as_str().unwrap();
+
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let tags = operation["tags"].as_array().unwrap();
+            if !tags.iter().any(|t| t == "branches" || t == "terminals") {
+                continue;
+            }
+            let concrete = path
+                .replace("{branch_id}", branch_id)
+                .replace("{terminal_id}", terminal_id);
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let answer = app
+                .call(method.clone(), &concrete, &token, Some(json!({})))
+                .await;
+            answer.assert_problem(StatusCode::FORBIDDEN);
+            assert!(
+                answer.headers[header::WWW_AUTHENTICATE]
+                    .to_str()
+                    .unwrap()
+                    .contains("insufficient_scope"),
+                "{method} {path}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 12,
+        "only {checked} admin routes found in the OpenAPI document"
+    );
+
+    // And an admin token is refused on terminal routes.
+    app.post("/api/v1/sync/heartbeat", &admin, json!({}))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+}
