@@ -1,4 +1,7 @@
-use std::path::{Path, PathBuf};
+use std::{
+    io::IsTerminal,
+    path::{Path, PathBuf},
+};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -51,6 +54,7 @@ fn load_settings(config_file: &Path) -> anyhow::Result<Settings> {
     let settings = Settings::load(config_file).context("invalid settings")?;
     tracing_subscriber::fmt()
         .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(EnvFilter::try_new(&settings.log).context("invalid log filter")?)
         .init();
     Ok(settings)

@@ -1,9 +1,12 @@
-//! Test kit: every test gets a database of its own, so suites run in parallel on any backend.
+//! Test kit: every test gets a database of its own, so suites run in parallel on any backend;
+//! end-to-end tests start the real binaries.
 //!
 //! `HUBSHAKE_TEST_DATABASE_URL` names a PostgreSQL or MySQL/MariaDB server
 //! (`postgres://postgres@127.0.0.1:5432/test`, `mysql://root@127.0.0.1:3306/test`); a test then
 //! creates its own database named `hubshake_test_<uuid>` there. Unset, each test gets a SQLite file
 //! in a temporary directory.
+
+pub mod hub_process;
 
 use sea_orm::{ConnectionTrait, Database};
 use tempfile::TempDir;
@@ -21,9 +24,9 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// Creates an empty database on the server named by `HUBSHAKE_TEST_DATABASE_URL`, or a SQLite file.
     pub async fn create() -> Self {
-        match std::env::var("HUBSHAKE_TEST_DATABASE_URL") {
-            Ok(server_url) if !server_url.is_empty() => Self::on_server(&server_url).await,
-            _ => Self::sqlite(),
+        match server_url() {
+            Some(url) => Self::on_server(&url).await,
+            None => Self::sqlite(),
         }
     }
 
@@ -55,4 +58,37 @@ impl TestDatabase {
             _dir: None,
         }
     }
+}
+
+/// Path of a binary of this workspace, built by the same `cargo test` run (`cargo test --workspace`
+/// builds every binary before running any test).
+pub fn workspace_binary(name: &str) -> std::path::PathBuf {
+    let test_exe = std::env::current_exe().expect("the test's own path");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let profile_dir = test_exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test runs from target/<profile>/deps");
+    let binary = profile_dir.join(name);
+    assert!(
+        binary.exists(),
+        "{} is missing: run the suite with `cargo test --workspace`",
+        binary.display()
+    );
+    binary
+}
+
+/// A server database for this test when `HUBSHAKE_TEST_DATABASE_URL` names one;
+/// `None` means the hub's embedded default.
+pub async fn server_database() -> Option<TestDatabase> {
+    match server_url() {
+        Some(url) => Some(TestDatabase::on_server(&url).await),
+        None => None,
+    }
+}
+
+fn server_url() -> Option<String> {
+    std::env::var("HUBSHAKE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
 }
