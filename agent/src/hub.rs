@@ -1,8 +1,6 @@
 //! The hub as the agent sees it: an OAuth2 token endpoint and a JSON API.
 
-use oauth2::{
-    AuthType, ClientId, ClientSecret, TokenResponse, TokenUrl, basic::BasicClient,
-};
+use oauth2::{AuthType, ClientId, ClientSecret, TokenResponse, TokenUrl, basic::BasicClient};
 use serde::{Deserialize, Serialize};
 
 use crate::settings::ApiAuth;
@@ -75,13 +73,19 @@ impl Hub {
             .http
             .post(format!("{}/api/v1/sync/heartbeat", self.host))
             .bearer_auth(&self.access_token)
-            .json(&HeartbeatRequest { agent_version, queued_backlog: 0 })
+            .json(&HeartbeatRequest {
+                agent_version,
+                queued_backlog: 0,
+            })
             .send()
             .await?;
         let status = response.status();
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
-            return Err(HubError::Refused { status: status.as_u16(), body });
+            return Err(HubError::Refused {
+                status: status.as_u16(),
+                body,
+            });
         }
         Ok(response.json().await?)
     }

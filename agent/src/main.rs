@@ -27,7 +27,9 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::load(&cli.settings)?;
     match cli.command {
         Command::Check => {
-            let hub = Hub::log_in(&settings.api_auth).await.context("log-in failed")?;
+            let hub = Hub::log_in(&settings.api_auth)
+                .await
+                .context("log-in failed")?;
             let beat = hub
                 .heartbeat(env!("CARGO_PKG_VERSION"))
                 .await

@@ -12,9 +12,16 @@ pub enum SettingsError {
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: ini::Error },
     #[error("[{section}] {key} is missing from the settings")]
-    Missing { section: &'static str, key: &'static str },
+    Missing {
+        section: &'static str,
+        key: &'static str,
+    },
     #[error("[{section}] {key} is invalid: {reason}")]
-    Invalid { section: &'static str, key: &'static str, reason: String },
+    Invalid {
+        section: &'static str,
+        key: &'static str,
+        reason: String,
+    },
 }
 
 /// The `[api-auth]` section: how to reach and log in to the hub.
@@ -43,7 +50,10 @@ impl Settings {
             ini.get_from(Some("api-auth"), key)
                 .map(|value| value.trim().to_string())
                 .filter(|value| !value.is_empty())
-                .ok_or(SettingsError::Missing { section: "api-auth", key })
+                .ok_or(SettingsError::Missing {
+                    section: "api-auth",
+                    key,
+                })
         };
         let timeout = match ini.get_from(Some("api-auth"), "read_write_timeout") {
             None => Duration::from_secs(DEFAULT_TIMEOUT_SECS),

@@ -41,7 +41,12 @@ impl HubProcess {
                 }
             }
         });
-        let mut hub = HubProcess { child, lines, base: String::new(), log: Vec::new() };
+        let mut hub = HubProcess {
+            child,
+            lines,
+            base: String::new(),
+            log: Vec::new(),
+        };
         let listening = hub.wait_for_line("hubshake listening");
         let port = log_field(&listening, "port").expect("the listening line names the port");
         hub.base = format!("http://127.0.0.1:{port}");
@@ -54,10 +59,12 @@ impl HubProcess {
             return seen.clone();
         }
         loop {
-            let line = self
-                .lines
-                .recv_timeout(STARTUP_LIMIT)
-                .unwrap_or_else(|_| panic!("the hub never logged {needle:?}; log so far: {:#?}", self.log));
+            let line = self.lines.recv_timeout(STARTUP_LIMIT).unwrap_or_else(|_| {
+                panic!(
+                    "the hub never logged {needle:?}; log so far: {:#?}",
+                    self.log
+                )
+            });
             self.log.push(line.clone());
             if line.contains(needle) {
                 return line;
@@ -74,7 +81,10 @@ impl HubProcess {
     /// Sends SIGTERM and returns whether the process exited successfully.
     pub fn terminate(mut self) -> bool {
         let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
         assert!(sent.success());
         self.child.wait().expect("the hub exits").success()
     }
@@ -91,5 +101,11 @@ impl Drop for HubProcess {
 /// The value of `name=value` in a log line.
 pub fn log_field(line: &str, name: &str) -> Option<String> {
     let start = line.find(&format!("{name}="))? + name.len() + 1;
-    Some(line[start..].split_whitespace().next()?.trim_matches('"').to_string())
+    Some(
+        line[start..]
+            .split_whitespace()
+            .next()?
+            .trim_matches('"')
+            .to_string(),
+    )
 }

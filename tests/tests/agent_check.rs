@@ -36,7 +36,10 @@ async fn admin_call(request: reqwest::RequestBuilder, token: &str) -> Value {
 async fn agent_logs_in_from_seed_settings_and_its_heartbeat_is_seen() {
     let dir = tempfile::tempdir().unwrap();
     let database = server_database().await;
-    let mut env = vec![("HUBSHAKE_ADMIN_CLIENT_ID", ADMIN_ID), ("HUBSHAKE_ADMIN_CLIENT_SECRET", ADMIN_SECRET)];
+    let mut env = vec![
+        ("HUBSHAKE_ADMIN_CLIENT_ID", ADMIN_ID),
+        ("HUBSHAKE_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
+    ];
     if let Some(db) = &database {
         env.push(("HUBSHAKE_DATABASE_URL", db.url.as_str()));
     }
@@ -51,35 +54,62 @@ async fn agent_logs_in_from_seed_settings_and_its_heartbeat_is_seen() {
         .await
         .unwrap();
     assert_eq!(token_answer.status(), StatusCode::OK);
-    let admin = token_answer.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string();
+    let admin = token_answer.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let branch = admin_call(
-        client.post(format!("{}/api/v1/branches", hub.base)).json(&json!({ "code": "B1", "name": "One", "pos_type": "retail" })),
+        client
+            .post(format!("{}/api/v1/branches", hub.base))
+            .json(&json!({ "code": "B1", "name": "One", "pos_type": "retail" })),
         &admin,
     )
     .await;
     let terminal = admin_call(
         client
-            .post(format!("{}/api/v1/branches/{}/terminals", hub.base, branch["id"].as_str().unwrap()))
+            .post(format!(
+                "{}/api/v1/branches/{}/terminals",
+                hub.base,
+                branch["id"].as_str().unwrap()
+            ))
             .json(&json!({ "name": "Till 1" })),
         &admin,
     )
     .await;
 
     let settings = dir.path().join("settings.ini");
-    write_settings(&settings, &hub.base, terminal["client_id"].as_str().unwrap(), terminal["client_secret"].as_str().unwrap());
+    write_settings(
+        &settings,
+        &hub.base,
+        terminal["client_id"].as_str().unwrap(),
+        terminal["client_secret"].as_str().unwrap(),
+    );
     let output = run_agent(&settings);
-    assert!(output.status.success(), "agent failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "agent failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("connected to"));
 
     let seen = admin_call(
-        client.get(format!("{}/api/v1/terminals/{}", hub.base, terminal["terminal"]["id"].as_str().unwrap())),
+        client.get(format!(
+            "{}/api/v1/terminals/{}",
+            hub.base,
+            terminal["terminal"]["id"].as_str().unwrap()
+        )),
         &admin,
     )
     .await;
     assert_eq!(seen["agent_version"], env!("CARGO_PKG_VERSION"));
     assert!(seen["last_seen_at"].is_string());
 
-    write_settings(&settings, &hub.base, terminal["client_id"].as_str().unwrap(), "wrong-secret");
+    write_settings(
+        &settings,
+        &hub.base,
+        terminal["client_id"].as_str().unwrap(),
+        "wrong-secret",
+    );
     let refused = run_agent(&settings);
     assert!(!refused.status.success());
     let message = String::from_utf8_lossy(&refused.stderr);

@@ -25,7 +25,10 @@ async fn json_token(client: &reqwest::Client, base: &str, client_id: &str, secre
 async fn hub_starts_bare_bootstraps_an_admin_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let database = server_database().await;
-    let env: Vec<(&str, &str)> = database.iter().map(|db| ("HUBSHAKE_DATABASE_URL", db.url.as_str())).collect();
+    let env: Vec<(&str, &str)> = database
+        .iter()
+        .map(|db| ("HUBSHAKE_DATABASE_URL", db.url.as_str()))
+        .collect();
     let client = reqwest::Client::new();
 
     let mut hub = HubProcess::start(dir.path(), &env);
@@ -33,10 +36,17 @@ async fn hub_starts_bare_bootstraps_an_admin_and_survives_a_restart() {
     let admin_id = log_field(&bootstrap, "client_id").unwrap();
     let admin_secret = log_field(&bootstrap, "client_secret").unwrap();
     if database.is_none() {
-        assert!(dir.path().join("hubshake.db").exists(), "the embedded database is created in the working directory");
+        assert!(
+            dir.path().join("hubshake.db").exists(),
+            "the embedded database is created in the working directory"
+        );
     }
 
-    let ready = client.get(format!("{}/readyz", hub.base)).send().await.unwrap();
+    let ready = client
+        .get(format!("{}/readyz", hub.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
     let token = json_token(&client, &hub.base, &admin_id, &admin_secret).await;
     let created = client
@@ -64,7 +74,12 @@ async fn hub_starts_bare_bootstraps_an_admin_and_survives_a_restart() {
     assert_eq!(branches["total"], 1);
     assert_eq!(branches["items"][0]["code"], "MNL-01");
     // No second admin is made, and the first one's secret still works.
-    assert!(!restarted.drain_log().iter().any(|line| line.contains("created the first admin client")));
+    assert!(
+        !restarted
+            .drain_log()
+            .iter()
+            .any(|line| line.contains("created the first admin client"))
+    );
     json_token(&client, &restarted.base, &admin_id, &admin_secret).await;
     assert!(restarted.terminate());
 }
