@@ -8,6 +8,8 @@ pub mod http;
 pub mod pagination;
 pub mod registry;
 
+pub mod validation;
+
 use std::net::TcpListener;
 
 use actix_web::{App, HttpServer, dev::Server, middleware::ErrorHandlers, web};

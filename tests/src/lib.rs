@@ -60,8 +60,8 @@ impl TestDatabase {
     }
 }
 
-/// Path of a binary of this workspace, built by the same `cargo test` run (`cargo test --workspace`
-/// builds every binary before running any test).
+/// Path of a binary of this workspace, built by the same `cargo test --workspace` run: cargo builds
+/// a package's binaries when that package has integration tests, as `server` and `agent` do.
 pub fn workspace_binary(name: &str) -> std::path::PathBuf {
     let test_exe = std::env::current_exe().expect("the test's own path");
     // target/<profile>/deps/<test> → target/<profile>/<name>

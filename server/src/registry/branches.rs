@@ -8,10 +8,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::required_text;
 use crate::{
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
+    validation::{self, required_text},
 };
 
 const MAX_CODE_LEN: usize = 32;
@@ -60,19 +60,6 @@ pub struct BranchChanges {
     pub time_zone: Option<String>,
 }
 
-/// Codes are case-insensitive (MySQL compares them so), so they are kept in upper case everywhere.
-fn parse_code(value: &str) -> Result<String, String> {
-    let code = required_text(value, MAX_CODE_LEN)?.to_uppercase();
-    if code
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        Ok(code)
-    } else {
-        Err("may contain only letters, digits, '-' and '_'".into())
-    }
-}
-
 fn parse_time_zone(value: &str) -> Result<String, String> {
     chrono_tz::Tz::from_str(value.trim())
         .map(|tz| tz.name().to_string())
@@ -88,7 +75,7 @@ pub async fn create_branch(
     new: NewBranch,
 ) -> Result<branch::Model, DomainError> {
     let mut errors = FieldErrors::default();
-    let code = errors.check("code", parse_code(&new.code));
+    let code = errors.check("code", validation::code(&new.code, MAX_CODE_LEN));
     let name = errors.check("name", required_text(&new.name, MAX_NAME_LEN));
     let pos_type = errors.check("pos_type", PosType::parse(&new.pos_type));
     let time_zone = errors.check(
@@ -144,7 +131,9 @@ pub async fn update_branch(
     changes: BranchChanges,
 ) -> Result<branch::Model, DomainError> {
     let mut errors = FieldErrors::default();
-    let code = changes.code.map(|c| errors.check("code", parse_code(&c)));
+    let code = changes
+        .code
+        .map(|c| errors.check("code", validation::code(&c, MAX_CODE_LEN)));
     let name = changes
         .name
         .map(|n| errors.check("name", required_text(&n, MAX_NAME_LEN)));

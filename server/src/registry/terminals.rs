@@ -6,11 +6,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{get_branch, optional_text, required_text};
+use super::get_branch;
 use crate::{
     auth::secret,
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
+    validation::{optional_text, required_text},
 };
 
 const MAX_NAME_LEN: usize = 200;
