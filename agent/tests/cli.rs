@@ -18,7 +18,10 @@ fn a_missing_settings_file_is_named() {
     let output = agent(&missing);
     assert!(!output.status.success());
     let message = String::from_utf8_lossy(&output.stderr);
-    assert!(message.contains("cannot read") && message.contains("settings.ini"), "{message}");
+    assert!(
+        message.contains("cannot read") && message.contains("settings.ini"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -29,7 +32,10 @@ fn a_missing_credential_is_named() {
     let output = agent(&settings);
     assert!(!output.status.success());
     let message = String::from_utf8_lossy(&output.stderr);
-    assert!(message.contains("[api-auth] body-client_secret is missing"), "{message}");
+    assert!(
+        message.contains("[api-auth] body-client_secret is missing"),
+        "{message}"
+    );
 }
 
 #[test]

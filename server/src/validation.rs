@@ -22,7 +22,10 @@ pub fn optional_text(value: Option<&str>, max: usize) -> Result<Option<String>, 
 /// upper case because MySQL compares codes case-insensitively and the other databases must agree.
 pub fn code(value: &str, max: usize) -> Result<String, String> {
     let code = required_text(value, max)?.to_uppercase();
-    if code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if code
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         Ok(code)
     } else {
         Err("may contain only letters, digits, '-' and '_'".into())
