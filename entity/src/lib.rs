@@ -2,5 +2,21 @@
 
 pub mod admin_client;
 pub mod branch;
+pub mod branch_item;
+pub mod category;
+pub mod customer;
+pub mod item;
+pub mod item_barcode;
+pub mod master_change;
+pub mod payment_method;
+pub mod payment_method_branch;
+pub mod sequence_counter;
+pub mod setting;
 pub mod signing_key;
+pub mod staff_branch;
+pub mod staff_user;
 pub mod terminal;
+
+/// A decimal with exactly four fractional digits, stored as an integer count of 0.0001 units so
+/// that every database (SQLite has no decimal type) stores, compares and adds it exactly.
+pub type Fixed4 = i64;

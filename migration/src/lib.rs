@@ -3,12 +3,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_identity_and_branches;
+mod m20261123_000002_master_data;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_identity_and_branches::Migration)]
+        vec![
+            Box::new(m20261123_000001_identity_and_branches::Migration),
+            Box::new(m20261123_000002_master_data::Migration),
+        ]
     }
 }

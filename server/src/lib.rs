@@ -1,13 +1,15 @@
 //! Hubshake: the multi-branch back office that POS terminals sync with.
 
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod decimal;
 pub mod error;
 pub mod http;
 pub mod pagination;
 pub mod registry;
-
+pub mod sync;
 pub mod validation;
 
 use std::net::TcpListener;

@@ -2,7 +2,13 @@
 //! and map its result.
 
 mod branches;
+mod categories;
+mod customers;
+mod items;
 mod ops;
+mod payment_methods;
+mod settings;
+mod staff;
 mod sync;
 mod terminals;
 
@@ -35,17 +41,28 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .wrap(from_fn(caller::authenticate))
                 .configure(branches::routes)
                 .configure(terminals::routes)
+                .configure(categories::routes)
+                .configure(items::routes)
+                .configure(staff::routes)
+                .configure(customers::routes)
+                .configure(payment_methods::routes)
+                .configure(settings::routes)
                 .configure(sync::routes),
         );
 }
 
-/// Request-body and query-string parsing errors as problem documents.
+/// JSON bodies up to `body_limit` bytes, with parsing errors as problem documents.
+pub fn json_config(body_limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(body_limit)
+        .error_handler(|err, _| json_error(err).into())
+}
+
+/// Request-body, query-string and path parsing errors as problem documents.
 pub fn extractor_configs(
     body_limit: usize,
 ) -> (web::JsonConfig, web::QueryConfig, web::PathConfig) {
-    let json = web::JsonConfig::default()
-        .limit(body_limit)
-        .error_handler(|err, _| json_error(err).into());
+    let json = json_config(body_limit);
     let query = web::QueryConfig::default().error_handler(|err, _| query_error(err).into());
     let path = web::PathConfig::default().error_handler(|err, _| path_error(err).into());
     (json, query, path)
@@ -144,6 +161,9 @@ impl Modify for SecuritySchemes {
         (name = "identity", description = "OAuth2 client-credentials tokens"),
         (name = "branches", description = "Branches (admin)"),
         (name = "terminals", description = "Terminals of a branch (admin)"),
+        (name = "catalog", description = "Categories, items, branch prices, payment methods (admin)"),
+        (name = "people", description = "Staff users and customers (admin)"),
+        (name = "settings", description = "Global and per-branch settings (admin)"),
         (name = "sync", description = "Terminal sync protocol"),
         (name = "operations", description = "Health and readiness"),
     )

@@ -1,17 +1,19 @@
-use actix_web::{post, web};
+use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde_json::value::RawValue;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     AppState,
     auth::caller::TerminalCaller,
-    error::{ApiError, Problem},
+    error::{ApiError, DomainError, FieldErrors, Problem},
     registry::{self, Heartbeat},
+    sync::master::{self, DEFAULT_LIMIT, MAX_LIMIT},
 };
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(heartbeat);
+    cfg.service(heartbeat).service(pull_master);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -54,5 +56,135 @@ pub async fn heartbeat(
     let recorded = registry::record_heartbeat(&state.db, terminal.terminal_id, report).await?;
     Ok(web::Json(HeartbeatResponse {
         server_time: recorded.last_seen_at.unwrap_or_else(Utc::now),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PullQuery {
+    /// The `next_cursor` of the previous pull; 0 or absent for a full snapshot.
+    cursor: Option<i64>,
+    /// Changes per page, 1 to 5,000 (default 500).
+    limit: Option<i64>,
+    /// Instead of a cursor, a date watermark (RFC 3339, or the seed's `1990-01-01T 00:00:00.0000Z`).
+    since: Option<String>,
+}
+
+/// A checked pull request: where to start and how many.
+struct Pull {
+    cursor: Option<i64>,
+    since: Option<DateTime<Utc>>,
+    limit: u64,
+}
+
+impl PullQuery {
+    fn parse(&self) -> Result<Pull, DomainError> {
+        let mut errors = FieldErrors::default();
+        let cursor = errors.check(
+            "cursor",
+            match (self.cursor, &self.since) {
+                (Some(_), Some(_)) => Err("give cursor or since, not both".into()),
+                (Some(c), None) if c < 0 => Err("must not be negative".into()),
+                (cursor, _) => Ok(cursor),
+            },
+        );
+        let since = errors.check(
+            "since",
+            self.since.as_deref().map(master::parse_since).transpose(),
+        );
+        let limit = errors.check(
+            "limit",
+            match self.limit {
+                None => Ok(DEFAULT_LIMIT),
+                Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => Ok(n as u64),
+                Some(_) => Err(format!("must be between 1 and {MAX_LIMIT}")),
+            },
+        );
+        let (Some(cursor), Some(since), Some(limit)) = (cursor, since, limit) else {
+            return Err(errors.into_error());
+        };
+        Ok(Pull {
+            cursor,
+            since,
+            limit,
+        })
+    }
+}
+
+/// One changed object.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeView {
+    seq: i64,
+    /// `category`, `item`, `staff_user`, `customer`, `payment_method` or `setting`.
+    kind: String,
+    /// The object's id (the key, for settings).
+    id: String,
+    /// `upsert` or `delete`.
+    op: String,
+    /// The object as this branch should store it; absent for a delete.
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<Box<RawValue>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MasterPullResponse {
+    changes: Vec<ChangeView>,
+    /// Pass this as `cursor` next time.
+    next_cursor: i64,
+    /// More changes are waiting: pull again at once.
+    has_more: bool,
+}
+
+/// Master data that changed for the caller's branch since its cursor, oldest first; several
+/// changes of one object arrive as its latest state once.
+#[utoipa::path(
+    tag = "sync",
+    security(("bearer" = [])),
+    params(PullQuery),
+    responses(
+        (status = 200, body = MasterPullResponse),
+        (status = 400, description = "A parameter is not a number", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sync/master")]
+pub async fn pull_master(
+    terminal: TerminalCaller,
+    state: web::Data<AppState>,
+    query: web::Query<PullQuery>,
+) -> Result<web::Json<MasterPullResponse>, ApiError> {
+    let pull = query.parse()?;
+    let cursor = match (pull.cursor, pull.since) {
+        (_, Some(since)) => master::cursor_since(&state.db, since).await?,
+        (cursor, None) => cursor.unwrap_or(0),
+    };
+    let page = master::changes_after(&state.db, terminal.branch_id, cursor, pull.limit).await?;
+    let changes = page
+        .changes
+        .into_iter()
+        .map(|change| {
+            let data = change
+                .payload
+                .map(RawValue::from_string)
+                .transpose()
+                .map_err(|e| {
+                    DomainError::Database(sea_orm::DbErr::Custom(format!(
+                        "stored payload is not JSON: {e}"
+                    )))
+                })?;
+            Ok(ChangeView {
+                seq: change.seq,
+                kind: change.kind,
+                id: change.object_id,
+                op: change.op,
+                data,
+            })
+        })
+        .collect::<Result<_, DomainError>>()?;
+    Ok(web::Json(MasterPullResponse {
+        changes,
+        next_cursor: page.next_cursor,
+        has_more: page.has_more,
     }))
 }

@@ -204,3 +204,94 @@ impl TestApp {
         (terminal, token)
     }
 }
+
+/// What a terminal keeps from the master feed: the latest data of each (kind, id).
+#[derive(Debug, Default)]
+pub struct TerminalStore {
+    pub objects: std::collections::BTreeMap<(String, String), Value>,
+    pub cursor: i64,
+}
+
+impl TerminalStore {
+    pub fn apply(&mut self, change: &Value) {
+        let key = (
+            change["kind"].as_str().unwrap().to_string(),
+            change["id"].as_str().unwrap().to_string(),
+        );
+        match change["op"].as_str().unwrap() {
+            "upsert" => {
+                self.objects.insert(key, change["data"].clone());
+            }
+            "delete" => {
+                self.objects.remove(&key);
+            }
+            other => panic!("unknown op {other}"),
+        }
+    }
+
+    pub fn get(&self, kind: &str, id: &str) -> Option<&Value> {
+        self.objects.get(&(kind.to_string(), id.to_string()))
+    }
+
+    pub fn count(&self, kind: &str) -> usize {
+        self.objects.keys().filter(|(k, _)| k == kind).count()
+    }
+
+    /// Pulls pages until the hub has nothing more; returns every change received.
+    pub async fn sync(&mut self, app: &TestApp, token: &str, limit: u32) -> Vec<Value> {
+        let mut received = Vec::new();
+        loop {
+            let answer = app
+                .get(
+                    &format!("/api/v1/sync/master?cursor={}&limit={limit}", self.cursor),
+                    token,
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "pull: {}", answer.body);
+            for change in answer.body["changes"].as_array().unwrap() {
+                let seq = change["seq"].as_i64().unwrap();
+                assert!(
+                    seq > self.cursor,
+                    "change {seq} is not after cursor {}",
+                    self.cursor
+                );
+                self.apply(change);
+                received.push(change.clone());
+            }
+            let next = answer.body["next_cursor"].as_i64().unwrap();
+            assert!(next >= self.cursor, "the cursor went back");
+            self.cursor = next;
+            if !answer.body["has_more"].as_bool().unwrap() {
+                return received;
+            }
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::DELETE, path, token, None).await
+    }
+
+    /// Creates an item and returns it.
+    pub async fn create_item(&self, admin: &str, sku: &str, price: &str) -> Value {
+        let answer = self
+            .post(
+                "/api/v1/items",
+                admin,
+                json!({ "sku": sku, "name": format!("Item {sku}"), "base_price": price }),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "create item: {}",
+            answer.body
+        );
+        answer.body
+    }
+}

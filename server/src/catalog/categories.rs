@@ -1,0 +1,187 @@
+//! Categories: a tree, each category may have a parent.
+
+use chrono::Utc;
+use entity::{category, item};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    error::{DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
+    sync::feed::{self, View},
+    validation::required_text,
+};
+
+pub const KIND: &str = "category";
+const MAX_NAME_LEN: usize = 200;
+/// Deepest a category tree may grow; also bounds the walk that refuses cycles.
+const MAX_DEPTH: usize = 32;
+
+#[derive(Clone, Debug)]
+pub struct CategoryInput {
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    /// True when absent.
+    pub active: Option<bool>,
+}
+
+async fn publish_category<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    current: Option<&category::Model>,
+) -> Result<(), DomainError> {
+    let views = current
+        .map(|c| {
+            vec![View::everyone(
+                json!({ "id": c.id, "parent_id": c.parent_id, "name": c.name, "active": c.active }),
+            )]
+        })
+        .unwrap_or_default();
+    feed::publish(txn, KIND, id.to_string(), views).await?;
+    Ok(())
+}
+
+/// Fails unless `parent_id` exists and making it the parent of `id` keeps the tree a tree.
+async fn check_parent<C: ConnectionTrait>(
+    txn: &C,
+    id: Option<Uuid>,
+    parent_id: Uuid,
+) -> Result<(), DomainError> {
+    let mut next = Some(parent_id);
+    for _ in 0..MAX_DEPTH {
+        let Some(ancestor) = next else { return Ok(()) };
+        if Some(ancestor) == id {
+            return Err(DomainError::invalid(
+                "parent_id",
+                "a category cannot be its own ancestor",
+            ));
+        }
+        let found = category::Entity::find_by_id(ancestor).one(txn).await?;
+        next = match found {
+            Some(category) => category.parent_id,
+            None => {
+                return Err(DomainError::invalid(
+                    "parent_id",
+                    format!("no category {ancestor}"),
+                ));
+            }
+        };
+    }
+    Err(DomainError::invalid(
+        "parent_id",
+        format!("categories nest at most {MAX_DEPTH} deep"),
+    ))
+}
+
+fn checked_name(input: &CategoryInput) -> Result<String, DomainError> {
+    let mut errors = FieldErrors::default();
+    errors
+        .check("name", required_text(&input.name, MAX_NAME_LEN))
+        .ok_or_else(|| errors.into_error())
+}
+
+pub async fn create_category(
+    db: &DatabaseConnection,
+    input: CategoryInput,
+) -> Result<category::Model, DomainError> {
+    let name = checked_name(&input)?;
+    let txn = feed::begin_master_write(db).await?;
+    if let Some(parent_id) = input.parent_id {
+        check_parent(&txn, None, parent_id).await?;
+    }
+    let now = Utc::now();
+    let saved = category::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        parent_id: Set(input.parent_id),
+        name: Set(name),
+        active: Set(input.active.unwrap_or(true)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    publish_category(&txn, saved.id, Some(&saved)).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Replaces a category's name, parent and active flag.
+pub async fn update_category(
+    db: &DatabaseConnection,
+    id: Uuid,
+    input: CategoryInput,
+) -> Result<category::Model, DomainError> {
+    let name = checked_name(&input)?;
+    let txn = feed::begin_master_write(db).await?;
+    let current = category::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("category"))?;
+    if let Some(parent_id) = input.parent_id {
+        check_parent(&txn, Some(id), parent_id).await?;
+    }
+    let mut model: category::ActiveModel = current.into();
+    model.name = Set(name);
+    model.parent_id = Set(input.parent_id);
+    model.active = Set(input.active.unwrap_or(true));
+    model.updated_at = Set(Utc::now());
+    let saved = model.update(&txn).await?;
+    publish_category(&txn, id, Some(&saved)).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Deletes a category that has no subcategories and no items.
+pub async fn delete_category(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
+    let txn = feed::begin_master_write(db).await?;
+    category::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("category"))?;
+    let children = category::Entity::find()
+        .filter(category::Column::ParentId.eq(id))
+        .count(&txn)
+        .await?;
+    let items = item::Entity::find()
+        .filter(item::Column::CategoryId.eq(id))
+        .count(&txn)
+        .await?;
+    if children > 0 || items > 0 {
+        return Err(DomainError::Conflict(format!(
+            "the category still has {children} subcategories and {items} items; move them first"
+        )));
+    }
+    category::Entity::delete_by_id(id).exec(&txn).await?;
+    publish_category(&txn, id, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn get_category(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<category::Model, DomainError> {
+    category::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("category"))
+}
+
+/// Categories by name; only the children of `parent_id` when given.
+pub async fn list_categories(
+    db: &DatabaseConnection,
+    parent_id: Option<Uuid>,
+    page: PageRequest,
+) -> Result<Page<category::Model>, DomainError> {
+    let mut select = category::Entity::find()
+        .order_by_asc(category::Column::Name)
+        .order_by_asc(category::Column::Id);
+    if let Some(parent_id) = parent_id {
+        select = select.filter(category::Column::ParentId.eq(parent_id));
+    }
+    Ok(fetch_page(db, select, page).await?)
+}

@@ -1,0 +1,189 @@
+//! Customers, seen by every branch.
+
+use chrono::Utc;
+use entity::customer;
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, sea_query::ExprTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::insert_or_update;
+use crate::{
+    decimal::{from_fixed4, non_negative_fixed4},
+    error::{DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
+    sync::feed::{self, View},
+    validation::{self, optional_text, required_text},
+};
+
+pub const KIND: &str = "customer";
+
+#[derive(Clone, Debug)]
+pub struct CustomerInput {
+    pub code: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// 0 when absent.
+    pub loyalty_points: Option<Decimal>,
+    pub tax_id: Option<String>,
+    /// True when absent.
+    pub active: Option<bool>,
+}
+
+struct ValidCustomer {
+    code: String,
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    loyalty_points: i64,
+    tax_id: Option<String>,
+}
+
+fn email(value: Option<&str>) -> Result<Option<String>, String> {
+    let email = optional_text(value, 200)?;
+    match &email {
+        Some(address) if !address.contains('@') => Err("must be an email address".into()),
+        _ => Ok(email),
+    }
+}
+
+fn checked(input: &CustomerInput) -> Result<ValidCustomer, DomainError> {
+    let mut errors = FieldErrors::default();
+    let code = errors.check("code", validation::code(&input.code, 32));
+    let name = errors.check("name", required_text(&input.name, 200));
+    let phone = errors.check("phone", optional_text(input.phone.as_deref(), 40));
+    let email = errors.check("email", email(input.email.as_deref()));
+    let loyalty_points = errors.check(
+        "loyalty_points",
+        non_negative_fixed4(input.loyalty_points.unwrap_or_default()),
+    );
+    let tax_id = errors.check("tax_id", optional_text(input.tax_id.as_deref(), 64));
+    let (Some(code), Some(name), Some(phone), Some(email), Some(loyalty_points), Some(tax_id)) =
+        (code, name, phone, email, loyalty_points, tax_id)
+    else {
+        return Err(errors.into_error());
+    };
+    Ok(ValidCustomer {
+        code,
+        name,
+        phone,
+        email,
+        loyalty_points,
+        tax_id,
+    })
+}
+
+async fn publish_customer<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    current: Option<&customer::Model>,
+) -> Result<(), DomainError> {
+    let views = current
+        .map(|c| {
+            vec![View::everyone(json!({
+                "id": c.id,
+                "code": c.code,
+                "name": c.name,
+                "phone": c.phone,
+                "email": c.email,
+                "loyalty_points": from_fixed4(c.loyalty_points),
+                "tax_id": c.tax_id,
+                "active": c.active,
+            }))]
+        })
+        .unwrap_or_default();
+    feed::publish(txn, KIND, id.to_string(), views).await?;
+    Ok(())
+}
+
+/// Creates a customer (`id` none) or replaces one.
+pub async fn save_customer(
+    db: &DatabaseConnection,
+    id: Option<Uuid>,
+    input: CustomerInput,
+) -> Result<customer::Model, DomainError> {
+    let valid = checked(&input)?;
+    let txn = feed::begin_master_write(db).await?;
+    let now = Utc::now();
+    let new = id.is_none();
+    let mut model = match id {
+        Some(id) => {
+            let current = customer::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(DomainError::NotFound("customer"))?;
+            customer::ActiveModel::from(current)
+        }
+        None => customer::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    let code = valid.code.clone();
+    model.code = Set(valid.code);
+    model.name = Set(valid.name);
+    model.phone = Set(valid.phone);
+    model.email = Set(valid.email);
+    model.loyalty_points = Set(valid.loyalty_points);
+    model.tax_id = Set(valid.tax_id);
+    model.active = Set(input.active.unwrap_or(true));
+    model.updated_at = Set(now);
+    let saved = insert_or_update(&txn, model, new).await.map_err(|err| {
+        DomainError::conflict_on_duplicate(
+            err,
+            format!("a customer with code {code} already exists"),
+        )
+    })?;
+    publish_customer(&txn, saved.id, Some(&saved)).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+pub async fn delete_customer(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
+    let txn = feed::begin_master_write(db).await?;
+    if customer::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 0
+    {
+        return Err(DomainError::NotFound("customer"));
+    }
+    publish_customer(&txn, id, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn get_customer(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<customer::Model, DomainError> {
+    customer::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("customer"))
+}
+
+/// Customers by code; `search` matches part of the code, name, phone or email.
+pub async fn list_customers(
+    db: &DatabaseConnection,
+    search: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<customer::Model>, DomainError> {
+    let mut select = customer::Entity::find().order_by_asc(customer::Column::Code);
+    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        select = select.filter(
+            customer::Column::Code
+                .contains(search)
+                .or(customer::Column::Name.contains(search))
+                .or(customer::Column::Phone.contains(search))
+                .or(customer::Column::Email.contains(search)),
+        );
+    }
+    Ok(fetch_page(db, select, page).await?)
+}

@@ -1,0 +1,58 @@
+//! Master data: the catalogue and everything else terminals need. Every write runs in one
+//! transaction that also publishes the changed objects' views to the master feed.
+
+pub mod categories;
+pub mod customers;
+pub mod items;
+pub mod payment_methods;
+pub mod settings;
+pub mod staff;
+
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::error::DomainError;
+
+/// Largest list of ids put into one `IN (…)` or one multi-row insert.
+const CHUNK: usize = 500;
+
+/// Fails with a field error unless every id in `branch_ids` names a branch.
+async fn check_branches_exist<C: ConnectionTrait>(
+    txn: &C,
+    field: &str,
+    branch_ids: &[Uuid],
+) -> Result<(), DomainError> {
+    let found = entity::branch::Entity::find()
+        .filter(entity::branch::Column::Id.is_in(branch_ids.iter().copied()))
+        .all(txn)
+        .await?;
+    match branch_ids
+        .iter()
+        .find(|id| !found.iter().any(|b| b.id == **id))
+    {
+        Some(missing) => Err(DomainError::invalid(field, format!("no branch {missing}"))),
+        None => Ok(()),
+    }
+}
+
+/// Inserts `model` when `new`, else updates the row it came from. (`save` would update: the
+/// ids are set by the hub, not by the database.)
+async fn insert_or_update<A, C>(
+    txn: &C,
+    model: A,
+    new: bool,
+) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+    C: ConnectionTrait,
+{
+    if new {
+        model.insert(txn).await
+    } else {
+        model.update(txn).await
+    }
+}

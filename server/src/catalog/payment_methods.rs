@@ -1,0 +1,200 @@
+//! Payment methods, offered everywhere or at chosen branches only.
+
+use chrono::Utc;
+use entity::{payment_method, payment_method_branch};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{check_branches_exist, insert_or_update};
+use crate::{
+    error::{DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
+    sync::feed::{self, View},
+    validation::{self, required_text},
+};
+
+pub const KIND: &str = "payment_method";
+const METHOD_KINDS: [&str; 4] = ["cash", "card", "voucher", "other"];
+
+#[derive(Clone, Debug)]
+pub struct PaymentMethodInput {
+    pub code: String,
+    pub name: String,
+    /// `cash`, `card`, `voucher` or `other`.
+    pub kind: String,
+    /// True when absent.
+    pub active: Option<bool>,
+    /// The branches that offer it; every branch when empty.
+    pub branch_ids: Vec<Uuid>,
+}
+
+/// A payment method and the branches that offer it (empty: all).
+#[derive(Clone, Debug)]
+pub struct PaymentMethodDetail {
+    pub method: payment_method::Model,
+    pub branch_ids: Vec<Uuid>,
+}
+
+fn method_kind(value: &str) -> Result<String, String> {
+    let kind = value.trim().to_lowercase();
+    if METHOD_KINDS.contains(&kind.as_str()) {
+        Ok(kind)
+    } else {
+        Err(format!("must be one of {}", METHOD_KINDS.join(", ")))
+    }
+}
+
+async fn publish_method<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    current: Option<&PaymentMethodDetail>,
+) -> Result<(), DomainError> {
+    let views = match current {
+        None => Vec::new(),
+        Some(detail) => {
+            let m = &detail.method;
+            let payload = json!({ "id": m.id, "code": m.code, "name": m.name, "kind": m.method_kind, "active": m.active });
+            if detail.branch_ids.is_empty() {
+                vec![View::everyone(payload)]
+            } else {
+                detail
+                    .branch_ids
+                    .iter()
+                    .map(|branch| View::branch(*branch, Some(payload.clone())))
+                    .collect()
+            }
+        }
+    };
+    feed::publish(txn, KIND, id.to_string(), views).await?;
+    Ok(())
+}
+
+async fn branches_of<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Vec<Uuid>, DomainError> {
+    Ok(payment_method_branch::Entity::find()
+        .filter(payment_method_branch::Column::PaymentMethodId.eq(id))
+        .order_by_asc(payment_method_branch::Column::BranchId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.branch_id)
+        .collect())
+}
+
+/// Creates a payment method (`id` none) or replaces one, with the branches that offer it.
+pub async fn save_payment_method(
+    db: &DatabaseConnection,
+    id: Option<Uuid>,
+    input: PaymentMethodInput,
+) -> Result<PaymentMethodDetail, DomainError> {
+    let mut errors = FieldErrors::default();
+    let code = errors.check("code", validation::code(&input.code, 32));
+    let name = errors.check("name", required_text(&input.name, 200));
+    let kind = errors.check("kind", method_kind(&input.kind));
+    let (Some(code), Some(name), Some(kind)) = (code, name, kind) else {
+        return Err(errors.into_error());
+    };
+    let mut branch_ids = input.branch_ids.clone();
+    branch_ids.sort();
+    branch_ids.dedup();
+
+    let txn = feed::begin_master_write(db).await?;
+    check_branches_exist(&txn, "branch_ids", &branch_ids).await?;
+    let now = Utc::now();
+    let new = id.is_none();
+    let mut model = match id {
+        Some(id) => payment_method::ActiveModel::from(
+            payment_method::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(DomainError::NotFound("payment method"))?,
+        ),
+        None => payment_method::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    model.code = Set(code.clone());
+    model.name = Set(name);
+    model.method_kind = Set(kind);
+    model.active = Set(input.active.unwrap_or(true));
+    model.updated_at = Set(now);
+    let method = insert_or_update(&txn, model, new).await.map_err(|err| {
+        DomainError::conflict_on_duplicate(
+            err,
+            format!("a payment method with code {code} already exists"),
+        )
+    })?;
+    payment_method_branch::Entity::delete_many()
+        .filter(payment_method_branch::Column::PaymentMethodId.eq(method.id))
+        .exec(&txn)
+        .await?;
+    if !branch_ids.is_empty() {
+        payment_method_branch::Entity::insert_many(branch_ids.iter().map(|branch_id| {
+            payment_method_branch::ActiveModel {
+                payment_method_id: Set(method.id),
+                branch_id: Set(*branch_id),
+            }
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    let detail = PaymentMethodDetail { method, branch_ids };
+    publish_method(&txn, detail.method.id, Some(&detail)).await?;
+    txn.commit().await?;
+    Ok(detail)
+}
+
+pub async fn delete_payment_method(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
+    let txn = feed::begin_master_write(db).await?;
+    if payment_method::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 0
+    {
+        return Err(DomainError::NotFound("payment method"));
+    }
+    publish_method(&txn, id, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn get_payment_method(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<PaymentMethodDetail, DomainError> {
+    let method = payment_method::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("payment method"))?;
+    Ok(PaymentMethodDetail {
+        branch_ids: branches_of(db, id).await?,
+        method,
+    })
+}
+
+/// Payment methods by code.
+pub async fn list_payment_methods(
+    db: &DatabaseConnection,
+    page: PageRequest,
+) -> Result<Page<PaymentMethodDetail>, DomainError> {
+    let select = payment_method::Entity::find().order_by_asc(payment_method::Column::Code);
+    let page = fetch_page(db, select, page).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for method in page.items {
+        items.push(PaymentMethodDetail {
+            branch_ids: branches_of(db, method.id).await?,
+            method,
+        });
+    }
+    Ok(Page {
+        items,
+        total: page.total,
+        request: page.request,
+    })
+}

@@ -1,0 +1,129 @@
+//! Settings: key/value pairs, global or per branch; a branch's own value wins for its terminals.
+
+use chrono::Utc;
+use entity::setting;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    error::DomainError,
+    pagination::{Page, PageRequest, fetch_page},
+    sync::feed::{self, ALL_BRANCHES, View},
+};
+
+pub const KIND: &str = "setting";
+const MAX_KEY_LEN: usize = 100;
+const MAX_VALUE_LEN: usize = 10_000;
+
+fn key(value: &str) -> Result<String, DomainError> {
+    let ok = !value.is_empty()
+        && value.len() <= MAX_KEY_LEN
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(DomainError::invalid(
+            "key",
+            format!("must be 1 to {MAX_KEY_LEN} letters, digits, '_', '-' or '.'"),
+        ))
+    }
+}
+
+fn scope(branch_id: Option<Uuid>) -> String {
+    branch_id.map_or_else(|| ALL_BRANCHES.to_string(), |id| id.to_string())
+}
+
+/// Publishes every view of one key: the global value to all, each branch's own value to that branch.
+async fn publish_key<C: ConnectionTrait>(txn: &C, key: &str) -> Result<(), DomainError> {
+    let rows = setting::Entity::find()
+        .filter(setting::Column::Key.eq(key))
+        .all(txn)
+        .await?;
+    let views = rows
+        .into_iter()
+        .map(|row| View {
+            payload: Some(json!({ "key": row.key, "value": row.value })),
+            audience: row.scope,
+        })
+        .collect();
+    feed::publish(txn, KIND, key.to_string(), views).await?;
+    Ok(())
+}
+
+/// Sets a key globally (`branch_id` none) or for one branch.
+pub async fn put_setting(
+    db: &DatabaseConnection,
+    branch_id: Option<Uuid>,
+    key_name: &str,
+    value: String,
+) -> Result<setting::Model, DomainError> {
+    let key = key(key_name)?;
+    if value.len() > MAX_VALUE_LEN {
+        return Err(DomainError::invalid(
+            "value",
+            format!("must be at most {MAX_VALUE_LEN} bytes"),
+        ));
+    }
+    let txn = feed::begin_master_write(db).await?;
+    if let Some(branch_id) = branch_id {
+        entity::branch::Entity::find_by_id(branch_id)
+            .one(&txn)
+            .await?
+            .ok_or(DomainError::NotFound("branch"))?;
+    }
+    let model = setting::ActiveModel {
+        key: Set(key.clone()),
+        scope: Set(scope(branch_id)),
+        value: Set(value),
+        updated_at: Set(Utc::now()),
+    };
+    let saved = match setting::Entity::find_by_id((key.clone(), scope(branch_id)))
+        .one(&txn)
+        .await?
+    {
+        Some(_) => model.update(&txn).await?,
+        None => model.insert(&txn).await?,
+    };
+    publish_key(&txn, &key).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Removes a global value or a branch's own value (the branch then sees the global one).
+pub async fn delete_setting(
+    db: &DatabaseConnection,
+    branch_id: Option<Uuid>,
+    key_name: &str,
+) -> Result<(), DomainError> {
+    let key = key(key_name)?;
+    let txn = feed::begin_master_write(db).await?;
+    if setting::Entity::delete_by_id((key.clone(), scope(branch_id)))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 0
+    {
+        return Err(DomainError::NotFound("setting"));
+    }
+    publish_key(&txn, &key).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Settings by key; only one branch's own values when `branch_id` is given, else the global ones.
+pub async fn list_settings(
+    db: &DatabaseConnection,
+    branch_id: Option<Uuid>,
+    page: PageRequest,
+) -> Result<Page<setting::Model>, DomainError> {
+    let select = setting::Entity::find()
+        .filter(setting::Column::Scope.eq(scope(branch_id)))
+        .order_by_asc(setting::Column::Key);
+    Ok(fetch_page(db, select, page).await?)
+}

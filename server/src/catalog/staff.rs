@@ -1,0 +1,250 @@
+//! Staff users of the POS: each works at chosen branches, and only those branches' terminals see them.
+
+use chrono::Utc;
+use entity::{staff_branch, staff_user};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{check_branches_exist, insert_or_update};
+use crate::{
+    auth::secret,
+    error::{DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
+    sync::feed::{self, View},
+    validation::{self, required_text},
+};
+
+pub const KIND: &str = "staff_user";
+const ROLES: [&str; 4] = ["cashier", "waiter", "supervisor", "manager"];
+
+#[derive(Clone, Debug)]
+pub struct StaffInput {
+    pub code: String,
+    pub name: String,
+    /// `cashier`, `waiter`, `supervisor` or `manager`.
+    pub role: String,
+    /// 4 to 8 digits; required for a new user, kept when absent on update.
+    pub pin: Option<String>,
+    /// The branches the user may work in; at least one.
+    pub branch_ids: Vec<Uuid>,
+    /// True when absent.
+    pub active: Option<bool>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StaffDetail {
+    pub user: staff_user::Model,
+    pub branch_ids: Vec<Uuid>,
+}
+
+fn role(value: &str) -> Result<String, String> {
+    let role = value.trim().to_lowercase();
+    if ROLES.contains(&role.as_str()) {
+        Ok(role)
+    } else {
+        Err(format!("must be one of {}", ROLES.join(", ")))
+    }
+}
+
+fn pin(value: &str) -> Result<String, String> {
+    if (4..=8).contains(&value.len()) && value.chars().all(|c| c.is_ascii_digit()) {
+        Ok(value.to_string())
+    } else {
+        Err("must be 4 to 8 digits".into())
+    }
+}
+
+/// Terminals get the PIN hash (argon2id) so they can check a PIN while offline.
+async fn publish_staff<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    current: Option<&StaffDetail>,
+) -> Result<(), DomainError> {
+    let views = current
+        .map(|detail| {
+            let u = &detail.user;
+            let payload = json!({
+                "id": u.id, "code": u.code, "name": u.name, "role": u.role, "pin_hash": u.pin_hash, "active": u.active,
+            });
+            detail.branch_ids.iter().map(|branch| View::branch(*branch, Some(payload.clone()))).collect()
+        })
+        .unwrap_or_default();
+    feed::publish(txn, KIND, id.to_string(), views).await?;
+    Ok(())
+}
+
+async fn branches_of<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Vec<Uuid>, DomainError> {
+    Ok(staff_branch::Entity::find()
+        .filter(staff_branch::Column::StaffUserId.eq(id))
+        .order_by_asc(staff_branch::Column::BranchId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.branch_id)
+        .collect())
+}
+
+/// Creates a staff user (`id` none) or replaces one.
+pub async fn save_staff(
+    db: &DatabaseConnection,
+    id: Option<Uuid>,
+    input: StaffInput,
+) -> Result<StaffDetail, DomainError> {
+    let mut errors = FieldErrors::default();
+    let code = errors.check("code", validation::code(&input.code, 32));
+    let name = errors.check("name", required_text(&input.name, 200));
+    let role = errors.check("role", role(&input.role));
+    let pin = errors.check(
+        "pin",
+        match (&input.pin, id) {
+            (Some(value), _) => pin(value).map(Some),
+            (None, None) => Err("is required for a new staff user".into()),
+            (None, Some(_)) => Ok(None),
+        },
+    );
+    let mut branch_ids = input.branch_ids.clone();
+    branch_ids.sort();
+    branch_ids.dedup();
+    let branches = errors.check(
+        "branch_ids",
+        if branch_ids.is_empty() {
+            Err("must name at least one branch".into())
+        } else {
+            Ok(())
+        },
+    );
+    let (Some(code), Some(name), Some(role), Some(pin), Some(())) =
+        (code, name, role, pin, branches)
+    else {
+        return Err(errors.into_error());
+    };
+    let pin_hash = match pin {
+        Some(pin) => Some(
+            tokio::task::spawn_blocking(move || secret::hash_chosen_secret(&pin))
+                .await
+                .map_err(|e| {
+                    DomainError::Database(sea_orm::DbErr::Custom(format!(
+                        "hashing task failed: {e}"
+                    )))
+                })?
+                .map_err(|e| {
+                    DomainError::Database(sea_orm::DbErr::Custom(format!(
+                        "cannot hash the PIN: {e}"
+                    )))
+                })?,
+        ),
+        None => None,
+    };
+
+    let txn = feed::begin_master_write(db).await?;
+    check_branches_exist(&txn, "branch_ids", &branch_ids).await?;
+    let now = Utc::now();
+    let new = id.is_none();
+    let mut model = match id {
+        Some(id) => staff_user::ActiveModel::from(
+            staff_user::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(DomainError::NotFound("staff user"))?,
+        ),
+        None => staff_user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    model.code = Set(code.clone());
+    model.name = Set(name);
+    model.role = Set(role);
+    if let Some(pin_hash) = pin_hash {
+        model.pin_hash = Set(pin_hash);
+    }
+    model.active = Set(input.active.unwrap_or(true));
+    model.updated_at = Set(now);
+    let user = insert_or_update(&txn, model, new).await.map_err(|err| {
+        DomainError::conflict_on_duplicate(
+            err,
+            format!("a staff user with code {code} already exists"),
+        )
+    })?;
+    staff_branch::Entity::delete_many()
+        .filter(staff_branch::Column::StaffUserId.eq(user.id))
+        .exec(&txn)
+        .await?;
+    if !branch_ids.is_empty() {
+        staff_branch::Entity::insert_many(branch_ids.iter().map(|branch_id| {
+            staff_branch::ActiveModel {
+                staff_user_id: Set(user.id),
+                branch_id: Set(*branch_id),
+            }
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    let detail = StaffDetail { user, branch_ids };
+    publish_staff(&txn, detail.user.id, Some(&detail)).await?;
+    txn.commit().await?;
+    Ok(detail)
+}
+
+pub async fn delete_staff(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
+    let txn = feed::begin_master_write(db).await?;
+    if staff_user::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 0
+    {
+        return Err(DomainError::NotFound("staff user"));
+    }
+    publish_staff(&txn, id, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn get_staff(db: &DatabaseConnection, id: Uuid) -> Result<StaffDetail, DomainError> {
+    let user = staff_user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("staff user"))?;
+    Ok(StaffDetail {
+        branch_ids: branches_of(db, id).await?,
+        user,
+    })
+}
+
+/// Staff users by code; only those of `branch_id` when given.
+pub async fn list_staff(
+    db: &DatabaseConnection,
+    branch_id: Option<Uuid>,
+    page: PageRequest,
+) -> Result<Page<StaffDetail>, DomainError> {
+    let mut select = staff_user::Entity::find().order_by_asc(staff_user::Column::Code);
+    if let Some(branch_id) = branch_id {
+        let members: Vec<Uuid> = staff_branch::Entity::find()
+            .filter(staff_branch::Column::BranchId.eq(branch_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| row.staff_user_id)
+            .collect();
+        select = select.filter(staff_user::Column::Id.is_in(members));
+    }
+    let page = fetch_page(db, select, page).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for user in page.items {
+        items.push(StaffDetail {
+            branch_ids: branches_of(db, user.id).await?,
+            user,
+        });
+    }
+    Ok(Page {
+        items,
+        total: page.total,
+        request: page.request,
+    })
+}

@@ -1,0 +1,162 @@
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Utc};
+use entity::category;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::PageView;
+use crate::{
+    AppState,
+    auth::caller::AdminCaller,
+    catalog::categories::{self, CategoryInput},
+    error::{ApiError, Problem},
+    pagination::PageQuery,
+};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_category)
+        .service(list_categories)
+        .service(get_category)
+        .service(update_category)
+        .service(delete_category);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryRequest {
+    name: String,
+    /// The parent category; a top-level category when absent.
+    parent_id: Option<Uuid>,
+    /// True when absent.
+    active: Option<bool>,
+}
+
+impl From<CategoryRequest> for CategoryInput {
+    fn from(r: CategoryRequest) -> Self {
+        Self {
+            name: r.name,
+            parent_id: r.parent_id,
+            active: r.active,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CategoryFilter {
+    /// Only the children of this category.
+    parent_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryView {
+    id: Uuid,
+    parent_id: Option<Uuid>,
+    name: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<category::Model> for CategoryView {
+    fn from(c: category::Model) -> Self {
+        Self {
+            id: c.id,
+            parent_id: c.parent_id,
+            name: c.name,
+            active: c.active,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// Create a category.
+#[utoipa::path(
+    tag = "catalog",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = CategoryView),
+        (status = 422, description = "Invalid fields or unknown parent", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/categories")]
+pub async fn create_category(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    body: web::Json<CategoryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let created = categories::create_category(&state.db, body.into_inner().into()).await?;
+    Ok(HttpResponse::Created().json(CategoryView::from(created)))
+}
+
+/// List categories by name.
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery, CategoryFilter), responses((status = 200, body = PageView<CategoryView>)))]
+#[get("/categories")]
+pub async fn list_categories(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    page: web::Query<PageQuery>,
+    filter: web::Query<CategoryFilter>,
+) -> Result<web::Json<PageView<CategoryView>>, ApiError> {
+    let page = categories::list_categories(&state.db, filter.parent_id, page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(page, CategoryView::from)))
+}
+
+/// One category.
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = CategoryView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/categories/{category_id}")]
+pub async fn get_category(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    category_id: web::Path<Uuid>,
+) -> Result<web::Json<CategoryView>, ApiError> {
+    Ok(web::Json(
+        categories::get_category(&state.db, *category_id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Replace a category's name, parent and active flag.
+#[utoipa::path(
+    tag = "catalog",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = CategoryView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, unknown parent or a cycle", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/categories/{category_id}")]
+pub async fn update_category(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    category_id: web::Path<Uuid>,
+    body: web::Json<CategoryRequest>,
+) -> Result<web::Json<CategoryView>, ApiError> {
+    let updated =
+        categories::update_category(&state.db, *category_id, body.into_inner().into()).await?;
+    Ok(web::Json(updated.into()))
+}
+
+/// Delete a category that has no subcategories and no items.
+#[utoipa::path(
+    tag = "catalog",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Still has subcategories or items", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/categories/{category_id}")]
+pub async fn delete_category(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    category_id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    categories::delete_category(&state.db, *category_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

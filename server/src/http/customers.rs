@@ -1,0 +1,178 @@
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Utc};
+use entity::customer;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::PageView;
+use crate::{
+    AppState,
+    auth::caller::AdminCaller,
+    catalog::customers::{self, CustomerInput},
+    decimal::from_fixed4,
+    error::{ApiError, Problem},
+    pagination::PageQuery,
+};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_customer)
+        .service(list_customers)
+        .service(get_customer)
+        .service(update_customer)
+        .service(delete_customer);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerRequest {
+    code: String,
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    /// 0 when absent.
+    #[schema(value_type = Option<String>)]
+    loyalty_points: Option<Decimal>,
+    tax_id: Option<String>,
+    /// True when absent.
+    active: Option<bool>,
+}
+
+impl From<CustomerRequest> for CustomerInput {
+    fn from(r: CustomerRequest) -> Self {
+        Self {
+            code: r.code,
+            name: r.name,
+            phone: r.phone,
+            email: r.email,
+            loyalty_points: r.loyalty_points,
+            tax_id: r.tax_id,
+            active: r.active,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerQuery {
+    /// Part of the code, name, phone or email.
+    q: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerView {
+    id: Uuid,
+    code: String,
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    #[schema(value_type = String)]
+    loyalty_points: Decimal,
+    tax_id: Option<String>,
+    active: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<customer::Model> for CustomerView {
+    fn from(c: customer::Model) -> Self {
+        Self {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            phone: c.phone,
+            email: c.email,
+            loyalty_points: from_fixed4(c.loyalty_points),
+            tax_id: c.tax_id,
+            active: c.active,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// Create a customer.
+#[utoipa::path(
+    tag = "people",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = CustomerView),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/customers")]
+pub async fn create_customer(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    body: web::Json<CustomerRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let created = customers::save_customer(&state.db, None, body.into_inner().into()).await?;
+    Ok(HttpResponse::Created().json(CustomerView::from(created)))
+}
+
+/// List customers by code.
+#[utoipa::path(tag = "people", security(("bearer" = [])), params(PageQuery, CustomerQuery), responses((status = 200, body = PageView<CustomerView>)))]
+#[get("/customers")]
+pub async fn list_customers(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    page: web::Query<PageQuery>,
+    query: web::Query<CustomerQuery>,
+) -> Result<web::Json<PageView<CustomerView>>, ApiError> {
+    let page = customers::list_customers(&state.db, query.q.as_deref(), page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(page, CustomerView::from)))
+}
+
+/// One customer.
+#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 200, body = CustomerView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/customers/{customer_id}")]
+pub async fn get_customer(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    customer_id: web::Path<Uuid>,
+) -> Result<web::Json<CustomerView>, ApiError> {
+    Ok(web::Json(
+        customers::get_customer(&state.db, *customer_id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Replace a customer.
+#[utoipa::path(
+    tag = "people",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = CustomerView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/customers/{customer_id}")]
+pub async fn update_customer(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    customer_id: web::Path<Uuid>,
+    body: web::Json<CustomerRequest>,
+) -> Result<web::Json<CustomerView>, ApiError> {
+    Ok(web::Json(
+        customers::save_customer(&state.db, Some(*customer_id), body.into_inner().into())
+            .await?
+            .into(),
+    ))
+}
+
+/// Delete a customer; terminals receive a tombstone.
+#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[delete("/customers/{customer_id}")]
+pub async fn delete_customer(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    customer_id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    customers::delete_customer(&state.db, *customer_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

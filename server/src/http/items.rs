@@ -1,0 +1,345 @@
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Utc};
+use entity::branch_item;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::PageView;
+use crate::{
+    AppState,
+    auth::caller::AdminCaller,
+    catalog::items::{self, BranchItemInput, ItemDetail, ItemFilter, ItemInput},
+    decimal::from_fixed4,
+    error::{ApiError, Problem},
+    pagination::PageQuery,
+};
+
+/// An import of 5,000 items is a few megabytes; other bodies keep the configured limit.
+const IMPORT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(
+        utoipa_actix_web::scope("/items/import")
+            .app_data(super::json_config(IMPORT_BODY_LIMIT))
+            .service(import_items),
+    )
+    .service(create_item)
+    .service(list_items)
+    .service(get_item)
+    .service(update_item)
+    .service(delete_item)
+    .service(set_branch_item)
+    .service(clear_branch_item)
+    .service(list_branch_items);
+}
+
+/// An item as submitted; decimals may be JSON strings or numbers and keep every digit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemRequest {
+    #[schema(example = "COF-001")]
+    sku: String,
+    name: String,
+    category_id: Option<Uuid>,
+    /// `piece` when absent; `kg`, `l`, … for fractional quantities.
+    unit: Option<String>,
+    #[schema(value_type = String, example = "120.50")]
+    base_price: Decimal,
+    #[schema(value_type = Option<String>)]
+    cost: Option<Decimal>,
+    /// Percent, 0 to 100; 0 when absent.
+    #[schema(value_type = Option<String>, example = "12")]
+    tax_rate: Option<Decimal>,
+    /// True when absent.
+    track_stock: Option<bool>,
+    /// True when absent.
+    active: Option<bool>,
+    /// Barcodes, each unique across all items.
+    #[serde(default)]
+    barcodes: Vec<String>,
+}
+
+impl From<ItemRequest> for ItemInput {
+    fn from(r: ItemRequest) -> Self {
+        Self {
+            sku: r.sku,
+            name: r.name,
+            category_id: r.category_id,
+            unit: r.unit,
+            base_price: r.base_price,
+            cost: r.cost,
+            tax_rate: r.tax_rate,
+            track_stock: r.track_stock,
+            active: r.active,
+            barcodes: r.barcodes,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    /// Up to 5,000 items, created or replaced by SKU.
+    items: Vec<ItemRequest>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportResult {
+    /// Items created or replaced.
+    imported: u64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ItemQuery {
+    /// Part of the SKU or name.
+    q: Option<String>,
+    category_id: Option<Uuid>,
+    active: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemView {
+    id: Uuid,
+    sku: String,
+    name: String,
+    category_id: Option<Uuid>,
+    unit: String,
+    #[schema(value_type = String)]
+    base_price: Decimal,
+    #[schema(value_type = Option<String>)]
+    cost: Option<Decimal>,
+    #[schema(value_type = String)]
+    tax_rate: Decimal,
+    track_stock: bool,
+    active: bool,
+    barcodes: Vec<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<ItemDetail> for ItemView {
+    fn from(d: ItemDetail) -> Self {
+        let i = d.item;
+        Self {
+            id: i.id,
+            sku: i.sku,
+            name: i.name,
+            category_id: i.category_id,
+            unit: i.unit,
+            base_price: from_fixed4(i.base_price),
+            cost: i.cost.map(from_fixed4),
+            tax_rate: from_fixed4(i.tax_rate),
+            track_stock: i.track_stock,
+            active: i.active,
+            barcodes: d.barcodes,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BranchItemRequest {
+    /// The branch's own price; the base price when absent.
+    #[schema(value_type = Option<String>)]
+    price: Option<Decimal>,
+    /// Hide the item from this branch's terminals.
+    #[serde(default)]
+    hidden: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BranchItemView {
+    branch_id: Uuid,
+    item_id: Uuid,
+    #[schema(value_type = Option<String>)]
+    price: Option<Decimal>,
+    hidden: bool,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<branch_item::Model> for BranchItemView {
+    fn from(b: branch_item::Model) -> Self {
+        Self {
+            branch_id: b.branch_id,
+            item_id: b.item_id,
+            price: b.price.map(from_fixed4),
+            hidden: b.hidden,
+            updated_at: b.updated_at,
+        }
+    }
+}
+
+/// Create an item.
+#[utoipa::path(
+    tag = "catalog",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = ItemView),
+        (status = 409, description = "The SKU is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, unknown category or a barcode of another item", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/items")]
+pub async fn create_item(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    body: web::Json<ItemRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let created = items::create_item(&state.db, body.into_inner().into()).await?;
+    Ok(HttpResponse::Created().json(ItemView::from(created)))
+}
+
+/// Create or replace up to 5,000 items by SKU, all or nothing; every invalid row is named as `items[i].field`.
+#[utoipa::path(
+    tag = "catalog",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ImportResult),
+        (status = 422, description = "Invalid rows; nothing was imported", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("")]
+pub async fn import_items(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    body: web::Json<ImportRequest>,
+) -> Result<web::Json<ImportResult>, ApiError> {
+    let inputs = body
+        .into_inner()
+        .items
+        .into_iter()
+        .map(ItemInput::from)
+        .collect();
+    let imported = items::import_items(&state.db, inputs).await?;
+    Ok(web::Json(ImportResult { imported }))
+}
+
+/// List items by SKU.
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery, ItemQuery), responses((status = 200, body = PageView<ItemView>)))]
+#[get("/items")]
+pub async fn list_items(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    page: web::Query<PageQuery>,
+    query: web::Query<ItemQuery>,
+) -> Result<web::Json<PageView<ItemView>>, ApiError> {
+    let query = query.into_inner();
+    let filter = ItemFilter {
+        search: query.q,
+        category_id: query.category_id,
+        active: query.active,
+    };
+    let page = items::list_items(&state.db, filter, page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(page, ItemView::from)))
+}
+
+/// One item.
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = ItemView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/items/{item_id}")]
+pub async fn get_item(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    item_id: web::Path<Uuid>,
+) -> Result<web::Json<ItemView>, ApiError> {
+    Ok(web::Json(
+        items::get_item(&state.db, *item_id).await?.into(),
+    ))
+}
+
+/// Replace every field of an item.
+#[utoipa::path(
+    tag = "catalog",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ItemView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The SKU is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/items/{item_id}")]
+pub async fn update_item(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    item_id: web::Path<Uuid>,
+    body: web::Json<ItemRequest>,
+) -> Result<web::Json<ItemView>, ApiError> {
+    Ok(web::Json(
+        items::update_item(&state.db, *item_id, body.into_inner().into())
+            .await?
+            .into(),
+    ))
+}
+
+/// Delete an item; terminals receive a tombstone.
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[delete("/items/{item_id}")]
+pub async fn delete_item(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    item_id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    items::delete_item(&state.db, *item_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Give an item its own price at a branch, or hide it there.
+#[utoipa::path(
+    tag = "catalog",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = BranchItemView),
+        (status = 404, description = "No such branch or item", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid price", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/branches/{branch_id}/items/{item_id}")]
+pub async fn set_branch_item(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<BranchItemRequest>,
+) -> Result<web::Json<BranchItemView>, ApiError> {
+    let (branch_id, item_id) = path.into_inner();
+    let body = body.into_inner();
+    let input = BranchItemInput {
+        price: body.price,
+        hidden: body.hidden,
+    };
+    Ok(web::Json(
+        items::set_branch_item(&state.db, branch_id, item_id, input)
+            .await?
+            .into(),
+    ))
+}
+
+/// Remove a branch's own price or hiding: the item is sold there as in the catalogue.
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[delete("/branches/{branch_id}/items/{item_id}")]
+pub async fn clear_branch_item(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (branch_id, item_id) = path.into_inner();
+    items::clear_branch_item(&state.db, branch_id, item_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A branch's own prices and hidden items.
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<BranchItemView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/branches/{branch_id}/items")]
+pub async fn list_branch_items(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    branch_id: web::Path<Uuid>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<PageView<BranchItemView>>, ApiError> {
+    let page = items::list_branch_items(&state.db, *branch_id, page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(page, BranchItemView::from)))
+}

@@ -1,0 +1,168 @@
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::PageView;
+use crate::{
+    AppState,
+    auth::caller::AdminCaller,
+    catalog::payment_methods::{self, PaymentMethodDetail, PaymentMethodInput},
+    error::{ApiError, Problem},
+    pagination::PageQuery,
+};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_payment_method)
+        .service(list_payment_methods)
+        .service(get_payment_method)
+        .service(update_payment_method)
+        .service(delete_payment_method);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentMethodRequest {
+    #[schema(example = "GCASH")]
+    code: String,
+    name: String,
+    /// `cash`, `card`, `voucher` or `other`.
+    kind: String,
+    /// True when absent.
+    active: Option<bool>,
+    /// The branches that offer it; every branch when empty or absent.
+    #[serde(default)]
+    branch_ids: Vec<Uuid>,
+}
+
+impl From<PaymentMethodRequest> for PaymentMethodInput {
+    fn from(r: PaymentMethodRequest) -> Self {
+        Self {
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            active: r.active,
+            branch_ids: r.branch_ids,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentMethodView {
+    id: Uuid,
+    code: String,
+    name: String,
+    kind: String,
+    active: bool,
+    /// Empty: offered at every branch.
+    branch_ids: Vec<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<PaymentMethodDetail> for PaymentMethodView {
+    fn from(d: PaymentMethodDetail) -> Self {
+        let m = d.method;
+        Self {
+            id: m.id,
+            code: m.code,
+            name: m.name,
+            kind: m.method_kind,
+            active: m.active,
+            branch_ids: d.branch_ids,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// Create a payment method.
+#[utoipa::path(
+    tag = "catalog",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = PaymentMethodView),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or unknown branch", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/payment-methods")]
+pub async fn create_payment_method(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    body: web::Json<PaymentMethodRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let created =
+        payment_methods::save_payment_method(&state.db, None, body.into_inner().into()).await?;
+    Ok(HttpResponse::Created().json(PaymentMethodView::from(created)))
+}
+
+/// List payment methods by code.
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<PaymentMethodView>)))]
+#[get("/payment-methods")]
+pub async fn list_payment_methods(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<PageView<PaymentMethodView>>, ApiError> {
+    let page = payment_methods::list_payment_methods(&state.db, page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(
+        page,
+        PaymentMethodView::from,
+    )))
+}
+
+/// One payment method.
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = PaymentMethodView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/payment-methods/{payment_method_id}")]
+pub async fn get_payment_method(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    payment_method_id: web::Path<Uuid>,
+) -> Result<web::Json<PaymentMethodView>, ApiError> {
+    Ok(web::Json(
+        payment_methods::get_payment_method(&state.db, *payment_method_id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Replace a payment method and the branches that offer it.
+#[utoipa::path(
+    tag = "catalog",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PaymentMethodView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/payment-methods/{payment_method_id}")]
+pub async fn update_payment_method(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    payment_method_id: web::Path<Uuid>,
+    body: web::Json<PaymentMethodRequest>,
+) -> Result<web::Json<PaymentMethodView>, ApiError> {
+    let saved = payment_methods::save_payment_method(
+        &state.db,
+        Some(*payment_method_id),
+        body.into_inner().into(),
+    )
+    .await?;
+    Ok(web::Json(saved.into()))
+}
+
+/// Delete a payment method; terminals receive a tombstone.
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[delete("/payment-methods/{payment_method_id}")]
+pub async fn delete_payment_method(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    payment_method_id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    payment_methods::delete_payment_method(&state.db, *payment_method_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,146 @@
+use actix_web::{HttpResponse, delete, get, put, web};
+use chrono::{DateTime, Utc};
+use entity::setting;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::PageView;
+use crate::{
+    AppState,
+    auth::caller::AdminCaller,
+    catalog::settings,
+    error::{ApiError, Problem},
+    pagination::PageQuery,
+    sync::feed::ALL_BRANCHES,
+};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_global_settings)
+        .service(put_global_setting)
+        .service(delete_global_setting)
+        .service(list_branch_settings)
+        .service(put_branch_setting)
+        .service(delete_branch_setting);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingRequest {
+    #[schema(example = "Thank you for shopping!")]
+    value: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingView {
+    key: String,
+    /// The branch this value is for; none for the global value.
+    branch_id: Option<Uuid>,
+    value: String,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<setting::Model> for SettingView {
+    fn from(s: setting::Model) -> Self {
+        let branch_id = (s.scope != ALL_BRANCHES)
+            .then(|| s.scope.parse().ok())
+            .flatten();
+        Self {
+            key: s.key,
+            branch_id,
+            value: s.value,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// Global settings by key.
+#[utoipa::path(tag = "settings", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<SettingView>)))]
+#[get("/settings")]
+pub async fn list_global_settings(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<PageView<SettingView>>, ApiError> {
+    let page = settings::list_settings(&state.db, None, page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(page, SettingView::from)))
+}
+
+/// Set a global value (receipt header, currency, tax-inclusive pricing, …).
+#[utoipa::path(tag = "settings", security(("bearer" = [])), responses((status = 200, body = SettingView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[put("/settings/{key}")]
+pub async fn put_global_setting(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: web::Json<SettingRequest>,
+) -> Result<web::Json<SettingView>, ApiError> {
+    Ok(web::Json(
+        settings::put_setting(&state.db, None, &key, body.into_inner().value)
+            .await?
+            .into(),
+    ))
+}
+
+/// Remove a global value.
+#[utoipa::path(tag = "settings", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[delete("/settings/{key}")]
+pub async fn delete_global_setting(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    settings::delete_setting(&state.db, None, &key).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A branch's own settings by key.
+#[utoipa::path(tag = "settings", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<SettingView>)))]
+#[get("/branches/{branch_id}/settings")]
+pub async fn list_branch_settings(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    branch_id: web::Path<Uuid>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<PageView<SettingView>>, ApiError> {
+    let page = settings::list_settings(&state.db, Some(*branch_id), page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(page, SettingView::from)))
+}
+
+/// Set a branch's own value, which its terminals receive instead of the global one.
+#[utoipa::path(
+    tag = "settings",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = SettingView),
+        (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/branches/{branch_id}/settings/{key}")]
+pub async fn put_branch_setting(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String)>,
+    body: web::Json<SettingRequest>,
+) -> Result<web::Json<SettingView>, ApiError> {
+    let (branch_id, key) = path.into_inner();
+    Ok(web::Json(
+        settings::put_setting(&state.db, Some(branch_id), &key, body.into_inner().value)
+            .await?
+            .into(),
+    ))
+}
+
+/// Remove a branch's own value; its terminals receive the global one again.
+#[utoipa::path(tag = "settings", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[delete("/branches/{branch_id}/settings/{key}")]
+pub async fn delete_branch_setting(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (branch_id, key) = path.into_inner();
+    settings::delete_setting(&state.db, Some(branch_id), &key).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,169 @@
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::PageView;
+use crate::{
+    AppState,
+    auth::caller::AdminCaller,
+    catalog::staff::{self, StaffDetail, StaffInput},
+    error::{ApiError, Problem},
+    pagination::PageQuery,
+};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_staff)
+        .service(list_staff)
+        .service(get_staff)
+        .service(update_staff)
+        .service(delete_staff);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffRequest {
+    code: String,
+    name: String,
+    /// `cashier`, `waiter`, `supervisor` or `manager`.
+    role: String,
+    /// 4 to 8 digits, stored hashed; required to create, kept when absent on update.
+    pin: Option<String>,
+    /// The branches the user works in; at least one.
+    branch_ids: Vec<Uuid>,
+    /// True when absent.
+    active: Option<bool>,
+}
+
+impl From<StaffRequest> for StaffInput {
+    fn from(r: StaffRequest) -> Self {
+        Self {
+            code: r.code,
+            name: r.name,
+            role: r.role,
+            pin: r.pin,
+            branch_ids: r.branch_ids,
+            active: r.active,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StaffFilter {
+    /// Only the staff of this branch.
+    branch_id: Option<Uuid>,
+}
+
+/// A staff user; the PIN is never shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffView {
+    id: Uuid,
+    code: String,
+    name: String,
+    role: String,
+    branch_ids: Vec<Uuid>,
+    active: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<StaffDetail> for StaffView {
+    fn from(d: StaffDetail) -> Self {
+        let u = d.user;
+        Self {
+            id: u.id,
+            code: u.code,
+            name: u.name,
+            role: u.role,
+            branch_ids: d.branch_ids,
+            active: u.active,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+/// Create a staff user of the POS.
+#[utoipa::path(
+    tag = "people",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = StaffView),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or unknown branch", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/staff")]
+pub async fn create_staff(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    body: web::Json<StaffRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let created = staff::save_staff(&state.db, None, body.into_inner().into()).await?;
+    Ok(HttpResponse::Created().json(StaffView::from(created)))
+}
+
+/// List staff users by code.
+#[utoipa::path(tag = "people", security(("bearer" = [])), params(PageQuery, StaffFilter), responses((status = 200, body = PageView<StaffView>)))]
+#[get("/staff")]
+pub async fn list_staff(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    page: web::Query<PageQuery>,
+    filter: web::Query<StaffFilter>,
+) -> Result<web::Json<PageView<StaffView>>, ApiError> {
+    let page = staff::list_staff(&state.db, filter.branch_id, page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(page, StaffView::from)))
+}
+
+/// One staff user.
+#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 200, body = StaffView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/staff/{staff_id}")]
+pub async fn get_staff(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    staff_id: web::Path<Uuid>,
+) -> Result<web::Json<StaffView>, ApiError> {
+    Ok(web::Json(
+        staff::get_staff(&state.db, *staff_id).await?.into(),
+    ))
+}
+
+/// Replace a staff user (the PIN only when given).
+#[utoipa::path(
+    tag = "people",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = StaffView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/staff/{staff_id}")]
+pub async fn update_staff(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    staff_id: web::Path<Uuid>,
+    body: web::Json<StaffRequest>,
+) -> Result<web::Json<StaffView>, ApiError> {
+    Ok(web::Json(
+        staff::save_staff(&state.db, Some(*staff_id), body.into_inner().into())
+            .await?
+            .into(),
+    ))
+}
+
+/// Delete a staff user; their branches' terminals receive a tombstone.
+#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[delete("/staff/{staff_id}")]
+pub async fn delete_staff(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    staff_id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    staff::delete_staff(&state.db, *staff_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,178 @@
+//! Publishing master-data changes.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+
+use crate::db;
+use entity::{master_change, sequence_counter};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+
+/// The stream of master-data changes (one for all branches: admin edits are rare).
+pub const MASTER_STREAM: &str = "master";
+/// The audience of a view every branch sees.
+pub const ALL_BRANCHES: &str = "*";
+
+/// Starts a transaction that changes master data. It takes the stream's counter lock before
+/// reading anything, so master-data writers run one after another and each reads what the
+/// previous one committed (under MySQL's repeatable read too).
+pub async fn begin_master_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db::begin_write(db).await?;
+    allocate(&txn, MASTER_STREAM, 0).await?;
+    Ok(txn)
+}
+
+/// Takes `count` consecutive sequence numbers from `stream` and returns the first. The counter
+/// row stays locked until the caller's transaction ends, so numbers are taken in commit order.
+pub async fn allocate<C: ConnectionTrait>(txn: &C, stream: &str, count: i64) -> Result<i64, DbErr> {
+    let bumped = sequence_counter::Entity::update_many()
+        .col_expr(
+            sequence_counter::Column::Value,
+            Expr::col(sequence_counter::Column::Value).add(count),
+        )
+        .filter(sequence_counter::Column::Stream.eq(stream))
+        .exec(txn)
+        .await?;
+    if bumped.rows_affected != 1 {
+        return Err(DbErr::RecordNotFound(format!("sequence stream {stream}")));
+    }
+    let last = sequence_counter::Entity::find_by_id(stream.to_string())
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("sequence stream {stream}")))?
+        .value;
+    Ok(last - count + 1)
+}
+
+/// How one audience should see an object: its payload, or `None` when it must delete it.
+#[derive(Debug)]
+pub struct View {
+    pub audience: String,
+    pub payload: Option<serde_json::Value>,
+}
+
+impl View {
+    pub fn everyone(payload: serde_json::Value) -> Self {
+        Self {
+            audience: ALL_BRANCHES.into(),
+            payload: Some(payload),
+        }
+    }
+
+    pub fn branch(branch_id: uuid::Uuid, payload: Option<serde_json::Value>) -> Self {
+        Self {
+            audience: branch_id.to_string(),
+            payload,
+        }
+    }
+}
+
+/// Largest number of objects looked up or rows written in one statement.
+const CHUNK: usize = 500;
+
+/// Records the current views of objects of one kind; call it in the transaction that changed
+/// them, with every view each object has now (none when it is gone).
+///
+/// An object's rows are written in an order that leaves every terminal with the right state
+/// whatever page boundary it stops at: first tombstones for audiences that no longer see the
+/// object, then the all-branches view, then branch views, which thereby override it.
+pub async fn publish_many<C: ConnectionTrait>(
+    txn: &C,
+    kind: &str,
+    objects: Vec<(String, Vec<View>)>,
+) -> Result<(), DbErr> {
+    let mut existing: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in objects.chunks(CHUNK) {
+        let rows: Vec<(String, String)> = master_change::Entity::find()
+            .select_only()
+            .column(master_change::Column::ObjectId)
+            .column(master_change::Column::Audience)
+            .filter(master_change::Column::Kind.eq(kind))
+            .filter(master_change::Column::ObjectId.is_in(chunk.iter().map(|(id, _)| id.clone())))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for (object_id, audience) in rows {
+            existing.entry(object_id).or_default().push(audience);
+        }
+    }
+
+    let mut rows: Vec<(String, View)> = Vec::new();
+    for (object_id, mut views) in objects {
+        let stale = existing.remove(&object_id).unwrap_or_default();
+        for audience in stale {
+            if !views.iter().any(|view| view.audience == audience) {
+                rows.push((
+                    object_id.clone(),
+                    View {
+                        audience,
+                        payload: None,
+                    },
+                ));
+            }
+        }
+        views.sort_by_key(|view| view.audience != ALL_BRANCHES);
+        rows.extend(views.into_iter().map(|view| (object_id.clone(), view)));
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+
+    let first = allocate(txn, MASTER_STREAM, rows.len() as i64).await?;
+    let now = Utc::now();
+    let mut models = rows
+        .into_iter()
+        .zip(first..)
+        .map(|((object_id, view), seq)| master_change::ActiveModel {
+            kind: Set(kind.to_string()),
+            object_id: Set(object_id),
+            audience: Set(view.audience),
+            seq: Set(seq),
+            op: Set(if view.payload.is_some() {
+                "upsert"
+            } else {
+                "delete"
+            }
+            .into()),
+            payload: Set(view.payload.map(|payload| payload.to_string())),
+            changed_at: Set(now),
+        });
+    loop {
+        let chunk: Vec<_> = models.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        master_change::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    master_change::Column::Kind,
+                    master_change::Column::ObjectId,
+                    master_change::Column::Audience,
+                ])
+                .update_columns([
+                    master_change::Column::Seq,
+                    master_change::Column::Op,
+                    master_change::Column::Payload,
+                    master_change::Column::ChangedAt,
+                ])
+                .to_owned(),
+            )
+            .exec(txn)
+            .await?;
+    }
+}
+
+/// [`publish_many`] for one object.
+pub async fn publish<C: ConnectionTrait>(
+    txn: &C,
+    kind: &str,
+    object_id: String,
+    views: Vec<View>,
+) -> Result<(), DbErr> {
+    publish_many(txn, kind, vec![(object_id, views)]).await
+}

@@ -1,0 +1,88 @@
+//! Reading the master-data feed as one branch's terminal sees it.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::master_change;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::feed::ALL_BRANCHES;
+use crate::error::DomainError;
+
+pub const DEFAULT_LIMIT: u64 = 500;
+pub const MAX_LIMIT: u64 = 5_000;
+
+/// How far before a `since=` watermark the feed is re-read: a change stamped just before the
+/// watermark may have committed just after it. Re-delivered upserts are harmless.
+const SINCE_MARGIN: Duration = Duration::seconds(60);
+
+/// One page of changes, oldest first.
+#[derive(Debug)]
+pub struct MasterPage {
+    pub changes: Vec<master_change::Model>,
+    /// Where the next pull starts: the last delivered sequence, or the cursor when none.
+    pub next_cursor: i64,
+    pub has_more: bool,
+}
+
+/// Where to start reading for a terminal that only keeps a date watermark.
+pub async fn cursor_since(
+    db: &DatabaseConnection,
+    since: DateTime<Utc>,
+) -> Result<i64, DomainError> {
+    let from = since - SINCE_MARGIN;
+    let first_after: Option<Option<i64>> = master_change::Entity::find()
+        .select_only()
+        .column_as(master_change::Column::Seq.min(), "first")
+        .filter(master_change::Column::ChangedAt.gte(from))
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some(Some(first)) = first_after {
+        return Ok(first - 1);
+    }
+    let last: Option<Option<i64>> = master_change::Entity::find()
+        .select_only()
+        .column_as(master_change::Column::Seq.max(), "last")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(last.flatten().unwrap_or(0))
+}
+
+/// The changes visible to `branch_id` after `cursor`, at most `limit` of them.
+pub async fn changes_after(
+    db: &DatabaseConnection,
+    branch_id: Uuid,
+    cursor: i64,
+    limit: u64,
+) -> Result<MasterPage, DomainError> {
+    let mut changes = master_change::Entity::find()
+        .filter(master_change::Column::Seq.gt(cursor))
+        .filter(
+            master_change::Column::Audience
+                .is_in([ALL_BRANCHES.to_string(), branch_id.to_string()]),
+        )
+        .order_by_asc(master_change::Column::Seq)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let has_more = changes.len() as u64 > limit;
+    changes.truncate(limit as usize);
+    let next_cursor = changes.last().map_or(cursor, |change| change.seq);
+    Ok(MasterPage {
+        changes,
+        next_cursor,
+        has_more,
+    })
+}
+
+/// A terminal's date watermark: RFC 3339, or the seed's `1990-01-01T 00:00:00.0000Z` form.
+pub fn parse_since(value: &str) -> Result<DateTime<Utc>, String> {
+    let normalized = value.trim().replacen("T ", "T", 1);
+    DateTime::parse_from_rfc3339(&normalized)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|_| {
+            "must be a UTC date-time such as 2026-01-31T08:00:00Z or 1990-01-01T 00:00:00.0000Z"
+                .into()
+        })
+}
