@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_identity_and_branches;
 mod m20261123_000002_master_data;
+mod m20261123_000003_item_groups;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_identity_and_branches::Migration),
             Box::new(m20261123_000002_master_data::Migration),
+            Box::new(m20261123_000003_item_groups::Migration),
         ]
     }
 }

@@ -660,3 +660,64 @@ async fn pagination_walks_ten_thousand_items_without_duplicates_or_holes() {
     seqs.dedup();
     assert_eq!(seqs, ordered, "strictly increasing, no duplicates");
 }
+
+#[tokio::test]
+async fn restaurant_item_groups_reach_terminals_and_protect_their_items() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, token) = app.terminal_with_token(&admin, "R1").await;
+    let latte = app.create_item(&admin, "LATTE", "150").await;
+    let oat = app.create_item(&admin, "OAT", "0").await;
+    let soy = app.create_item(&admin, "SOY", "0").await;
+    let group = app
+        .post(
+            "/api/v1/item-groups",
+            &admin,
+            json!({
+                "name": "Milk", "kind": "modifier", "min_choices": 0, "max_choices": 1,
+                "options": [{ "item_id": id(&oat), "price_delta": "25" }, { "item_id": id(&soy), "price_delta": 20.5 }],
+                "item_ids": [id(&latte)]
+            }),
+        )
+        .await;
+    assert_eq!(group.status, StatusCode::CREATED, "{}", group.body);
+    assert_eq!(group.body["options"][1]["price_delta"], "20.5");
+
+    let mut store = TerminalStore::default();
+    store.sync(&app, &token, 500).await;
+    let synced = store.get("item_group", id(&group.body)).unwrap();
+    assert_eq!(synced["kind"], "modifier");
+    assert_eq!(synced["options"][0]["item_id"], id(&oat));
+    assert_eq!(synced["item_ids"], json!([id(&latte)]));
+
+    // An item a group uses cannot vanish from under it.
+    app.delete(&format!("/api/v1/items/{}", id(&oat)), &admin)
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let bad = app
+        .post(
+            "/api/v1/item-groups",
+            &admin,
+            json!({ "name": "Bad", "kind": "side", "min_choices": 2, "max_choices": 1, "options": [] }),
+        )
+        .await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fields = bad.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["kind", "max_choices", "options"]);
+
+    assert_eq!(
+        app.delete(&format!("/api/v1/item-groups/{}", id(&group.body)), &admin)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    store.sync(&app, &token, 500).await;
+    assert!(store.get("item_group", id(&group.body)).is_none());
+    assert_eq!(
+        app.delete(&format!("/api/v1/items/{}", id(&oat)), &admin)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+}

@@ -385,6 +385,12 @@ pub async fn update_item(
 /// Deletes an item; terminals receive a tombstone.
 pub async fn delete_item(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
     let txn = feed::begin_master_write(db).await?;
+    let groups = super::item_groups::groups_using_item(&txn, id).await?;
+    if groups > 0 {
+        return Err(DomainError::Conflict(format!(
+            "the item is used by {groups} item groups; take it out of them first"
+        )));
+    }
     let deleted = item::Entity::delete_by_id(id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
         return Err(DomainError::NotFound("item"));

@@ -3,6 +3,7 @@
 
 pub mod categories;
 pub mod customers;
+pub mod item_groups;
 pub mod items;
 pub mod payment_methods;
 pub mod settings;

@@ -4,6 +4,7 @@
 mod branches;
 mod categories;
 mod customers;
+mod item_groups;
 mod items;
 mod ops;
 mod payment_methods;
@@ -43,6 +44,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(terminals::routes)
                 .configure(categories::routes)
                 .configure(items::routes)
+                .configure(item_groups::routes)
                 .configure(staff::routes)
                 .configure(customers::routes)
                 .configure(payment_methods::routes)

@@ -115,7 +115,7 @@ impl PullQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangeView {
     seq: i64,
-    /// `category`, `item`, `staff_user`, `customer`, `payment_method` or `setting`.
+    /// `category`, `item`, `item_group`, `staff_user`, `customer`, `payment_method` or `setting`.
     kind: String,
     /// The object's id (the key, for settings).
     id: String,

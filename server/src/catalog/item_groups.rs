@@ -1,0 +1,311 @@
+//! Restaurant item groups: modifiers (choose a milk) and combos (a meal of several items).
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use entity::{item, item_group, item_group_item, item_group_option};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::insert_or_update;
+use crate::{
+    decimal::{from_fixed4, to_fixed4},
+    error::{DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
+    sync::feed::{self, View},
+    validation::required_text,
+};
+
+pub const KIND: &str = "item_group";
+const GROUP_KINDS: [&str; 2] = ["modifier", "combo"];
+const MAX_OPTIONS: usize = 100;
+
+#[derive(Clone, Debug)]
+pub struct OptionInput {
+    pub item_id: Uuid,
+    /// Added to the price when chosen; 0 when absent.
+    pub price_delta: Option<Decimal>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ItemGroupInput {
+    pub name: String,
+    /// `modifier` or `combo`.
+    pub kind: String,
+    pub min_choices: i32,
+    pub max_choices: i32,
+    /// True when absent.
+    pub active: Option<bool>,
+    /// The choices, in the order the POS lists them.
+    pub options: Vec<OptionInput>,
+    /// The items that offer this group.
+    pub item_ids: Vec<Uuid>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ItemGroupDetail {
+    pub group: item_group::Model,
+    pub options: Vec<item_group_option::Model>,
+    pub item_ids: Vec<Uuid>,
+}
+
+fn group_kind(value: &str) -> Result<String, String> {
+    let kind = value.trim().to_lowercase();
+    if GROUP_KINDS.contains(&kind.as_str()) {
+        Ok(kind)
+    } else {
+        Err(format!("must be one of {}", GROUP_KINDS.join(", ")))
+    }
+}
+
+fn choices(min: i32, max: i32, options: usize) -> Result<(), String> {
+    if min < 0 || max < 1 || min > max {
+        return Err("need 0 <= min_choices <= max_choices and max_choices >= 1".into());
+    }
+    if max as usize > options {
+        return Err(format!("max_choices is more than the {options} options"));
+    }
+    Ok(())
+}
+
+fn options(values: &[OptionInput]) -> Result<Vec<(Uuid, i64)>, String> {
+    if values.is_empty() || values.len() > MAX_OPTIONS {
+        return Err(format!("must list 1 to {MAX_OPTIONS} options"));
+    }
+    let mut seen = HashSet::new();
+    values
+        .iter()
+        .map(|option| {
+            if !seen.insert(option.item_id) {
+                return Err(format!("item {} is listed twice", option.item_id));
+            }
+            Ok((
+                option.item_id,
+                to_fixed4(option.price_delta.unwrap_or_default())?,
+            ))
+        })
+        .collect()
+}
+
+/// Fails with a field error unless every id names an item.
+async fn check_items<C: ConnectionTrait>(
+    txn: &C,
+    field: &str,
+    ids: &[Uuid],
+) -> Result<(), DomainError> {
+    let found: HashSet<Uuid> = item::Entity::find()
+        .filter(item::Column::Id.is_in(ids.iter().copied()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    match ids.iter().find(|id| !found.contains(id)) {
+        Some(missing) => Err(DomainError::invalid(field, format!("no item {missing}"))),
+        None => Ok(()),
+    }
+}
+
+async fn publish_group<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    current: Option<&ItemGroupDetail>,
+) -> Result<(), DomainError> {
+    let views = current
+        .map(|detail| {
+            let g = &detail.group;
+            let options: Vec<_> = detail
+                .options
+                .iter()
+                .map(|o| json!({ "item_id": o.item_id, "price_delta": from_fixed4(o.price_delta) }))
+                .collect();
+            vec![View::everyone(json!({
+                "id": g.id,
+                "name": g.name,
+                "kind": g.group_kind,
+                "min_choices": g.min_choices,
+                "max_choices": g.max_choices,
+                "active": g.active,
+                "options": options,
+                "item_ids": detail.item_ids,
+            }))]
+        })
+        .unwrap_or_default();
+    feed::publish(txn, KIND, id.to_string(), views).await?;
+    Ok(())
+}
+
+async fn detail<C: ConnectionTrait>(
+    db: &C,
+    group: item_group::Model,
+) -> Result<ItemGroupDetail, DomainError> {
+    let options = item_group_option::Entity::find()
+        .filter(item_group_option::Column::ItemGroupId.eq(group.id))
+        .order_by_asc(item_group_option::Column::Position)
+        .all(db)
+        .await?;
+    let item_ids = item_group_item::Entity::find()
+        .filter(item_group_item::Column::ItemGroupId.eq(group.id))
+        .order_by_asc(item_group_item::Column::ItemId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| link.item_id)
+        .collect();
+    Ok(ItemGroupDetail {
+        group,
+        options,
+        item_ids,
+    })
+}
+
+/// Creates an item group (`id` none) or replaces one with its options and items.
+pub async fn save_item_group(
+    db: &DatabaseConnection,
+    id: Option<Uuid>,
+    input: ItemGroupInput,
+) -> Result<ItemGroupDetail, DomainError> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", required_text(&input.name, 200));
+    let kind = errors.check("kind", group_kind(&input.kind));
+    let option_rows = errors.check("options", options(&input.options));
+    let counts = errors.check(
+        "max_choices",
+        choices(input.min_choices, input.max_choices, input.options.len()),
+    );
+    let (Some(name), Some(kind), Some(option_rows), Some(())) = (name, kind, option_rows, counts)
+    else {
+        return Err(errors.into_error());
+    };
+    let mut item_ids = input.item_ids.clone();
+    item_ids.sort();
+    item_ids.dedup();
+
+    let txn = feed::begin_master_write(db).await?;
+    let option_items: Vec<Uuid> = option_rows.iter().map(|(item_id, _)| *item_id).collect();
+    check_items(&txn, "options", &option_items).await?;
+    check_items(&txn, "item_ids", &item_ids).await?;
+    let now = Utc::now();
+    let new = id.is_none();
+    let mut model = match id {
+        Some(id) => item_group::ActiveModel::from(
+            item_group::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(DomainError::NotFound("item group"))?,
+        ),
+        None => item_group::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    model.name = Set(name);
+    model.group_kind = Set(kind);
+    model.min_choices = Set(input.min_choices);
+    model.max_choices = Set(input.max_choices);
+    model.active = Set(input.active.unwrap_or(true));
+    model.updated_at = Set(now);
+    let group = insert_or_update(&txn, model, new).await?;
+
+    item_group_option::Entity::delete_many()
+        .filter(item_group_option::Column::ItemGroupId.eq(group.id))
+        .exec(&txn)
+        .await?;
+    item_group_option::Entity::insert_many(option_rows.iter().zip(0..).map(
+        |((item_id, delta), position)| item_group_option::ActiveModel {
+            item_group_id: Set(group.id),
+            item_id: Set(*item_id),
+            price_delta: Set(*delta),
+            position: Set(position),
+        },
+    ))
+    .exec(&txn)
+    .await?;
+    item_group_item::Entity::delete_many()
+        .filter(item_group_item::Column::ItemGroupId.eq(group.id))
+        .exec(&txn)
+        .await?;
+    if !item_ids.is_empty() {
+        item_group_item::Entity::insert_many(item_ids.iter().map(|item_id| {
+            item_group_item::ActiveModel {
+                item_group_id: Set(group.id),
+                item_id: Set(*item_id),
+            }
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    let saved = detail(&txn, group).await?;
+    publish_group(&txn, saved.group.id, Some(&saved)).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+pub async fn delete_item_group(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
+    let txn = feed::begin_master_write(db).await?;
+    if item_group::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 0
+    {
+        return Err(DomainError::NotFound("item group"));
+    }
+    publish_group(&txn, id, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn get_item_group(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<ItemGroupDetail, DomainError> {
+    let group = item_group::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("item group"))?;
+    detail(db, group).await
+}
+
+/// Item groups by name.
+pub async fn list_item_groups(
+    db: &DatabaseConnection,
+    page: PageRequest,
+) -> Result<Page<ItemGroupDetail>, DomainError> {
+    let select = item_group::Entity::find()
+        .order_by_asc(item_group::Column::Name)
+        .order_by_asc(item_group::Column::Id);
+    let page = fetch_page(db, select, page).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for group in page.items {
+        items.push(detail(db, group).await?);
+    }
+    Ok(Page {
+        items,
+        total: page.total,
+        request: page.request,
+    })
+}
+
+/// How many groups use an item, as an option or as the item offering them.
+pub async fn groups_using_item<C: ConnectionTrait>(
+    txn: &C,
+    item_id: Uuid,
+) -> Result<u64, DomainError> {
+    use sea_orm::PaginatorTrait;
+    let as_option = item_group_option::Entity::find()
+        .filter(item_group_option::Column::ItemId.eq(item_id))
+        .count(txn)
+        .await?;
+    let as_parent = item_group_item::Entity::find()
+        .filter(item_group_item::Column::ItemId.eq(item_id))
+        .count(txn)
+        .await?;
+    Ok(as_option + as_parent)
+}
