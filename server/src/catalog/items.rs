@@ -293,43 +293,86 @@ async fn replace_barcodes<C: ConnectionTrait>(
 }
 
 /// Writes a checked item: a new row when `existing` is none, else over it.
-async fn save<C: ConnectionTrait>(
-    txn: &C,
-    existing: Option<item::Model>,
-    valid: ValidItem,
-) -> Result<item::Model, DomainError> {
+/// The row for a checked item: a new one when `existing` is none, else over it.
+fn item_model(existing: Option<item::Model>, valid: &ValidItem) -> item::ActiveModel {
     let now = Utc::now();
-    let new = existing.is_none();
     let mut model = match existing {
-        Some(current) => {
-            let mut model: item::ActiveModel = current.into();
-            model.updated_at = Set(now);
-            model
-        }
+        Some(current) => item::ActiveModel::from(current),
         None => item::ActiveModel {
             id: Set(Uuid::now_v7()),
             created_at: Set(now),
-            updated_at: Set(now),
             ..Default::default()
         },
     };
     model.sku = Set(valid.sku.clone());
-    model.name = Set(valid.name);
+    model.name = Set(valid.name.clone());
     model.category_id = Set(valid.category_id);
-    model.unit = Set(valid.unit);
+    model.unit = Set(valid.unit.clone());
     model.base_price = Set(valid.base_price);
     model.cost = Set(valid.cost);
     model.tax_rate = Set(valid.tax_rate);
     model.track_stock = Set(valid.track_stock);
     model.active = Set(valid.active);
-    let saved = insert_or_update(txn, model, new).await.map_err(|err| {
-        DomainError::conflict_on_duplicate(
-            err,
-            format!("an item with SKU {} already exists", valid.sku),
-        )
-    })?;
+    model.updated_at = Set(now);
+    model
+}
+
+fn duplicate_sku(err: sea_orm::DbErr, sku: &str) -> DomainError {
+    DomainError::conflict_on_duplicate(err, format!("an item with SKU {sku} already exists"))
+}
+
+/// Writes a checked item: a new row when `existing` is none, else over it.
+async fn save<C: ConnectionTrait>(
+    txn: &C,
+    existing: Option<item::Model>,
+    valid: ValidItem,
+) -> Result<item::Model, DomainError> {
+    let new = existing.is_none();
+    let saved = insert_or_update(txn, item_model(existing, &valid), new)
+        .await
+        .map_err(|err| duplicate_sku(err, &valid.sku))?;
     replace_barcodes(txn, saved.id, &valid.barcodes).await?;
     Ok(saved)
+}
+
+/// Inserts new items in multi-row statements: an import of thousands stays a few round trips.
+async fn insert_new<C: ConnectionTrait>(
+    txn: &C,
+    fresh: Vec<ValidItem>,
+) -> Result<Vec<Uuid>, DomainError> {
+    let mut ids = Vec::with_capacity(fresh.len());
+    for chunk in fresh.chunks(CHUNK) {
+        let models: Vec<item::ActiveModel> =
+            chunk.iter().map(|valid| item_model(None, valid)).collect();
+        let chunk_ids: Vec<Uuid> = models
+            .iter()
+            .filter_map(|m| m.id.try_as_ref().copied())
+            .collect();
+        item::Entity::insert_many(models)
+            .exec_without_returning(txn)
+            .await
+            .map_err(|err| duplicate_sku(err, "in this import"))?;
+        let barcodes: Vec<item_barcode::ActiveModel> = chunk
+            .iter()
+            .zip(&chunk_ids)
+            .flat_map(|(valid, item_id)| {
+                valid
+                    .barcodes
+                    .iter()
+                    .map(|barcode| item_barcode::ActiveModel {
+                        barcode: Set(barcode.clone()),
+                        item_id: Set(*item_id),
+                    })
+            })
+            .collect();
+        for barcode_chunk in barcodes.chunks(CHUNK) {
+            item_barcode::Entity::insert_many(barcode_chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        ids.extend(chunk_ids);
+    }
+    Ok(ids)
 }
 
 async fn checked(input: &ItemInput, prefix: &str) -> Result<ValidItem, DomainError> {
@@ -540,10 +583,14 @@ pub async fn import_items(
 
     let count = valid.len() as u64;
     let mut saved_ids = Vec::with_capacity(valid.len());
+    let mut fresh = Vec::new();
     for (_, item) in valid {
-        let current = existing.remove(&item.sku);
-        saved_ids.push(save(&txn, current, item).await?.id);
+        match existing.remove(&item.sku) {
+            Some(current) => saved_ids.push(save(&txn, Some(current), item).await?.id),
+            None => fresh.push(item),
+        }
     }
+    saved_ids.extend(insert_new(&txn, fresh).await?);
     publish_items(&txn, &saved_ids).await?;
     txn.commit().await?;
     Ok(count)
