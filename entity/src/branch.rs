@@ -14,6 +14,8 @@ pub struct Model {
     /// IANA time zone name, e.g. `Asia/Manila`.
     pub time_zone: String,
     pub active: bool,
+    /// Whether documents may drive an item's quantity below zero here (sales always may).
+    pub allow_negative_stock: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     #[sea_orm(has_many)]

@@ -1,10 +1,13 @@
 //! Database entities, one module per table. They hold no logic: rules live in the server's domain modules.
 
+pub mod adjustment;
+pub mod adjustment_line;
 pub mod admin_client;
 pub mod branch;
 pub mod branch_item;
 pub mod category;
 pub mod customer;
+pub mod idempotency_key;
 pub mod item;
 pub mod item_barcode;
 pub mod item_group;
@@ -18,7 +21,11 @@ pub mod setting;
 pub mod signing_key;
 pub mod staff_branch;
 pub mod staff_user;
+pub mod stock_level;
+pub mod stock_movement;
 pub mod terminal;
+pub mod transfer_line;
+pub mod transfer_ticket;
 
 /// A decimal with exactly four fractional digits, stored as an integer count of 0.0001 units so
 /// that every database (SQLite has no decimal type) stores, compares and adds it exactly.

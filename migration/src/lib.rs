@@ -2,9 +2,12 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
+
 mod m20261123_000001_identity_and_branches;
 mod m20261123_000002_master_data;
 mod m20261123_000003_item_groups;
+mod m20261123_000004_stock;
 
 pub struct Migrator;
 
@@ -15,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_identity_and_branches::Migration),
             Box::new(m20261123_000002_master_data::Migration),
             Box::new(m20261123_000003_item_groups::Migration),
+            Box::new(m20261123_000004_stock::Migration),
         ]
     }
 }

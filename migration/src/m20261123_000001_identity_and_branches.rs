@@ -1,18 +1,21 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::{instant, instant_null};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
         manager
             .create_table(
                 Table::create()
                     .table(SigningKey::Table)
                     .col(string_len(SigningKey::Kid, 64).primary_key())
                     .col(string_len(SigningKey::Secret, 128))
-                    .col(timestamp_with_time_zone(SigningKey::CreatedAt))
+                    .col(instant(backend, SigningKey::CreatedAt))
                     .to_owned(),
             )
             .await?;
@@ -26,8 +29,8 @@ impl MigrationTrait for Migration {
                     .col(string_len(AdminClient::SecretHash, 255))
                     .col(string_len(AdminClient::Name, 200))
                     .col(boolean(AdminClient::Active))
-                    .col(timestamp_with_time_zone(AdminClient::CreatedAt))
-                    .col(timestamp_with_time_zone(AdminClient::UpdatedAt))
+                    .col(instant(backend, AdminClient::CreatedAt))
+                    .col(instant(backend, AdminClient::UpdatedAt))
                     .to_owned(),
             )
             .await?;
@@ -42,8 +45,8 @@ impl MigrationTrait for Migration {
                     .col(string_len(Branch::PosType, 16))
                     .col(string_len(Branch::TimeZone, 64))
                     .col(boolean(Branch::Active))
-                    .col(timestamp_with_time_zone(Branch::CreatedAt))
-                    .col(timestamp_with_time_zone(Branch::UpdatedAt))
+                    .col(instant(backend, Branch::CreatedAt))
+                    .col(instant(backend, Branch::UpdatedAt))
                     .to_owned(),
             )
             .await?;
@@ -60,10 +63,10 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Terminal::DeviceId, 200))
                     .col(string_len_null(Terminal::AgentVersion, 64))
                     .col(integer_null(Terminal::QueuedBacklog))
-                    .col(timestamp_with_time_zone_null(Terminal::LastSeenAt))
+                    .col(instant_null(backend, Terminal::LastSeenAt))
                     .col(boolean(Terminal::Active))
-                    .col(timestamp_with_time_zone(Terminal::CreatedAt))
-                    .col(timestamp_with_time_zone(Terminal::UpdatedAt))
+                    .col(instant(backend, Terminal::CreatedAt))
+                    .col(instant(backend, Terminal::UpdatedAt))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_terminal_branch")

@@ -1,5 +1,7 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::instant;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -16,6 +18,7 @@ fn fixed4_null<T: IntoIden>(col: T) -> ColumnDef {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
         manager
             .create_table(
                 Table::create()
@@ -45,7 +48,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(MasterChange::Seq))
                     .col(string_len(MasterChange::Op, 8))
                     .col(text_null(MasterChange::Payload))
-                    .col(timestamp_with_time_zone(MasterChange::ChangedAt))
+                    .col(instant(backend, MasterChange::ChangedAt))
                     .primary_key(
                         Index::create()
                             .col(MasterChange::Kind)
@@ -83,8 +86,8 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(Category::ParentId))
                     .col(string_len(Category::Name, 200))
                     .col(boolean(Category::Active))
-                    .col(timestamp_with_time_zone(Category::CreatedAt))
-                    .col(timestamp_with_time_zone(Category::UpdatedAt))
+                    .col(instant(backend, Category::CreatedAt))
+                    .col(instant(backend, Category::UpdatedAt))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_category_parent")
@@ -109,8 +112,8 @@ impl MigrationTrait for Migration {
                     .col(fixed4(Item::TaxRate))
                     .col(boolean(Item::TrackStock))
                     .col(boolean(Item::Active))
-                    .col(timestamp_with_time_zone(Item::CreatedAt))
-                    .col(timestamp_with_time_zone(Item::UpdatedAt))
+                    .col(instant(backend, Item::CreatedAt))
+                    .col(instant(backend, Item::UpdatedAt))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_item_category")
@@ -155,7 +158,7 @@ impl MigrationTrait for Migration {
                     .col(uuid(BranchItem::ItemId))
                     .col(fixed4_null(BranchItem::Price))
                     .col(boolean(BranchItem::Hidden))
-                    .col(timestamp_with_time_zone(BranchItem::UpdatedAt))
+                    .col(instant(backend, BranchItem::UpdatedAt))
                     .primary_key(
                         Index::create()
                             .col(BranchItem::BranchId)
@@ -197,8 +200,8 @@ impl MigrationTrait for Migration {
                     .col(string_len(StaffUser::Role, 32))
                     .col(string_len(StaffUser::PinHash, 255))
                     .col(boolean(StaffUser::Active))
-                    .col(timestamp_with_time_zone(StaffUser::CreatedAt))
-                    .col(timestamp_with_time_zone(StaffUser::UpdatedAt))
+                    .col(instant(backend, StaffUser::CreatedAt))
+                    .col(instant(backend, StaffUser::UpdatedAt))
                     .to_owned(),
             )
             .await?;
@@ -242,8 +245,8 @@ impl MigrationTrait for Migration {
                     .col(fixed4(Customer::LoyaltyPoints))
                     .col(string_len_null(Customer::TaxId, 64))
                     .col(boolean(Customer::Active))
-                    .col(timestamp_with_time_zone(Customer::CreatedAt))
-                    .col(timestamp_with_time_zone(Customer::UpdatedAt))
+                    .col(instant(backend, Customer::CreatedAt))
+                    .col(instant(backend, Customer::UpdatedAt))
                     .to_owned(),
             )
             .await?;
@@ -257,8 +260,8 @@ impl MigrationTrait for Migration {
                     .col(string_len(PaymentMethod::Name, 200))
                     .col(string_len(PaymentMethod::MethodKind, 16))
                     .col(boolean(PaymentMethod::Active))
-                    .col(timestamp_with_time_zone(PaymentMethod::CreatedAt))
-                    .col(timestamp_with_time_zone(PaymentMethod::UpdatedAt))
+                    .col(instant(backend, PaymentMethod::CreatedAt))
+                    .col(instant(backend, PaymentMethod::UpdatedAt))
                     .to_owned(),
             )
             .await?;
@@ -300,7 +303,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(Setting::Key, 100))
                     .col(string_len(Setting::Scope, 40))
                     .col(text(Setting::Value))
-                    .col(timestamp_with_time_zone(Setting::UpdatedAt))
+                    .col(instant(backend, Setting::UpdatedAt))
                     .primary_key(Index::create().col(Setting::Key).col(Setting::Scope))
                     .to_owned(),
             )

@@ -1,11 +1,14 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::instant;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
         manager
             .create_table(
                 Table::create()
@@ -16,8 +19,8 @@ impl MigrationTrait for Migration {
                     .col(integer(ItemGroup::MinChoices))
                     .col(integer(ItemGroup::MaxChoices))
                     .col(boolean(ItemGroup::Active))
-                    .col(timestamp_with_time_zone(ItemGroup::CreatedAt))
-                    .col(timestamp_with_time_zone(ItemGroup::UpdatedAt))
+                    .col(instant(backend, ItemGroup::CreatedAt))
+                    .col(instant(backend, ItemGroup::UpdatedAt))
                     .to_owned(),
             )
             .await?;

@@ -7,6 +7,8 @@ pub mod db;
 pub mod decimal;
 pub mod error;
 pub mod http;
+pub mod idempotency;
+pub mod inventory;
 pub mod pagination;
 pub mod registry;
 pub mod sync;

@@ -36,6 +36,8 @@ pub struct CreateBranchRequest {
     /// IANA time zone name; UTC when absent.
     #[schema(example = "Asia/Manila")]
     time_zone: Option<String>,
+    /// Whether documents may drive stock below zero (sales always may); false when absent.
+    allow_negative_stock: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -45,6 +47,7 @@ pub struct UpdateBranchRequest {
     name: Option<String>,
     pos_type: Option<String>,
     time_zone: Option<String>,
+    allow_negative_stock: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -62,6 +65,7 @@ pub struct BranchView {
     pos_type: String,
     time_zone: String,
     active: bool,
+    allow_negative_stock: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -75,6 +79,7 @@ impl From<branch::Model> for BranchView {
             pos_type: b.pos_type,
             time_zone: b.time_zone,
             active: b.active,
+            allow_negative_stock: b.allow_negative_stock,
             created_at: b.created_at,
             updated_at: b.updated_at,
         }
@@ -105,6 +110,7 @@ pub async fn create_branch(
             name: body.name,
             pos_type: body.pos_type,
             time_zone: body.time_zone,
+            allow_negative_stock: body.allow_negative_stock,
         },
     )
     .await?;
@@ -170,6 +176,7 @@ pub async fn update_branch(
         name: body.name,
         pos_type: body.pos_type,
         time_zone: body.time_zone,
+        allow_negative_stock: body.allow_negative_stock,
     };
     Ok(web::Json(
         registry::update_branch(&state.db, *branch_id, changes)

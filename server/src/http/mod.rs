@@ -4,14 +4,17 @@
 mod branches;
 mod categories;
 mod customers;
+mod idempotent;
 mod item_groups;
 mod items;
 mod ops;
 mod payment_methods;
 mod settings;
 mod staff;
+mod stock;
 mod sync;
 mod terminals;
+mod transfers;
 
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -49,6 +52,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(customers::routes)
                 .configure(payment_methods::routes)
                 .configure(settings::routes)
+                .configure(stock::routes)
+                .configure(transfers::routes)
                 .configure(sync::routes),
         );
 }
@@ -166,6 +171,7 @@ impl Modify for SecuritySchemes {
         (name = "catalog", description = "Categories, items, branch prices, payment methods (admin)"),
         (name = "people", description = "Staff users and customers (admin)"),
         (name = "settings", description = "Global and per-branch settings (admin)"),
+        (name = "stock", description = "Stock levels, the ledger, adjustments and transfer tickets"),
         (name = "sync", description = "Terminal sync protocol"),
         (name = "operations", description = "Health and readiness"),
     )

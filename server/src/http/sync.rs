@@ -9,11 +9,16 @@ use crate::{
     auth::caller::TerminalCaller,
     error::{ApiError, DomainError, FieldErrors, Problem},
     registry::{self, Heartbeat},
-    sync::master::{self, DEFAULT_LIMIT, MAX_LIMIT},
+    sync::{
+        master::{self, DEFAULT_LIMIT, MAX_LIMIT},
+        stock,
+    },
 };
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(heartbeat).service(pull_master);
+    cfg.service(heartbeat)
+        .service(pull_master)
+        .service(pull_stock);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -184,6 +189,68 @@ pub async fn pull_master(
         .collect::<Result<_, DomainError>>()?;
     Ok(web::Json(MasterPullResponse {
         changes,
+        next_cursor: page.next_cursor,
+        has_more: page.has_more,
+    }))
+}
+
+/// A level of the caller's branch as it is now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockChangeView {
+    seq: i64,
+    item_id: uuid::Uuid,
+    #[schema(value_type = String)]
+    on_hand: rust_decimal::Decimal,
+    /// Dispatched to this branch, not yet received.
+    #[schema(value_type = String)]
+    in_transit_in: rust_decimal::Decimal,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockPullResponse {
+    levels: Vec<StockChangeView>,
+    /// Pass this as `cursor` next time.
+    next_cursor: i64,
+    /// More changes are waiting: pull again at once.
+    has_more: bool,
+}
+
+/// The caller's branch's quantities that changed since its cursor, in commit order; a level that
+/// changed several times arrives once, as it is now.
+#[utoipa::path(
+    tag = "sync",
+    security(("bearer" = [])),
+    params(PullQuery),
+    responses(
+        (status = 200, body = StockPullResponse),
+        (status = 400, description = "A parameter is not a number", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sync/stock")]
+pub async fn pull_stock(
+    terminal: TerminalCaller,
+    state: web::Data<AppState>,
+    query: web::Query<PullQuery>,
+) -> Result<web::Json<StockPullResponse>, ApiError> {
+    let pull = query.parse()?;
+    let cursor = match (pull.cursor, pull.since) {
+        (_, Some(since)) => stock::cursor_since(&state.db, terminal.branch_id, since).await?,
+        (cursor, None) => cursor.unwrap_or(0),
+    };
+    let page = stock::levels_after(&state.db, terminal.branch_id, cursor, pull.limit).await?;
+    let levels = page
+        .levels
+        .into_iter()
+        .map(|level| StockChangeView {
+            seq: level.seq,
+            item_id: level.item_id,
+            on_hand: crate::decimal::from_fixed4(level.on_hand),
+            in_transit_in: crate::decimal::from_fixed4(level.in_transit_in),
+        })
+        .collect();
+    Ok(web::Json(StockPullResponse {
+        levels,
         next_cursor: page.next_cursor,
         has_more: page.has_more,
     }))

@@ -49,6 +49,8 @@ pub struct NewBranch {
     pub pos_type: String,
     /// IANA name; UTC when absent.
     pub time_zone: Option<String>,
+    /// Whether documents may drive stock below zero; false when absent.
+    pub allow_negative_stock: Option<bool>,
 }
 
 /// Fields of a branch to change; absent ones stay as they are.
@@ -58,6 +60,7 @@ pub struct BranchChanges {
     pub name: Option<String>,
     pub pos_type: Option<String>,
     pub time_zone: Option<String>,
+    pub allow_negative_stock: Option<bool>,
 }
 
 fn parse_time_zone(value: &str) -> Result<String, String> {
@@ -97,6 +100,7 @@ pub async fn create_branch(
         pos_type: Set(pos_type.as_str().into()),
         time_zone: Set(time_zone),
         active: Set(true),
+        allow_negative_stock: Set(new.allow_negative_stock.unwrap_or(false)),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -157,6 +161,9 @@ pub async fn update_branch(
     }
     if let Some(Some(time_zone)) = time_zone {
         branch.time_zone = Set(time_zone);
+    }
+    if let Some(allow) = changes.allow_negative_stock {
+        branch.allow_negative_stock = Set(allow);
     }
     branch.updated_at = Set(Utc::now());
     branch.update(db).await.map_err(|err| {

@@ -13,7 +13,7 @@ pub const MAX_LIMIT: u64 = 5_000;
 
 /// How far before a `since=` watermark the feed is re-read: a change stamped just before the
 /// watermark may have committed just after it. Re-delivered upserts are harmless.
-const SINCE_MARGIN: Duration = Duration::seconds(60);
+pub const SINCE_MARGIN: Duration = Duration::seconds(60);
 
 /// One page of changes, oldest first.
 #[derive(Debug)]

@@ -4,3 +4,4 @@
 
 pub mod feed;
 pub mod master;
+pub mod stock;

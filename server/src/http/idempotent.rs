@@ -1,0 +1,120 @@
+//! Document writes: one transaction that claims the `Idempotency-Key` (when given), does the work,
+//! and keeps the answer for retries.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{HttpRequest, HttpResponse, ResponseError, body::to_bytes, http::StatusCode};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{
+    AppState, db,
+    error::{ApiError, DomainError, PROBLEM_CONTENT_TYPE},
+    idempotency::{self, Claim, KeyUse, MAX_KEY_LEN},
+};
+
+pub const HEADER: &str = "Idempotency-Key";
+
+/// The work of a document write, given the transaction to do it in.
+pub type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T, DomainError>> + 't>>;
+
+/// Parses a JSON body the handler also needs as bytes (to recognise a retry).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            ApiError::Unprocessable(format!("the body does not fit this request: {e}"))
+        } else {
+            ApiError::BadRequest(format!("the body is not valid JSON: {e}"))
+        }
+    })
+}
+
+fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if !key.is_empty() && key.len() <= MAX_KEY_LEN => Ok(Some(key.to_string())),
+        _ => Err(ApiError::BadRequest(format!(
+            "{HEADER} must be 1 to {MAX_KEY_LEN} visible ASCII characters"
+        ))),
+    }
+}
+
+/// Runs `work` in one transaction and answers `success` with its result. With an
+/// `Idempotency-Key`, a retry of the same request gets the first answer (success or refusal)
+/// and changes nothing; the same key with another body gets 422.
+pub async fn run<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    client_id: &str,
+    body: &[u8],
+    success: StatusCode,
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    T: Serialize,
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> Work<'t, T>,
+{
+    let key = key_of(req)?.map(|key| {
+        KeyUse::new(
+            client_id,
+            format!("{} {}", req.method(), req.path()),
+            key,
+            body,
+        )
+    });
+    let txn = db::begin_write(&state.db)
+        .await
+        .map_err(DomainError::from)?;
+    if let Some(key) = &key
+        && let Claim::Replay { status, body } = idempotency::claim(&txn, key).await?
+    {
+        txn.rollback().await.map_err(DomainError::from)?;
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        return Ok(answer(status, body, true));
+    }
+
+    // The work runs in a savepoint, so a refusal undoes it but keeps the claimed key and answer.
+    let savepoint = txn.begin().await.map_err(DomainError::from)?;
+    let (status, text) = match work(&savepoint).await {
+        Ok(value) => {
+            savepoint.commit().await.map_err(DomainError::from)?;
+            let text = serde_json::to_string(&value).map_err(|e| internal(e.to_string()))?;
+            (success, text)
+        }
+        // A database failure may be passing: keep no answer, so a retry does the work again.
+        Err(DomainError::Database(err)) => return Err(DomainError::Database(err).into()),
+        Err(refusal) => {
+            savepoint.rollback().await.map_err(DomainError::from)?;
+            let response = ApiError::from(refusal).error_response();
+            let status = response.status();
+            let bytes = to_bytes(response.into_body())
+                .await
+                .map_err(|e| internal(format!("cannot read the refusal: {e}")))?;
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        }
+    };
+    if let Some(key) = &key {
+        idempotency::record(&txn, key, status.as_u16(), &text).await?;
+    }
+    txn.commit().await.map_err(DomainError::from)?;
+    Ok(answer(status, text, false))
+}
+
+fn internal(message: String) -> ApiError {
+    DomainError::Database(sea_orm::DbErr::Custom(message)).into()
+}
+
+fn answer(status: StatusCode, body: String, replayed: bool) -> HttpResponse {
+    let mut builder = HttpResponse::build(status);
+    builder.content_type(if status.is_success() {
+        "application/json"
+    } else {
+        PROBLEM_CONTENT_TYPE
+    });
+    if replayed {
+        builder.insert_header(("Idempotent-Replayed", "true"));
+    }
+    builder.body(body)
+}

@@ -1,0 +1,344 @@
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use chrono::{DateTime, Utc};
+use entity::{adjustment_line, stock_level, stock_movement};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{PageView, idempotent};
+use crate::{
+    AppState,
+    auth::caller::{AdminCaller, Caller},
+    decimal::from_fixed4,
+    error::{ApiError, Problem},
+    inventory::{
+        adjustments::{self, AdjustmentDetail, AdjustmentInput, AdjustmentLineInput},
+        queries::{self, StockFilter},
+    },
+    pagination::PageQuery,
+};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_adjustment)
+        .service(get_adjustment)
+        .service(branch_stock)
+        .service(item_stock)
+        .service(item_ledger)
+        .service(quantity_at);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentLineRequest {
+    item_id: Uuid,
+    /// `delta`: add the signed quantity; `count`: on hand becomes the quantity.
+    #[schema(example = "delta")]
+    mode: String,
+    #[schema(value_type = String, example = "-2")]
+    quantity: Decimal,
+    #[schema(example = "damaged")]
+    reason_code: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentRequest {
+    note: Option<String>,
+    lines: Vec<AdjustmentLineRequest>,
+}
+
+impl From<AdjustmentRequest> for AdjustmentInput {
+    fn from(r: AdjustmentRequest) -> Self {
+        Self {
+            note: r.note,
+            lines: r
+                .lines
+                .into_iter()
+                .map(|l| AdjustmentLineInput {
+                    item_id: l.item_id,
+                    mode: l.mode,
+                    quantity: l.quantity,
+                    reason_code: l.reason_code,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdjustmentLineView {
+    line_no: i32,
+    item_id: Uuid,
+    mode: String,
+    #[schema(value_type = String)]
+    quantity: Decimal,
+    /// What the line changed on hand by.
+    #[schema(value_type = String)]
+    delta_applied: Decimal,
+    reason_code: String,
+}
+
+impl From<adjustment_line::Model> for AdjustmentLineView {
+    fn from(l: adjustment_line::Model) -> Self {
+        Self {
+            line_no: l.line_no,
+            item_id: l.item_id,
+            mode: l.mode,
+            quantity: from_fixed4(l.quantity),
+            delta_applied: from_fixed4(l.delta_applied),
+            reason_code: l.reason_code,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdjustmentView {
+    id: Uuid,
+    branch_id: Uuid,
+    note: Option<String>,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    lines: Vec<AdjustmentLineView>,
+}
+
+impl From<AdjustmentDetail> for AdjustmentView {
+    fn from(d: AdjustmentDetail) -> Self {
+        let a = d.adjustment;
+        Self {
+            id: a.id,
+            branch_id: a.branch_id,
+            note: a.note,
+            created_by: a.created_by,
+            created_at: a.created_at,
+            lines: d.lines.into_iter().map(AdjustmentLineView::from).collect(),
+        }
+    }
+}
+
+/// An item's quantities at a branch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockLevelView {
+    branch_id: Uuid,
+    item_id: Uuid,
+    #[schema(value_type = String)]
+    on_hand: Decimal,
+    /// Dispatched to this branch, not yet received.
+    #[schema(value_type = String)]
+    in_transit_in: Decimal,
+    /// The branch's stock-feed sequence number of the last change.
+    seq: i64,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<stock_level::Model> for StockLevelView {
+    fn from(l: stock_level::Model) -> Self {
+        Self {
+            branch_id: l.branch_id,
+            item_id: l.item_id,
+            on_hand: from_fixed4(l.on_hand),
+            in_transit_in: from_fixed4(l.in_transit_in),
+            seq: l.seq,
+            updated_at: l.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovementView {
+    seq: i64,
+    #[schema(value_type = String)]
+    delta: Decimal,
+    #[schema(value_type = String)]
+    balance_after: Decimal,
+    /// `sale`, `return`, `po_receipt`, `transfer_out`, `transfer_in`, `adjustment` or `count`.
+    reason: String,
+    document_type: String,
+    document_id: Uuid,
+    line_no: i32,
+    actor: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<stock_movement::Model> for MovementView {
+    fn from(m: stock_movement::Model) -> Self {
+        Self {
+            seq: m.seq,
+            delta: from_fixed4(m.delta),
+            balance_after: from_fixed4(m.balance_after),
+            reason: m.reason,
+            document_type: m.document_type,
+            document_id: m.document_id,
+            line_no: m.line_no,
+            actor: m.actor,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// Adjust stock at a branch: signed changes with a reason, or counts that set the quantity.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first answer")),
+    request_body = AdjustmentRequest,
+    responses(
+        (status = 201, body = AdjustmentView),
+        (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not enough stock, or a deactivated branch", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid lines, or the key was used with another request", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/branches/{branch_id}/adjustments")]
+pub async fn create_adjustment(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    branch_id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: AdjustmentInput = idempotent::parse_json::<AdjustmentRequest>(&body)?.into();
+    let branch_id = *branch_id;
+    let actor = admin.client_id.clone();
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &body,
+        StatusCode::CREATED,
+        move |txn| {
+            Box::pin(async move {
+                adjustments::create_adjustment(txn, branch_id, &actor, input)
+                    .await
+                    .map(AdjustmentView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// One adjustment.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = AdjustmentView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/branches/{branch_id}/adjustments/{adjustment_id}")]
+pub async fn get_adjustment(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<AdjustmentView>, ApiError> {
+    let (branch_id, id) = path.into_inner();
+    Ok(web::Json(
+        adjustments::get_adjustment(&state.db, branch_id, id)
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StockQuery {
+    item_id: Option<Uuid>,
+    category_id: Option<Uuid>,
+    /// Only items with less than this on hand (a reorder point).
+    #[param(value_type = Option<String>)]
+    below: Option<Decimal>,
+}
+
+/// A branch's stock, by item. Admins, and terminals for their own branch.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, StockQuery), responses((status = 200, body = PageView<StockLevelView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+#[get("/branches/{branch_id}/stock")]
+pub async fn branch_stock(
+    caller: Caller,
+    state: web::Data<AppState>,
+    branch_id: web::Path<Uuid>,
+    page: web::Query<PageQuery>,
+    query: web::Query<StockQuery>,
+) -> Result<web::Json<PageView<StockLevelView>>, ApiError> {
+    caller.ensure_branch(*branch_id)?;
+    let query = query.into_inner();
+    let filter = StockFilter {
+        item_id: query.item_id,
+        category_id: query.category_id,
+        below: query.below,
+    };
+    let page = queries::branch_stock(&state.db, *branch_id, filter, page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(page, StockLevelView::from)))
+}
+
+/// An item's stock at every branch.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = Vec<StockLevelView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/items/{item_id}/stock")]
+pub async fn item_stock(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    item_id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<StockLevelView>>, ApiError> {
+    let levels = queries::item_stock(&state.db, *item_id).await?;
+    Ok(web::Json(
+        levels.into_iter().map(StockLevelView::from).collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerQuery {
+    /// From this instant (inclusive).
+    from: Option<DateTime<Utc>>,
+    /// Until this instant (exclusive).
+    to: Option<DateTime<Utc>>,
+}
+
+/// The ledger of an item at a branch, oldest first.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, LedgerQuery), responses((status = 200, body = PageView<MovementView>)))]
+#[get("/branches/{branch_id}/items/{item_id}/ledger")]
+pub async fn item_ledger(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+    page: web::Query<PageQuery>,
+    query: web::Query<LedgerQuery>,
+) -> Result<web::Json<PageView<MovementView>>, ApiError> {
+    let (branch_id, item_id) = path.into_inner();
+    caller.ensure_branch(branch_id)?;
+    let page = queries::ledger(
+        &state.db,
+        branch_id,
+        item_id,
+        query.from,
+        query.to,
+        page.parse()?,
+    )
+    .await?;
+    Ok(web::Json(PageView::from_page(page, MovementView::from)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AtQuery {
+    /// The instant (RFC 3339).
+    at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuantityAtView {
+    at: DateTime<Utc>,
+    #[schema(value_type = String)]
+    on_hand: Decimal,
+}
+
+/// The on-hand quantity of an item at a branch at a past instant.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(AtQuery), responses((status = 200, body = QuantityAtView)))]
+#[get("/branches/{branch_id}/items/{item_id}/stock-at")]
+pub async fn quantity_at(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+    query: web::Query<AtQuery>,
+) -> Result<web::Json<QuantityAtView>, ApiError> {
+    let (branch_id, item_id) = path.into_inner();
+    caller.ensure_branch(branch_id)?;
+    let on_hand = queries::quantity_at(&state.db, branch_id, item_id, query.at).await?;
+    Ok(web::Json(QuantityAtView {
+        at: query.at,
+        on_hand: from_fixed4(on_hand),
+    }))
+}

@@ -1,0 +1,340 @@
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use chrono::{DateTime, Utc};
+use entity::transfer_line;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{PageView, idempotent};
+use crate::{
+    AppState,
+    auth::caller::AdminCaller,
+    decimal::from_fixed4,
+    error::{ApiError, Problem},
+    inventory::{
+        LineInput,
+        transfers::{self, ReceivedLine, TransferDetail, TransferInput},
+    },
+    pagination::PageQuery,
+};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_transfer)
+        .service(list_transfers)
+        .service(get_transfer)
+        .service(dispatch_transfer)
+        .service(receive_transfer)
+        .service(cancel_transfer);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineRequest {
+    item_id: Uuid,
+    #[schema(value_type = String, example = "12")]
+    quantity: Decimal,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    from_branch_id: Uuid,
+    to_branch_id: Uuid,
+    note: Option<String>,
+    lines: Vec<LineRequest>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceivedLineRequest {
+    line_no: i32,
+    /// What arrived; the difference from what was sent is recorded as a discrepancy.
+    #[schema(value_type = String)]
+    quantity: Decimal,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiveRequest {
+    /// Lines that did not arrive in full; lines not named arrived as sent.
+    #[serde(default)]
+    lines: Vec<ReceivedLineRequest>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferLineView {
+    line_no: i32,
+    item_id: Uuid,
+    #[schema(value_type = String)]
+    quantity: Decimal,
+    #[schema(value_type = Option<String>)]
+    quantity_received: Option<Decimal>,
+    /// Received minus sent, once received.
+    #[schema(value_type = Option<String>)]
+    discrepancy: Option<Decimal>,
+}
+
+impl From<transfer_line::Model> for TransferLineView {
+    fn from(l: transfer_line::Model) -> Self {
+        Self {
+            line_no: l.line_no,
+            item_id: l.item_id,
+            quantity: from_fixed4(l.quantity),
+            quantity_received: l.quantity_received.map(from_fixed4),
+            discrepancy: l
+                .quantity_received
+                .map(|received| from_fixed4(received - l.quantity)),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferView {
+    id: Uuid,
+    from_branch_id: Uuid,
+    to_branch_id: Uuid,
+    /// `draft`, `dispatched`, `received` or `cancelled`.
+    status: String,
+    note: Option<String>,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    lines: Vec<TransferLineView>,
+}
+
+impl From<TransferDetail> for TransferView {
+    fn from(d: TransferDetail) -> Self {
+        let t = d.ticket;
+        Self {
+            id: t.id,
+            from_branch_id: t.from_branch_id,
+            to_branch_id: t.to_branch_id,
+            status: t.status,
+            note: t.note,
+            created_by: t.created_by,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            lines: d.lines.into_iter().map(TransferLineView::from).collect(),
+        }
+    }
+}
+
+const KEY_PARAM: &str = "Makes a retry return the first answer";
+
+/// Create a draft transfer ticket between two branches.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    request_body = TransferRequest,
+    responses(
+        (status = 201, body = TransferView),
+        (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid lines", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/transfers")]
+pub async fn create_transfer(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: TransferRequest = idempotent::parse_json(&body)?;
+    let input = TransferInput {
+        from_branch_id: request.from_branch_id,
+        to_branch_id: request.to_branch_id,
+        note: request.note,
+        lines: request
+            .lines
+            .into_iter()
+            .map(|l| LineInput {
+                item_id: l.item_id,
+                quantity: l.quantity,
+            })
+            .collect(),
+    };
+    let actor = admin.client_id.clone();
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &body,
+        StatusCode::CREATED,
+        move |txn| {
+            Box::pin(async move {
+                transfers::create_transfer(txn, &actor, input)
+                    .await
+                    .map(TransferView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// Dispatch: the source branch's stock goes down and is in transit to the destination.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    responses(
+        (status = 200, body = TransferView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a draft, or not enough stock at the source", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/transfers/{transfer_id}/dispatch")]
+pub async fn dispatch_transfer(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    transfer_id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, actor) = (*transfer_id, admin.client_id.clone());
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &[],
+        StatusCode::OK,
+        move |txn| {
+            Box::pin(async move {
+                transfers::dispatch_transfer(txn, &actor, id)
+                    .await
+                    .map(TransferView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// Receive at the destination; lines that arrived short or over record a discrepancy.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    request_body = ReceiveRequest,
+    responses(
+        (status = 200, body = TransferView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not dispatched", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid lines", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/transfers/{transfer_id}/receive")]
+pub async fn receive_transfer(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    transfer_id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: ReceiveRequest = if body.is_empty() {
+        ReceiveRequest::default()
+    } else {
+        idempotent::parse_json(&body)?
+    };
+    let received = request
+        .lines
+        .into_iter()
+        .map(|l| ReceivedLine {
+            line_no: l.line_no,
+            quantity: l.quantity,
+        })
+        .collect();
+    let (id, actor) = (*transfer_id, admin.client_id.clone());
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &body,
+        StatusCode::OK,
+        move |txn| {
+            Box::pin(async move {
+                transfers::receive_transfer(txn, &actor, id, received)
+                    .await
+                    .map(TransferView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// Cancel a draft, or a dispatched ticket by returning its stock to the source.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    responses(
+        (status = 200, body = TransferView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already received or cancelled", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/transfers/{transfer_id}/cancel")]
+pub async fn cancel_transfer(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    transfer_id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, actor) = (*transfer_id, admin.client_id.clone());
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &[],
+        StatusCode::OK,
+        move |txn| {
+            Box::pin(async move {
+                transfers::cancel_transfer(txn, &actor, id)
+                    .await
+                    .map(TransferView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// One transfer ticket.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = TransferView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/transfers/{transfer_id}")]
+pub async fn get_transfer(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    transfer_id: web::Path<Uuid>,
+) -> Result<web::Json<TransferView>, ApiError> {
+    Ok(web::Json(
+        transfers::get_transfer(&state.db, *transfer_id)
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TransferFilter {
+    /// Tickets from or to this branch.
+    branch_id: Option<Uuid>,
+    status: Option<String>,
+}
+
+/// Transfer tickets, newest first.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, TransferFilter), responses((status = 200, body = PageView<TransferView>)))]
+#[get("/transfers")]
+pub async fn list_transfers(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    page: web::Query<PageQuery>,
+    filter: web::Query<TransferFilter>,
+) -> Result<web::Json<PageView<TransferView>>, ApiError> {
+    let page = transfers::list_transfers(
+        &state.db,
+        filter.branch_id,
+        filter.status.as_deref(),
+        page.parse()?,
+    )
+    .await?;
+    Ok(web::Json(PageView::from_page(page, TransferView::from)))
+}

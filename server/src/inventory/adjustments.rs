@@ -1,0 +1,203 @@
+//! Adjustments: signed changes with a reason code, and counts that set the quantity (the ledger
+//! records the difference), line by line in one document.
+
+use chrono::Utc;
+use entity::{adjustment, adjustment_line};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::{
+    MAX_LINES,
+    ledger::{self, Floor, Movement, Reason, Source},
+};
+use crate::{
+    decimal::{non_negative_fixed4, to_fixed4},
+    error::{DomainError, FieldErrors},
+    validation::{optional_text, required_text},
+};
+
+pub const DOCUMENT: &str = "adjustment";
+
+#[derive(Clone, Debug)]
+pub struct AdjustmentLineInput {
+    pub item_id: Uuid,
+    /// `delta` (add the signed quantity) or `count` (on hand becomes the quantity).
+    pub mode: String,
+    pub quantity: Decimal,
+    /// Why: `damaged`, `expired`, `found`, `cycle_count`, …
+    pub reason_code: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct AdjustmentInput {
+    pub note: Option<String>,
+    pub lines: Vec<AdjustmentLineInput>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AdjustmentDetail {
+    pub adjustment: adjustment::Model,
+    pub lines: Vec<adjustment_line::Model>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Delta,
+    Count,
+}
+
+struct CheckedLine {
+    item_id: Uuid,
+    mode: Mode,
+    quantity: i64,
+    reason_code: String,
+}
+
+fn checked(input: &AdjustmentInput) -> Result<(Option<String>, Vec<CheckedLine>), DomainError> {
+    let mut errors = FieldErrors::default();
+    let note = errors.check("note", optional_text(input.note.as_deref(), 2000));
+    if input.lines.is_empty() || input.lines.len() > MAX_LINES {
+        errors.check::<()>("lines", Err(format!("must have 1 to {MAX_LINES} lines")));
+    }
+    let mut lines = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (n, line) in input.lines.iter().enumerate() {
+        let field = |name: &str| format!("lines[{n}].{name}");
+        let mode = errors.check(
+            &field("mode"),
+            match line.mode.as_str() {
+                "delta" => Ok(Mode::Delta),
+                "count" => Ok(Mode::Count),
+                _ => Err("must be delta or count".into()),
+            },
+        );
+        let quantity = errors.check(
+            &field("quantity"),
+            match mode {
+                Some(Mode::Count) => non_negative_fixed4(line.quantity),
+                _ if line.quantity.is_zero() => Err("must not be 0".into()),
+                _ => to_fixed4(line.quantity),
+            },
+        );
+        let reason_code = errors.check(&field("reason_code"), required_text(&line.reason_code, 32));
+        if !seen.insert(line.item_id) {
+            errors.check::<()>(
+                &field("item_id"),
+                Err("the item is on another line too".into()),
+            );
+        }
+        if let (Some(mode), Some(quantity), Some(reason_code)) = (mode, quantity, reason_code) {
+            lines.push(CheckedLine {
+                item_id: line.item_id,
+                mode,
+                quantity,
+                reason_code,
+            });
+        }
+    }
+    errors.into_result()?;
+    Ok((note.flatten(), lines))
+}
+
+/// Applies an adjustment document at `branch_id` inside `txn`.
+pub async fn create_adjustment<C: ConnectionTrait>(
+    txn: &C,
+    branch_id: Uuid,
+    actor: &str,
+    input: AdjustmentInput,
+) -> Result<AdjustmentDetail, DomainError> {
+    let (note, lines) = checked(&input)?;
+    ledger::lock_branches(txn, &[branch_id]).await?;
+    let branch = ledger::active_branch(txn, branch_id).await?;
+    let item_ids: Vec<Uuid> = lines.iter().map(|line| line.item_id).collect();
+    ledger::check_stock_items(txn, &item_ids).await?;
+
+    let document = adjustment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        branch_id: Set(branch_id),
+        note: Set(note),
+        created_by: Set(actor.to_string()),
+        created_at: Set(Utc::now()),
+    };
+    let adjustment = adjustment::Entity::insert(document)
+        .exec_with_returning(txn)
+        .await?;
+    let source = Source {
+        document_type: DOCUMENT,
+        document_id: adjustment.id,
+        actor: actor.to_string(),
+    };
+    let floor = Floor::Enforced {
+        allow_negative: branch.allow_negative_stock,
+    };
+    let mut saved = Vec::with_capacity(lines.len());
+    for (line_no, line) in (1..).zip(lines) {
+        let (delta, reason) = match line.mode {
+            Mode::Delta => (line.quantity, Reason::Adjustment),
+            Mode::Count => {
+                let current = ledger::level(txn, branch_id, line.item_id).await?;
+                (line.quantity - current.on_hand, Reason::Count)
+            }
+        };
+        if delta != 0 {
+            ledger::move_stock(
+                txn,
+                Movement {
+                    branch_id,
+                    item_id: line.item_id,
+                    delta,
+                    reason,
+                    source: &source,
+                    line_no,
+                },
+                floor,
+            )
+            .await?;
+        }
+        let row = adjustment_line::ActiveModel {
+            adjustment_id: Set(adjustment.id),
+            line_no: Set(line_no),
+            item_id: Set(line.item_id),
+            mode: Set(if line.mode == Mode::Count {
+                "count"
+            } else {
+                "delta"
+            }
+            .into()),
+            quantity: Set(line.quantity),
+            delta_applied: Set(delta),
+            reason_code: Set(line.reason_code),
+        };
+        saved.push(
+            adjustment_line::Entity::insert(row)
+                .exec_with_returning(txn)
+                .await?,
+        );
+    }
+    Ok(AdjustmentDetail {
+        adjustment,
+        lines: saved,
+    })
+}
+
+/// One adjustment of a branch.
+pub async fn get_adjustment<C: ConnectionTrait>(
+    db: &C,
+    branch_id: Uuid,
+    id: Uuid,
+) -> Result<AdjustmentDetail, DomainError> {
+    let adjustment = adjustment::Entity::find_by_id(id)
+        .filter(adjustment::Column::BranchId.eq(branch_id))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("adjustment"))?;
+    let lines = adjustment_line::Entity::find()
+        .filter(adjustment_line::Column::AdjustmentId.eq(id))
+        .order_by_asc(adjustment_line::Column::LineNo)
+        .all(db)
+        .await?;
+    Ok(AdjustmentDetail { adjustment, lines })
+}

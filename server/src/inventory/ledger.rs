@@ -1,0 +1,277 @@
+//! The ledger: every change of a quantity is a movement row written together with an atomic
+//! update of the level, and numbered in its branch's stream in commit order.
+
+use chrono::Utc;
+use entity::{branch, item, sequence_counter, stock_level, stock_movement};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+use uuid::Uuid;
+
+use crate::{db, decimal::from_fixed4, error::DomainError, sync::feed::allocate};
+
+/// Why a quantity changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    Sale,
+    Return,
+    PoReceipt,
+    TransferOut,
+    TransferIn,
+    Adjustment,
+    Count,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Sale => "sale",
+            Reason::Return => "return",
+            Reason::PoReceipt => "po_receipt",
+            Reason::TransferOut => "transfer_out",
+            Reason::TransferIn => "transfer_in",
+            Reason::Adjustment => "adjustment",
+            Reason::Count => "count",
+        }
+    }
+}
+
+/// Where a movement came from and who caused it.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub document_type: &'static str,
+    pub document_id: Uuid,
+    pub actor: String,
+}
+
+/// The stream of one branch's stock changes.
+pub fn stream(branch_id: Uuid) -> String {
+    format!("stock:{branch_id}")
+}
+
+/// Starts a transaction that changes stock at `branch_ids`. It takes their stream locks first,
+/// in a fixed order so two documents never wait for each other in a cycle; writers of one branch
+/// then run one after another, and branches never wait for each other.
+pub async fn begin_stock_write(
+    db: &DatabaseConnection,
+    branch_ids: &[Uuid],
+) -> Result<DatabaseTransaction, DomainError> {
+    let txn = db::begin_write(db).await?;
+    lock_branches(&txn, branch_ids).await?;
+    Ok(txn)
+}
+
+/// Takes the stream locks of `branch_ids` inside `txn` (see [`begin_stock_write`]).
+pub async fn lock_branches<C: ConnectionTrait>(
+    txn: &C,
+    branch_ids: &[Uuid],
+) -> Result<(), DomainError> {
+    let mut ordered = branch_ids.to_vec();
+    ordered.sort();
+    ordered.dedup();
+    for branch_id in ordered {
+        sequence_counter::Entity::insert(sequence_counter::ActiveModel {
+            stream: Set(stream(branch_id)),
+            value: Set(0),
+        })
+        .on_conflict(
+            OnConflict::column(sequence_counter::Column::Stream)
+                .do_nothing_on([sequence_counter::Column::Stream])
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+        allocate(txn, &stream(branch_id), 0).await?;
+    }
+    Ok(())
+}
+
+/// A branch that exists and is active, for a document.
+pub async fn active_branch<C: ConnectionTrait>(
+    txn: &C,
+    branch_id: Uuid,
+) -> Result<branch::Model, DomainError> {
+    let branch = branch::Entity::find_by_id(branch_id)
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound("branch"))?;
+    if !branch.active {
+        return Err(DomainError::Conflict(format!(
+            "branch {} is deactivated",
+            branch.code
+        )));
+    }
+    Ok(branch)
+}
+
+/// Fails with a field error unless every line's item exists and tracks stock.
+pub async fn check_stock_items<C: ConnectionTrait>(
+    txn: &C,
+    item_ids: &[Uuid],
+) -> Result<(), DomainError> {
+    let found = item::Entity::find()
+        .filter(item::Column::Id.is_in(item_ids.iter().copied()))
+        .all(txn)
+        .await?;
+    let mut errors = crate::error::FieldErrors::default();
+    for (n, item_id) in item_ids.iter().enumerate() {
+        let message = match found.iter().find(|item| item.id == *item_id) {
+            None => Some(format!("no item {item_id}")),
+            Some(item) if !item.track_stock => {
+                Some(format!("item {} does not track stock", item.sku))
+            }
+            Some(_) => None,
+        };
+        if let Some(message) = message {
+            errors.check::<()>(&format!("lines[{n}].item_id"), Err(message));
+        }
+    }
+    errors.into_result()
+}
+
+async fn ensure_level<C: ConnectionTrait>(
+    txn: &C,
+    branch_id: Uuid,
+    item_id: Uuid,
+) -> Result<(), DomainError> {
+    stock_level::Entity::insert(stock_level::ActiveModel {
+        branch_id: Set(branch_id),
+        item_id: Set(item_id),
+        on_hand: Set(0),
+        in_transit_in: Set(0),
+        on_order: Set(0),
+        seq: Set(0),
+        updated_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::columns([stock_level::Column::BranchId, stock_level::Column::ItemId])
+            .do_nothing_on([stock_level::Column::BranchId])
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// The level of an item at a branch inside the transaction (zero when it never moved).
+pub async fn level<C: ConnectionTrait>(
+    txn: &C,
+    branch_id: Uuid,
+    item_id: Uuid,
+) -> Result<stock_level::Model, DomainError> {
+    ensure_level(txn, branch_id, item_id).await?;
+    stock_level::Entity::find_by_id((branch_id, item_id))
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound("stock level"))
+}
+
+/// Adds `delta` to one column of a level in one atomic statement, numbers the change in the
+/// branch's stream, and returns the level after it. The caller holds the branch's lock.
+async fn add_to_level<C: ConnectionTrait>(
+    txn: &C,
+    branch_id: Uuid,
+    item_id: Uuid,
+    column: stock_level::Column,
+    delta: i64,
+) -> Result<stock_level::Model, DomainError> {
+    ensure_level(txn, branch_id, item_id).await?;
+    let seq = allocate(txn, &stream(branch_id), 1).await?;
+    stock_level::Entity::update_many()
+        .col_expr(column, Expr::col(column).add(delta))
+        .col_expr(stock_level::Column::Seq, Expr::value(seq))
+        .col_expr(stock_level::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(stock_level::Column::BranchId.eq(branch_id))
+        .filter(stock_level::Column::ItemId.eq(item_id))
+        .exec(txn)
+        .await?;
+    stock_level::Entity::find_by_id((branch_id, item_id))
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound("stock level"))
+}
+
+/// What a movement may do to `on_hand`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Floor {
+    /// Refuse a result below zero unless the branch allows negative stock (documents).
+    Enforced { allow_negative: bool },
+    /// Never refuse (sales: they already happened).
+    None,
+}
+
+/// One change of an item's on-hand quantity at a branch.
+#[derive(Clone, Debug)]
+pub struct Movement<'a> {
+    pub branch_id: Uuid,
+    pub item_id: Uuid,
+    pub delta: i64,
+    pub reason: Reason,
+    pub source: &'a Source,
+    pub line_no: i32,
+}
+
+/// Changes `on_hand` by the movement's delta and writes the ledger row for it.
+pub async fn move_stock<C: ConnectionTrait>(
+    txn: &C,
+    movement: Movement<'_>,
+    floor: Floor,
+) -> Result<stock_level::Model, DomainError> {
+    let Movement {
+        branch_id,
+        item_id,
+        delta,
+        reason,
+        source,
+        line_no,
+    } = movement;
+    let after = add_to_level(txn, branch_id, item_id, stock_level::Column::OnHand, delta).await?;
+    if let Floor::Enforced {
+        allow_negative: false,
+    } = floor
+        && after.on_hand < 0
+    {
+        return Err(DomainError::Conflict(format!(
+            "not enough stock of item {item_id}: {} on hand, {} needed",
+            from_fixed4(after.on_hand - delta),
+            from_fixed4(-delta)
+        )));
+    }
+    stock_movement::Entity::insert(stock_movement::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        branch_id: Set(branch_id),
+        item_id: Set(item_id),
+        seq: Set(after.seq),
+        delta: Set(delta),
+        balance_after: Set(after.on_hand),
+        reason: Set(reason.as_str().into()),
+        document_type: Set(source.document_type.into()),
+        document_id: Set(source.document_id),
+        line_no: Set(line_no),
+        actor: Set(source.actor.clone()),
+        created_at: Set(after.updated_at),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(after)
+}
+
+/// Changes the quantity on its way to a branch (no ledger row: it is not on hand anywhere).
+pub async fn move_in_transit<C: ConnectionTrait>(
+    txn: &C,
+    branch_id: Uuid,
+    item_id: Uuid,
+    delta: i64,
+) -> Result<stock_level::Model, DomainError> {
+    add_to_level(
+        txn,
+        branch_id,
+        item_id,
+        stock_level::Column::InTransitIn,
+        delta,
+    )
+    .await
+}

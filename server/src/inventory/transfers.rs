@@ -1,0 +1,359 @@
+//! Transfer tickets: draft → dispatched (source −, in transit) → received (destination +, any
+//! difference recorded as a discrepancy movement); cancelled before dispatch, or after it by
+//! returning the stock to the source.
+
+use chrono::Utc;
+use entity::{transfer_line, transfer_ticket};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, sea_query::ExprTrait,
+};
+use uuid::Uuid;
+
+use super::{
+    LineInput, checked_lines,
+    ledger::{self, Floor, Movement, Reason, Source},
+    wrong_state,
+};
+use crate::{
+    decimal::non_negative_fixed4,
+    error::{DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
+    validation::optional_text,
+};
+
+pub const DOCUMENT: &str = "transfer_ticket";
+const DRAFT: &str = "draft";
+const DISPATCHED: &str = "dispatched";
+const RECEIVED: &str = "received";
+const CANCELLED: &str = "cancelled";
+
+#[derive(Clone, Debug)]
+pub struct TransferInput {
+    pub from_branch_id: Uuid,
+    pub to_branch_id: Uuid,
+    pub note: Option<String>,
+    pub lines: Vec<LineInput>,
+}
+
+/// What arrived on one line; lines not named arrived in full.
+#[derive(Clone, Debug)]
+pub struct ReceivedLine {
+    pub line_no: i32,
+    pub quantity: Decimal,
+}
+
+#[derive(Clone, Debug)]
+pub struct TransferDetail {
+    pub ticket: transfer_ticket::Model,
+    pub lines: Vec<transfer_line::Model>,
+}
+
+/// Creates a draft transfer ticket; nothing moves until it is dispatched.
+pub async fn create_transfer<C: ConnectionTrait>(
+    txn: &C,
+    actor: &str,
+    input: TransferInput,
+) -> Result<TransferDetail, DomainError> {
+    let mut errors = FieldErrors::default();
+    let note = errors.check("note", optional_text(input.note.as_deref(), 2000));
+    if input.from_branch_id == input.to_branch_id {
+        errors.check::<()>(
+            "to_branch_id",
+            Err("must differ from from_branch_id".into()),
+        );
+    }
+    let lines = checked_lines(&input.lines, &mut errors);
+    errors.into_result()?;
+    let lines = lines.unwrap_or_default();
+
+    ledger::lock_branches(txn, &[input.from_branch_id, input.to_branch_id]).await?;
+    ledger::active_branch(txn, input.from_branch_id).await?;
+    ledger::active_branch(txn, input.to_branch_id).await?;
+    let item_ids: Vec<Uuid> = lines.iter().map(|(item_id, _)| *item_id).collect();
+    ledger::check_stock_items(txn, &item_ids).await?;
+
+    let now = Utc::now();
+    let ticket = transfer_ticket::Entity::insert(transfer_ticket::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        from_branch_id: Set(input.from_branch_id),
+        to_branch_id: Set(input.to_branch_id),
+        status: Set(DRAFT.into()),
+        note: Set(note.flatten()),
+        created_by: Set(actor.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(txn)
+    .await?;
+    let rows = (1..).zip(&lines).map(
+        |(line_no, (item_id, quantity))| transfer_line::ActiveModel {
+            transfer_ticket_id: Set(ticket.id),
+            line_no: Set(line_no),
+            item_id: Set(*item_id),
+            quantity: Set(*quantity),
+            quantity_received: Set(None),
+        },
+    );
+    transfer_line::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    load(txn, ticket.id).await
+}
+
+async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<TransferDetail, DomainError> {
+    let ticket = transfer_ticket::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("transfer ticket"))?;
+    let lines = transfer_line::Entity::find()
+        .filter(transfer_line::Column::TransferTicketId.eq(id))
+        .order_by_asc(transfer_line::Column::LineNo)
+        .all(db)
+        .await?;
+    Ok(TransferDetail { ticket, lines })
+}
+
+/// Moves a ticket from status `from` to `to` in one conditional update, which also locks its row
+/// (the latest committed status is checked on every database, whatever the isolation level).
+/// Returns whether it moved.
+async fn transition<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    from: &str,
+    to: &str,
+) -> Result<bool, DomainError> {
+    let moved = transfer_ticket::Entity::update_many()
+        .col_expr(
+            transfer_ticket::Column::Status,
+            sea_orm::sea_query::Expr::value(to),
+        )
+        .col_expr(
+            transfer_ticket::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(transfer_ticket::Column::Id.eq(id))
+        .filter(transfer_ticket::Column::Status.eq(from))
+        .exec(txn)
+        .await?;
+    Ok(moved.rows_affected == 1)
+}
+
+/// The error for a ticket whose status does not allow `action`.
+async fn refused<C: ConnectionTrait>(txn: &C, id: Uuid, action: &str) -> DomainError {
+    match transfer_ticket::Entity::find_by_id(id).one(txn).await {
+        Ok(Some(ticket)) => wrong_state("transfer ticket", &ticket.status, action),
+        Ok(None) => DomainError::NotFound("transfer ticket"),
+        Err(err) => err.into(),
+    }
+}
+
+/// After a transition: locks both branches of the ticket and reads it with its lines.
+async fn locked<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<TransferDetail, DomainError> {
+    let ticket = transfer_ticket::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound("transfer ticket"))?;
+    ledger::lock_branches(txn, &[ticket.from_branch_id, ticket.to_branch_id]).await?;
+    load(txn, id).await
+}
+
+/// Takes the stock out of the source branch; it is in transit to the destination until received.
+pub async fn dispatch_transfer<C: ConnectionTrait>(
+    txn: &C,
+    actor: &str,
+    id: Uuid,
+) -> Result<TransferDetail, DomainError> {
+    if !transition(txn, id, DRAFT, DISPATCHED).await? {
+        return Err(refused(txn, id, "dispatched").await);
+    }
+    let detail = locked(txn, id).await?;
+    let ticket = &detail.ticket;
+    let source_branch = ledger::active_branch(txn, ticket.from_branch_id).await?;
+    let source = Source {
+        document_type: DOCUMENT,
+        document_id: id,
+        actor: actor.to_string(),
+    };
+    let floor = Floor::Enforced {
+        allow_negative: source_branch.allow_negative_stock,
+    };
+    for line in &detail.lines {
+        ledger::move_stock(
+            txn,
+            Movement {
+                branch_id: ticket.from_branch_id,
+                item_id: line.item_id,
+                delta: -line.quantity,
+                reason: Reason::TransferOut,
+                source: &source,
+                line_no: line.line_no,
+            },
+            floor,
+        )
+        .await?;
+        ledger::move_in_transit(txn, ticket.to_branch_id, line.item_id, line.quantity).await?;
+    }
+    load(txn, id).await
+}
+
+/// Puts what arrived into the destination. The whole quantity sent enters as `transfer_in`; a
+/// short or over receipt is then recorded as an `adjustment` movement of the difference.
+pub async fn receive_transfer<C: ConnectionTrait>(
+    txn: &C,
+    actor: &str,
+    id: Uuid,
+    received: Vec<ReceivedLine>,
+) -> Result<TransferDetail, DomainError> {
+    if !transition(txn, id, DISPATCHED, RECEIVED).await? {
+        return Err(refused(txn, id, "received").await);
+    }
+    let detail = locked(txn, id).await?;
+    let ticket = &detail.ticket;
+    let mut errors = FieldErrors::default();
+    let mut arrived = std::collections::HashMap::new();
+    for (n, line) in received.iter().enumerate() {
+        if !detail.lines.iter().any(|l| l.line_no == line.line_no) {
+            errors.check::<()>(
+                &format!("lines[{n}].line_no"),
+                Err(format!("the ticket has no line {}", line.line_no)),
+            );
+        }
+        if let Some(quantity) = errors.check(
+            &format!("lines[{n}].quantity"),
+            non_negative_fixed4(line.quantity),
+        ) && arrived.insert(line.line_no, quantity).is_some()
+        {
+            errors.check::<()>(
+                &format!("lines[{n}].line_no"),
+                Err("the line is named twice".into()),
+            );
+        }
+    }
+    errors.into_result()?;
+
+    let source = Source {
+        document_type: DOCUMENT,
+        document_id: id,
+        actor: actor.to_string(),
+    };
+    for line in &detail.lines {
+        let quantity_received = arrived.get(&line.line_no).copied().unwrap_or(line.quantity);
+        ledger::move_in_transit(txn, ticket.to_branch_id, line.item_id, -line.quantity).await?;
+        ledger::move_stock(
+            txn,
+            Movement {
+                branch_id: ticket.to_branch_id,
+                item_id: line.item_id,
+                delta: line.quantity,
+                reason: Reason::TransferIn,
+                source: &source,
+                line_no: line.line_no,
+            },
+            Floor::None,
+        )
+        .await?;
+        let discrepancy = quantity_received - line.quantity;
+        if discrepancy != 0 {
+            ledger::move_stock(
+                txn,
+                Movement {
+                    branch_id: ticket.to_branch_id,
+                    item_id: line.item_id,
+                    delta: discrepancy,
+                    reason: Reason::Adjustment,
+                    source: &source,
+                    line_no: line.line_no,
+                },
+                Floor::None,
+            )
+            .await?;
+        }
+        transfer_line::Entity::update_many()
+            .col_expr(
+                transfer_line::Column::QuantityReceived,
+                sea_orm::sea_query::Expr::value(quantity_received),
+            )
+            .filter(transfer_line::Column::TransferTicketId.eq(id))
+            .filter(transfer_line::Column::LineNo.eq(line.line_no))
+            .exec(txn)
+            .await?;
+    }
+    load(txn, id).await
+}
+
+/// Cancels a draft, or a dispatched ticket by returning its stock to the source.
+pub async fn cancel_transfer<C: ConnectionTrait>(
+    txn: &C,
+    actor: &str,
+    id: Uuid,
+) -> Result<TransferDetail, DomainError> {
+    if transition(txn, id, DRAFT, CANCELLED).await? {
+        return load(txn, id).await;
+    }
+    if !transition(txn, id, DISPATCHED, CANCELLED).await? {
+        return Err(refused(txn, id, "cancelled").await);
+    }
+    let detail = locked(txn, id).await?;
+    let ticket = &detail.ticket;
+    let source = Source {
+        document_type: DOCUMENT,
+        document_id: id,
+        actor: actor.to_string(),
+    };
+    for line in &detail.lines {
+        ledger::move_in_transit(txn, ticket.to_branch_id, line.item_id, -line.quantity).await?;
+        ledger::move_stock(
+            txn,
+            Movement {
+                branch_id: ticket.from_branch_id,
+                item_id: line.item_id,
+                delta: line.quantity,
+                reason: Reason::TransferIn,
+                source: &source,
+                line_no: line.line_no,
+            },
+            Floor::None,
+        )
+        .await?;
+    }
+    Ok(detail)
+}
+
+pub async fn get_transfer(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<TransferDetail, DomainError> {
+    load(db, id).await
+}
+
+/// Transfer tickets from or to a branch, newest first, optionally in one status.
+pub async fn list_transfers(
+    db: &DatabaseConnection,
+    branch_id: Option<Uuid>,
+    status: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<TransferDetail>, DomainError> {
+    let mut select = transfer_ticket::Entity::find().order_by_desc(transfer_ticket::Column::Id);
+    if let Some(branch_id) = branch_id {
+        select = select.filter(
+            transfer_ticket::Column::FromBranchId
+                .eq(branch_id)
+                .or(transfer_ticket::Column::ToBranchId.eq(branch_id)),
+        );
+    }
+    if let Some(status) = status {
+        select = select.filter(transfer_ticket::Column::Status.eq(status));
+    }
+    let page = fetch_page(db, select, page).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for ticket in page.items {
+        items.push(load(db, ticket.id).await?);
+    }
+    Ok(Page {
+        items,
+        total: page.total,
+        request: page.request,
+    })
+}

@@ -1,0 +1,528 @@
+//! Stock: adjustments and counts, transfer tickets, idempotent retries, queries and the terminal's
+//! stock feed, with branch isolation.
+
+mod common;
+
+use common::{Answer, TestApp, spawn_app};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn id(value: &Value) -> String {
+    value["id"].as_str().unwrap().to_string()
+}
+
+struct Shop {
+    app: TestApp,
+    admin: String,
+    branch_a: String,
+    branch_b: String,
+    token_a: String,
+    item: String,
+    other_item: String,
+}
+
+async fn shop() -> Shop {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (terminal_a, token_a) = app.terminal_with_token(&admin, "A").await;
+    let branch_b = id(&app.create_branch(&admin, "B", "retail").await);
+    let item = id(&app.create_item(&admin, "RICE-1KG", "55").await);
+    let other_item = id(&app.create_item(&admin, "SUGAR-1KG", "70").await);
+    let branch_a = terminal_a["terminal"]["branch_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    Shop {
+        app,
+        admin,
+        branch_a,
+        branch_b,
+        token_a,
+        item,
+        other_item,
+    }
+}
+
+impl Shop {
+    async fn adjust(&self, branch: &str, lines: Value, key: Option<&str>) -> Answer {
+        let mut request = self
+            .app
+            .http
+            .post(
+                self.app
+                    .url(&format!("/api/v1/branches/{branch}/adjustments")),
+            )
+            .bearer_auth(&self.admin)
+            .json(&json!({ "lines": lines }));
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        self.app.send(request).await
+    }
+
+    async fn on_hand(&self, branch: &str, item: &str) -> (String, String) {
+        let answer = self
+            .app
+            .get(
+                &format!("/api/v1/branches/{branch}/stock?item_id={item}"),
+                &self.admin,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        match answer.body["items"].as_array().unwrap().first() {
+            Some(level) => (
+                level["on_hand"].as_str().unwrap().into(),
+                level["in_transit_in"].as_str().unwrap().into(),
+            ),
+            None => ("0".into(), "0".into()),
+        }
+    }
+
+    async fn transfer_action(&self, transfer: &str, action: &str, body: Value) -> Answer {
+        self.app
+            .post(
+                &format!("/api/v1/transfers/{transfer}/{action}"),
+                &self.admin,
+                body,
+            )
+            .await
+    }
+}
+
+#[tokio::test]
+async fn adjustments_and_counts_move_stock_through_the_ledger() {
+    let shop = shop().await;
+    let (a, item) = (&shop.branch_a, &shop.item);
+    let added = shop
+        .adjust(a, json!([{ "item_id": item, "mode": "delta", "quantity": "10.5", "reason_code": "opening" }]), None)
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    assert_eq!(added.body["lines"][0]["delta_applied"], "10.5");
+    let counted = shop
+        .adjust(a, json!([{ "item_id": item, "mode": "count", "quantity": "7", "reason_code": "cycle_count" }]), None)
+        .await;
+    assert_eq!(
+        counted.body["lines"][0]["delta_applied"], "-3.5",
+        "a count records the difference"
+    );
+    assert_eq!(shop.on_hand(a, item).await.0, "7");
+
+    let ledger = shop
+        .app
+        .get(
+            &format!("/api/v1/branches/{a}/items/{item}/ledger"),
+            &shop.admin,
+        )
+        .await;
+    let rows = ledger.body["items"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["reason"], "adjustment");
+    assert_eq!(rows[0]["balance_after"], "10.5");
+    assert_eq!(rows[1]["reason"], "count");
+    assert_eq!(rows[1]["delta"], "-3.5");
+    assert_eq!(rows[1]["document_type"], "adjustment");
+    let read = shop
+        .app
+        .get(
+            &format!("/api/v1/branches/{a}/adjustments/{}", id(&counted.body)),
+            &shop.admin,
+        )
+        .await;
+    assert_eq!(read.body["lines"][0]["mode"], "count");
+
+    // The past: between the two documents on hand was 10.5.
+    let between = rows[1]["created_at"].as_str().unwrap();
+    let before_count =
+        chrono::DateTime::parse_from_rfc3339(between).unwrap() - chrono::Duration::microseconds(1);
+    let at = shop
+        .app
+        .get(
+            &format!(
+                "/api/v1/branches/{a}/items/{item}/stock-at?at={}",
+                urlencode(&before_count.to_rfc3339())
+            ),
+            &shop.admin,
+        )
+        .await;
+    assert_eq!(at.status, StatusCode::OK, "{}", at.body);
+    assert_eq!(at.body["on_hand"], "10.5");
+}
+
+fn urlencode(value: &str) -> String {
+    value.replace('+', "%2B").replace(':', "%3A")
+}
+
+#[tokio::test]
+async fn documents_may_not_drive_stock_negative_unless_the_branch_allows_it() {
+    let shop = shop().await;
+    let (a, item) = (&shop.branch_a, &shop.item);
+    shop.adjust(
+        a,
+        json!([{ "item_id": item, "mode": "delta", "quantity": "2", "reason_code": "opening" }]),
+        None,
+    )
+    .await;
+    let refused = shop
+        .adjust(
+            a,
+            json!([
+                { "item_id": shop.other_item, "mode": "delta", "quantity": "5", "reason_code": "found" },
+                { "item_id": item, "mode": "delta", "quantity": "-3", "reason_code": "damaged" }
+            ]),
+            None,
+        )
+        .await;
+    refused.assert_problem(StatusCode::CONFLICT);
+    assert_eq!(shop.on_hand(a, item).await.0, "2");
+    assert_eq!(
+        shop.on_hand(a, &shop.other_item).await.0,
+        "0",
+        "the whole document was refused"
+    );
+
+    shop.app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/branches/{a}"),
+            &shop.admin,
+            Some(json!({ "allow_negative_stock": true })),
+        )
+        .await;
+    let allowed = shop.adjust(a, json!([{ "item_id": item, "mode": "delta", "quantity": "-3", "reason_code": "damaged" }]), None).await;
+    assert_eq!(allowed.status, StatusCode::CREATED, "{}", allowed.body);
+    assert_eq!(shop.on_hand(a, item).await.0, "-1");
+}
+
+#[tokio::test]
+async fn adjustment_input_is_checked() {
+    let shop = shop().await;
+    let bad = shop
+        .adjust(
+            &shop.branch_a,
+            json!([
+                { "item_id": shop.item, "mode": "guess", "quantity": "1", "reason_code": "" },
+                { "item_id": shop.other_item, "mode": "count", "quantity": "-1", "reason_code": "x" },
+                { "item_id": "01900000-0000-7000-8000-000000000000", "mode": "delta", "quantity": "0.00001", "reason_code": "x" }
+            ]),
+            None,
+        )
+        .await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fields = bad.error_fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "lines[0].mode",
+            "lines[0].reason_code",
+            "lines[1].quantity",
+            "lines[2].quantity"
+        ]
+    );
+    let unknown_item = shop
+        .adjust(&shop.branch_a, json!([{ "item_id": "01900000-0000-7000-8000-000000000000", "mode": "delta", "quantity": "1", "reason_code": "x" }]), None)
+        .await;
+    unknown_item.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown_item.error_fields(), ["lines[0].item_id"]);
+    shop.adjust(&shop.branch_a, json!([]), None)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    shop.adjust(
+        "01900000-0000-7000-8000-000000000000",
+        json!([{ "item_id": shop.item, "mode": "delta", "quantity": "1", "reason_code": "x" }]),
+        None,
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_transfer_moves_stock_through_transit_and_records_a_short_receipt() {
+    let shop = shop().await;
+    let (a, b, item) = (&shop.branch_a, &shop.branch_b, &shop.item);
+    shop.adjust(
+        a,
+        json!([{ "item_id": item, "mode": "delta", "quantity": "20", "reason_code": "opening" }]),
+        None,
+    )
+    .await;
+    let created = shop
+        .app
+        .post("/api/v1/transfers", &shop.admin, json!({ "from_branch_id": a, "to_branch_id": b, "lines": [{ "item_id": item, "quantity": "8" }] }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["status"], "draft");
+    let transfer = id(&created.body);
+    assert_eq!(shop.on_hand(a, item).await.0, "20", "a draft moves nothing");
+
+    shop.transfer_action(&transfer, "receive", json!({}))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let dispatched = shop.transfer_action(&transfer, "dispatch", json!({})).await;
+    assert_eq!(dispatched.status, StatusCode::OK, "{}", dispatched.body);
+    assert_eq!(shop.on_hand(a, item).await.0, "12");
+    assert_eq!(
+        shop.on_hand(b, item).await,
+        ("0".to_string(), "8".to_string())
+    );
+    shop.transfer_action(&transfer, "dispatch", json!({}))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+
+    let received = shop
+        .transfer_action(
+            &transfer,
+            "receive",
+            json!({ "lines": [{ "line_no": 1, "quantity": "7.5" }] }),
+        )
+        .await;
+    assert_eq!(received.status, StatusCode::OK, "{}", received.body);
+    assert_eq!(received.body["status"], "received");
+    assert_eq!(received.body["lines"][0]["discrepancy"], "-0.5");
+    assert_eq!(
+        shop.on_hand(b, item).await,
+        ("7.5".to_string(), "0".to_string())
+    );
+    let ledger = shop
+        .app
+        .get(
+            &format!("/api/v1/branches/{b}/items/{item}/ledger"),
+            &shop.admin,
+        )
+        .await;
+    let reasons: Vec<&str> = ledger.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["transfer_in", "adjustment"],
+        "the shortfall is on the ledger"
+    );
+
+    shop.transfer_action(&transfer, "cancel", json!({}))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    shop.transfer_action(&transfer, "receive", json!({}))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let listed = shop
+        .app
+        .get(
+            &format!("/api/v1/transfers?branch_id={b}&status=received"),
+            &shop.admin,
+        )
+        .await;
+    assert_eq!(listed.body["total"], 1);
+}
+
+#[tokio::test]
+async fn cancelling_a_dispatched_transfer_returns_the_stock() {
+    let shop = shop().await;
+    let (a, b, item) = (&shop.branch_a, &shop.branch_b, &shop.item);
+    shop.adjust(
+        a,
+        json!([{ "item_id": item, "mode": "delta", "quantity": "5", "reason_code": "opening" }]),
+        None,
+    )
+    .await;
+    let too_much = shop
+        .app
+        .post("/api/v1/transfers", &shop.admin, json!({ "from_branch_id": a, "to_branch_id": b, "lines": [{ "item_id": item, "quantity": "6" }] }))
+        .await;
+    shop.transfer_action(&id(&too_much.body), "dispatch", json!({}))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    assert_eq!(
+        shop.on_hand(a, item).await.0,
+        "5",
+        "a refused dispatch changes nothing"
+    );
+    assert_eq!(
+        shop.app
+            .get(
+                &format!("/api/v1/transfers/{}", id(&too_much.body)),
+                &shop.admin
+            )
+            .await
+            .body["status"],
+        "draft"
+    );
+
+    let transfer = shop
+        .app
+        .post("/api/v1/transfers", &shop.admin, json!({ "from_branch_id": a, "to_branch_id": b, "lines": [{ "item_id": item, "quantity": "4" }] }))
+        .await;
+    let transfer = id(&transfer.body);
+    shop.transfer_action(&transfer, "dispatch", json!({})).await;
+    let cancelled = shop.transfer_action(&transfer, "cancel", json!({})).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(shop.on_hand(a, item).await.0, "5");
+    assert_eq!(
+        shop.on_hand(b, item).await,
+        ("0".to_string(), "0".to_string())
+    );
+    shop.transfer_action(&transfer, "dispatch", json!({}))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+
+    let same_branch = shop
+        .app
+        .post("/api/v1/transfers", &shop.admin, json!({ "from_branch_id": a, "to_branch_id": a, "lines": [{ "item_id": item, "quantity": "1" }] }))
+        .await;
+    same_branch.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(same_branch.error_fields(), ["to_branch_id"]);
+}
+
+#[tokio::test]
+async fn a_retried_document_write_returns_the_first_answer_and_changes_nothing() {
+    let shop = shop().await;
+    let (a, item) = (&shop.branch_a, &shop.item);
+    let lines =
+        json!([{ "item_id": item, "mode": "delta", "quantity": "3", "reason_code": "found" }]);
+    let first = shop.adjust(a, lines.clone(), Some("adj-1")).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let retry = shop.adjust(a, lines.clone(), Some("adj-1")).await;
+    assert_eq!(retry.status, StatusCode::CREATED);
+    assert_eq!(retry.body, first.body);
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    assert_eq!(shop.on_hand(a, item).await.0, "3", "applied once");
+
+    let other_body =
+        json!([{ "item_id": item, "mode": "delta", "quantity": "4", "reason_code": "found" }]);
+    let mismatch = shop.adjust(a, other_body, Some("adj-1")).await;
+    mismatch.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(mismatch.error_fields(), ["Idempotency-Key"]);
+
+    // A refusal is an answer too: replayed even once the stock would allow the write.
+    let take =
+        json!([{ "item_id": item, "mode": "delta", "quantity": "-5", "reason_code": "damaged" }]);
+    shop.adjust(a, take.clone(), Some("adj-2"))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    shop.adjust(
+        a,
+        json!([{ "item_id": item, "mode": "delta", "quantity": "10", "reason_code": "found" }]),
+        None,
+    )
+    .await;
+    shop.adjust(a, take, Some("adj-2"))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    assert_eq!(shop.on_hand(a, item).await.0, "13");
+
+    // Keys belong to one route: the same key elsewhere is a new request.
+    let b = &shop.branch_b;
+    let elsewhere = shop.adjust(b, lines, Some("adj-1")).await;
+    assert_eq!(elsewhere.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn terminals_read_only_their_own_branch_and_pull_its_stock_feed() {
+    let shop = shop().await;
+    let (a, b, item) = (&shop.branch_a, &shop.branch_b, &shop.item);
+    shop.adjust(
+        a,
+        json!([{ "item_id": item, "mode": "delta", "quantity": "1", "reason_code": "x" }]),
+        None,
+    )
+    .await;
+    shop.adjust(
+        b,
+        json!([{ "item_id": item, "mode": "delta", "quantity": "9", "reason_code": "x" }]),
+        None,
+    )
+    .await;
+    for n in 2..=4 {
+        shop.adjust(a, json!([{ "item_id": item, "mode": "count", "quantity": n.to_string(), "reason_code": "x" }]), None).await;
+    }
+    let own = shop
+        .app
+        .get(&format!("/api/v1/branches/{a}/stock"), &shop.token_a)
+        .await;
+    assert_eq!(own.status, StatusCode::OK);
+    shop.app
+        .get(&format!("/api/v1/branches/{b}/stock"), &shop.token_a)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    shop.app
+        .get(
+            &format!("/api/v1/branches/{b}/items/{item}/ledger"),
+            &shop.token_a,
+        )
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let write = shop
+        .app
+        .post(
+            &format!("/api/v1/branches/{a}/adjustments"),
+            &shop.token_a,
+            json!({ "lines": [] }),
+        )
+        .await;
+    write.assert_problem(StatusCode::FORBIDDEN);
+
+    let feed = shop
+        .app
+        .get("/api/v1/sync/stock?cursor=0", &shop.token_a)
+        .await;
+    assert_eq!(feed.status, StatusCode::OK, "{}", feed.body);
+    let levels = feed.body["levels"].as_array().unwrap();
+    assert_eq!(
+        levels.len(),
+        1,
+        "one level, changed four times, arrives once: {levels:?}"
+    );
+    assert_eq!(levels[0]["on_hand"], "4");
+    let cursor = feed.body["next_cursor"].as_i64().unwrap();
+    let empty = shop
+        .app
+        .get(
+            &format!("/api/v1/sync/stock?cursor={cursor}"),
+            &shop.token_a,
+        )
+        .await;
+    assert!(empty.body["levels"].as_array().unwrap().is_empty());
+    shop.adjust(a, json!([{ "item_id": shop.other_item, "mode": "delta", "quantity": "2", "reason_code": "x" }]), None).await;
+    let next = shop
+        .app
+        .get(
+            &format!("/api/v1/sync/stock?cursor={cursor}"),
+            &shop.token_a,
+        )
+        .await;
+    assert_eq!(next.body["levels"][0]["item_id"], shop.other_item.as_str());
+    let since = shop
+        .app
+        .get(
+            "/api/v1/sync/stock?since=1990-01-01T%2000:00:00.0000Z",
+            &shop.token_a,
+        )
+        .await;
+    assert_eq!(since.body["levels"].as_array().unwrap().len(), 2);
+    shop.app
+        .get("/api/v1/sync/stock?limit=0", &shop.token_a)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    shop.app
+        .get("/api/v1/sync/stock", &shop.admin)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+
+    let across = shop
+        .app
+        .get(&format!("/api/v1/items/{item}/stock"), &shop.admin)
+        .await;
+    assert_eq!(across.body.as_array().unwrap().len(), 2);
+    let below = shop
+        .app
+        .get(&format!("/api/v1/branches/{a}/stock?below=3"), &shop.admin)
+        .await;
+    assert_eq!(
+        below.body["total"], 1,
+        "only the other item, with 2 on hand"
+    );
+}
