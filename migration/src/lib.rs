@@ -8,6 +8,7 @@ mod m20261123_000001_identity_and_branches;
 mod m20261123_000002_master_data;
 mod m20261123_000003_item_groups;
 mod m20261123_000004_stock;
+mod m20261123_000005_purchase_orders_and_item_requests;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_master_data::Migration),
             Box::new(m20261123_000003_item_groups::Migration),
             Box::new(m20261123_000004_stock::Migration),
+            Box::new(m20261123_000005_purchase_orders_and_item_requests::Migration),
         ]
     }
 }

@@ -526,3 +526,277 @@ async fn terminals_read_only_their_own_branch_and_pull_its_stock_feed() {
         "only the other item, with 2 on hand"
     );
 }
+
+#[tokio::test]
+async fn a_purchase_order_is_received_in_parts_and_closed_short() {
+    let shop = shop().await;
+    let (a, item, other) = (&shop.branch_a, &shop.item, &shop.other_item);
+    let body = json!({
+        "branch_id": a, "supplier": "Acme Mills", "supplier_reference": "SO-77",
+        "lines": [{ "item_id": item, "quantity": "10", "unit_cost": "41.5" }, { "item_id": other, "quantity": "4", "unit_cost": "60" }]
+    });
+    let order = shop
+        .app
+        .post("/api/v1/purchase-orders", &shop.admin, body)
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{}", order.body);
+    let po = id(&order.body);
+    let receipts = format!("/api/v1/purchase-orders/{po}/receipts");
+    let receipt = |lines: Value| {
+        shop.app
+            .post(&receipts, &shop.admin, json!({ "lines": lines }))
+    };
+    receipt(json!([{ "line_no": 1, "quantity": "1" }]))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+
+    let submitted = shop
+        .app
+        .post(
+            &format!("/api/v1/purchase-orders/{po}/submit"),
+            &shop.admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(submitted.body["status"], "ordered");
+    let first = receipt(json!([{ "line_no": 1, "quantity": "6" }])).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(first.body["purchase_order"]["status"], "partially_received");
+    assert_eq!(shop.on_hand(a, item).await.0, "6");
+    let over = receipt(json!([{ "line_no": 1, "quantity": "5" }])).await;
+    over.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(over.error_fields(), ["lines[0].quantity"]);
+    receipt(json!([{ "line_no": 9, "quantity": "1" }]))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let second =
+        receipt(json!([{ "line_no": 1, "quantity": "2" }, { "line_no": 2, "quantity": "4" }]))
+            .await;
+    assert_eq!(
+        second.body["purchase_order"]["status"],
+        "partially_received"
+    );
+    assert_eq!(shop.on_hand(a, other).await.0, "4");
+
+    let closed = shop
+        .app
+        .post(
+            &format!("/api/v1/purchase-orders/{po}/close"),
+            &shop.admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(closed.body["status"], "closed");
+    receipt(json!([{ "line_no": 1, "quantity": "2" }]))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    shop.app
+        .post(
+            &format!("/api/v1/purchase-orders/{po}/cancel"),
+            &shop.admin,
+            json!({}),
+        )
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let ledger = shop
+        .app
+        .get(
+            &format!("/api/v1/branches/{a}/items/{item}/ledger"),
+            &shop.admin,
+        )
+        .await;
+    let rows = ledger.body["items"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|m| m["reason"] == "po_receipt" && m["document_type"] == "goods_receipt")
+    );
+}
+
+#[tokio::test]
+async fn a_fully_received_order_is_received_and_over_receipt_needs_the_flag() {
+    let shop = shop().await;
+    let (a, item) = (&shop.branch_a, &shop.item);
+    let create = |allow: bool| {
+        shop.app.post(
+            "/api/v1/purchase-orders",
+            &shop.admin,
+            json!({ "branch_id": a, "supplier": "S", "allow_over_receipt": allow, "lines": [{ "item_id": item, "quantity": "3", "unit_cost": "1" }] }),
+        )
+    };
+    let po = id(&create(true).await.body);
+    shop.app
+        .post(
+            &format!("/api/v1/purchase-orders/{po}/submit"),
+            &shop.admin,
+            json!({}),
+        )
+        .await;
+    let over = shop
+        .app
+        .post(
+            &format!("/api/v1/purchase-orders/{po}/receipts"),
+            &shop.admin,
+            json!({ "lines": [{ "line_no": 1, "quantity": "3.5" }] }),
+        )
+        .await;
+    assert_eq!(over.status, StatusCode::CREATED, "{}", over.body);
+    assert_eq!(over.body["purchase_order"]["status"], "received");
+    assert_eq!(shop.on_hand(a, item).await.0, "3.5");
+
+    let draft = id(&create(false).await.body);
+    let cancelled = shop
+        .app
+        .post(
+            &format!("/api/v1/purchase-orders/{draft}/cancel"),
+            &shop.admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.body["status"], "cancelled");
+    shop.app
+        .post(
+            &format!("/api/v1/purchase-orders/{draft}/submit"),
+            &shop.admin,
+            json!({}),
+        )
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let listed = shop
+        .app
+        .get(
+            &format!("/api/v1/purchase-orders?branch_id={a}&status=received"),
+            &shop.admin,
+        )
+        .await;
+    assert_eq!(listed.body["total"], 1);
+}
+
+#[tokio::test]
+async fn a_terminal_asks_for_items_and_the_request_is_fulfilled_by_a_transfer() {
+    let shop = shop().await;
+    let (a, b, item, other) = (&shop.branch_a, &shop.branch_b, &shop.item, &shop.other_item);
+    shop.adjust(
+        b,
+        json!([{ "item_id": item, "mode": "delta", "quantity": "50", "reason_code": "opening" }]),
+        None,
+    )
+    .await;
+    let asked = shop
+        .app
+        .post(
+            "/api/v1/item-requests",
+            &shop.token_a,
+            json!({ "supplying_branch_id": b, "lines": [{ "item_id": item, "quantity": "12" }, { "item_id": other, "quantity": "3" }] }),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.body);
+    assert_eq!(
+        asked.body["requesting_branch_id"],
+        a.as_str(),
+        "the branch comes from the terminal's token"
+    );
+    let request = id(&asked.body);
+    // A terminal cannot ask on behalf of another branch, nor approve.
+    shop.app
+        .post("/api/v1/item-requests", &shop.token_a, json!({ "requesting_branch_id": b, "supplying_branch_id": a, "lines": [{ "item_id": item, "quantity": "1" }] }))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    shop.app
+        .post(
+            &format!("/api/v1/item-requests/{request}/approve"),
+            &shop.token_a,
+            json!({}),
+        )
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+
+    let too_much = shop
+        .app
+        .post(
+            &format!("/api/v1/item-requests/{request}/approve"),
+            &shop.admin,
+            json!({ "lines": [{ "line_no": 1, "quantity": "13" }] }),
+        )
+        .await;
+    too_much.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let approved = shop
+        .app
+        .post(
+            &format!("/api/v1/item-requests/{request}/approve"),
+            &shop.admin,
+            json!({ "lines": [{ "line_no": 1, "quantity": "10" }, { "line_no": 2, "quantity": "0" }] }),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    assert_eq!(approved.body["status"], "approved");
+    assert_eq!(approved.body["lines"][0]["quantity_approved"], "10");
+    let transfer = approved.body["transfer_ticket_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ticket = shop
+        .app
+        .get(&format!("/api/v1/transfers/{transfer}"), &shop.admin)
+        .await;
+    assert_eq!(ticket.body["from_branch_id"], b.as_str());
+    assert_eq!(
+        ticket.body["lines"].as_array().unwrap().len(),
+        1,
+        "the declined line is not sent"
+    );
+    shop.app
+        .post(
+            &format!("/api/v1/item-requests/{request}/reject"),
+            &shop.admin,
+            json!({ "reason": "late" }),
+        )
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+
+    shop.transfer_action(&transfer, "dispatch", json!({})).await;
+    shop.transfer_action(&transfer, "receive", json!({})).await;
+    let fulfilled = shop
+        .app
+        .get(&format!("/api/v1/item-requests/{request}"), &shop.token_a)
+        .await;
+    assert_eq!(fulfilled.body["status"], "fulfilled");
+    assert_eq!(shop.on_hand(a, item).await.0, "10");
+    assert_eq!(shop.on_hand(b, item).await.0, "40");
+
+    let rejected = shop
+        .app
+        .post(
+            "/api/v1/item-requests",
+            &shop.token_a,
+            json!({ "supplying_branch_id": b, "lines": [{ "item_id": item, "quantity": "1" }] }),
+        )
+        .await;
+    let rejected = id(&rejected.body);
+    shop.app
+        .post(
+            &format!("/api/v1/item-requests/{rejected}/reject"),
+            &shop.admin,
+            json!({ "reason": " " }),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let done = shop
+        .app
+        .post(
+            &format!("/api/v1/item-requests/{rejected}/reject"),
+            &shop.admin,
+            json!({ "reason": "out of season" }),
+        )
+        .await;
+    assert_eq!(done.body["status"], "rejected");
+    assert_eq!(done.body["rejection_reason"], "out of season");
+    shop.app
+        .post(
+            &format!("/api/v1/item-requests/{rejected}/approve"),
+            &shop.admin,
+            json!({}),
+        )
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+}

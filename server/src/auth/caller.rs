@@ -28,6 +28,14 @@ pub enum Caller {
 }
 
 impl Caller {
+    /// Who the caller is, as documents record it: the admin's client id or `terminal:<id>`.
+    pub fn client_name(&self) -> String {
+        match self {
+            Caller::Admin { client_id } => client_id.clone(),
+            Caller::Terminal { terminal_id, .. } => format!("terminal:{terminal_id}"),
+        }
+    }
+
     /// Refuses a caller that may not touch `branch_id`: admins may touch every branch, a terminal only its own.
     pub fn ensure_branch(&self, branch_id: Uuid) -> Result<(), ApiError> {
         match self {

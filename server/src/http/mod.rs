@@ -6,9 +6,11 @@ mod categories;
 mod customers;
 mod idempotent;
 mod item_groups;
+mod item_requests;
 mod items;
 mod ops;
 mod payment_methods;
+mod purchase_orders;
 mod settings;
 mod staff;
 mod stock;
@@ -22,9 +24,9 @@ use actix_web::{
     middleware::from_fn,
     web,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{
-    Modify, OpenApi, ToSchema,
+    IntoParams, Modify, OpenApi, ToSchema,
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
 };
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -54,6 +56,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(settings::routes)
                 .configure(stock::routes)
                 .configure(transfers::routes)
+                .configure(purchase_orders::routes)
+                .configure(item_requests::routes)
                 .configure(sync::routes),
         );
 }
@@ -113,6 +117,15 @@ fn query_error(err: QueryPayloadError) -> ApiError {
 
 fn path_error(err: PathError) -> ApiError {
     ApiError::BadRequest(format!("invalid path: {err}"))
+}
+
+/// Filters of a list of stock documents.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentFilter {
+    /// Only documents of this branch (from or to it, for transfers and requests).
+    branch_id: Option<uuid::Uuid>,
+    status: Option<String>,
 }
 
 /// One page of a list.

@@ -3,10 +3,10 @@ use chrono::{DateTime, Utc};
 use entity::transfer_line;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{PageView, idempotent};
+use super::{DocumentFilter, PageView, idempotent};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -312,22 +312,14 @@ pub async fn get_transfer(
     ))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TransferFilter {
-    /// Tickets from or to this branch.
-    branch_id: Option<Uuid>,
-    status: Option<String>,
-}
-
 /// Transfer tickets, newest first.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, TransferFilter), responses((status = 200, body = PageView<TransferView>)))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<TransferView>)))]
 #[get("/transfers")]
 pub async fn list_transfers(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     page: web::Query<PageQuery>,
-    filter: web::Query<TransferFilter>,
+    filter: web::Query<DocumentFilter>,
 ) -> Result<web::Json<PageView<TransferView>>, ApiError> {
     let page = transfers::list_transfers(
         &state.db,

@@ -171,7 +171,7 @@ pub async fn level<C: ConnectionTrait>(
 
 /// Adds `delta` to one column of a level in one atomic statement, numbers the change in the
 /// branch's stream, and returns the level after it. The caller holds the branch's lock.
-async fn add_to_level<C: ConnectionTrait>(
+pub(super) async fn add_to_level<C: ConnectionTrait>(
     txn: &C,
     branch_id: Uuid,
     item_id: Uuid,

@@ -2,11 +2,15 @@
 //! documents (adjustments and counts, transfer tickets) in one transaction each.
 
 pub mod adjustments;
+pub mod item_requests;
 pub mod ledger;
+pub mod purchase_orders;
 pub mod queries;
 pub mod transfers;
 
+use chrono::Utc;
 use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
 
 use crate::{
@@ -56,4 +60,31 @@ fn positive(value: Decimal) -> Result<i64, String> {
 /// The error for a document in a state that does not allow the change.
 fn wrong_state(document: &str, status: &str, action: &str) -> DomainError {
     DomainError::Conflict(format!("a {status} {document} cannot be {action}"))
+}
+
+/// The id, status and update-time columns of a document table, for [`transition`].
+pub struct StatusColumns<E: EntityTrait> {
+    pub id: E::Column,
+    pub status: E::Column,
+    pub updated_at: E::Column,
+}
+
+/// Moves a document from status `from` to `to` in one conditional update, which also locks its
+/// row: the latest committed status decides on every database, whatever the isolation level, so
+/// two concurrent requests can never both make the same transition. Returns whether it moved.
+async fn transition<E: EntityTrait, C: ConnectionTrait>(
+    txn: &C,
+    columns: StatusColumns<E>,
+    id: Uuid,
+    from: &str,
+    to: &str,
+) -> Result<bool, DomainError> {
+    let moved = E::update_many()
+        .col_expr(columns.status, Expr::value(to))
+        .col_expr(columns.updated_at, Expr::value(Utc::now()))
+        .filter(columns.id.eq(id))
+        .filter(columns.status.eq(from))
+        .exec(txn)
+        .await?;
+    Ok(moved.rows_affected == 1)
 }

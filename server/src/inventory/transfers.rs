@@ -12,7 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    LineInput, checked_lines,
+    LineInput, StatusColumns, checked_lines,
     ledger::{self, Floor, Movement, Reason, Source},
     wrong_state,
 };
@@ -115,29 +115,22 @@ async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<TransferDetail, Do
     Ok(TransferDetail { ticket, lines })
 }
 
-/// Moves a ticket from status `from` to `to` in one conditional update, which also locks its row
-/// (the latest committed status is checked on every database, whatever the isolation level).
-/// Returns whether it moved.
+fn status_columns() -> StatusColumns<transfer_ticket::Entity> {
+    StatusColumns {
+        id: transfer_ticket::Column::Id,
+        status: transfer_ticket::Column::Status,
+        updated_at: transfer_ticket::Column::UpdatedAt,
+    }
+}
+
+/// Moves a ticket between statuses; see [`super::transition`].
 async fn transition<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
     from: &str,
     to: &str,
 ) -> Result<bool, DomainError> {
-    let moved = transfer_ticket::Entity::update_many()
-        .col_expr(
-            transfer_ticket::Column::Status,
-            sea_orm::sea_query::Expr::value(to),
-        )
-        .col_expr(
-            transfer_ticket::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .filter(transfer_ticket::Column::Id.eq(id))
-        .filter(transfer_ticket::Column::Status.eq(from))
-        .exec(txn)
-        .await?;
-    Ok(moved.rows_affected == 1)
+    super::transition(txn, status_columns(), id, from, to).await
 }
 
 /// The error for a ticket whose status does not allow `action`.
@@ -209,6 +202,7 @@ pub async fn receive_transfer<C: ConnectionTrait>(
     if !transition(txn, id, DISPATCHED, RECEIVED).await? {
         return Err(refused(txn, id, "received").await);
     }
+    super::item_requests::fulfil_by_transfer(txn, id).await?;
     let detail = locked(txn, id).await?;
     let ticket = &detail.ticket;
     let mut errors = FieldErrors::default();

@@ -1,0 +1,311 @@
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use chrono::{DateTime, Utc};
+use entity::item_request_line;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{DocumentFilter, PageView, idempotent};
+use crate::{
+    AppState,
+    auth::caller::{AdminCaller, Caller},
+    decimal::from_fixed4,
+    error::{ApiError, Problem},
+    inventory::{
+        LineInput,
+        item_requests::{self, ApprovedLine, ItemRequestDetail, ItemRequestInput},
+    },
+    pagination::PageQuery,
+};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_item_request)
+        .service(list_item_requests)
+        .service(get_item_request)
+        .service(approve_item_request)
+        .service(reject_item_request);
+}
+
+const KEY_PARAM: &str = "Makes a retry return the first answer";
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestLine {
+    item_id: Uuid,
+    #[schema(value_type = String, example = "10")]
+    quantity: Decimal,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemRequestRequest {
+    /// The branch asking. A terminal asks for its own branch and may leave this out; an admin names it.
+    requesting_branch_id: Option<Uuid>,
+    /// The branch (or head office) asked to send the items.
+    supplying_branch_id: Uuid,
+    lines: Vec<RequestLine>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovedLineRequest {
+    line_no: i32,
+    /// What will be sent, at most what was requested; 0 declines the line.
+    #[schema(value_type = String)]
+    quantity: Decimal,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    /// Lines approved for less than requested; lines not named are approved in full.
+    #[serde(default)]
+    lines: Vec<ApprovedLineRequest>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemRequestLineView {
+    line_no: i32,
+    item_id: Uuid,
+    #[schema(value_type = String)]
+    quantity_requested: Decimal,
+    #[schema(value_type = Option<String>)]
+    quantity_approved: Option<Decimal>,
+}
+
+impl From<item_request_line::Model> for ItemRequestLineView {
+    fn from(l: item_request_line::Model) -> Self {
+        Self {
+            line_no: l.line_no,
+            item_id: l.item_id,
+            quantity_requested: from_fixed4(l.quantity_requested),
+            quantity_approved: l.quantity_approved.map(from_fixed4),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemRequestView {
+    id: Uuid,
+    requesting_branch_id: Uuid,
+    supplying_branch_id: Uuid,
+    /// `pending`, `approved`, `rejected` or `fulfilled`.
+    status: String,
+    rejection_reason: Option<String>,
+    /// The transfer ticket made on approval.
+    transfer_ticket_id: Option<Uuid>,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    lines: Vec<ItemRequestLineView>,
+}
+
+impl From<ItemRequestDetail> for ItemRequestView {
+    fn from(d: ItemRequestDetail) -> Self {
+        let r = d.request;
+        Self {
+            id: r.id,
+            requesting_branch_id: r.requesting_branch_id,
+            supplying_branch_id: r.supplying_branch_id,
+            status: r.status,
+            rejection_reason: r.rejection_reason,
+            transfer_ticket_id: r.transfer_ticket_id,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            lines: d.lines.into_iter().map(ItemRequestLineView::from).collect(),
+        }
+    }
+}
+
+/// Ask a supplying branch for items. Terminals may ask for their own branch.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    request_body = ItemRequestRequest,
+    responses(
+        (status = 201, body = ItemRequestView),
+        (status = 403, description = "A terminal asking for another branch", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid lines", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/item-requests")]
+pub async fn create_item_request(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: ItemRequestRequest = idempotent::parse_json(&body)?;
+    let requesting_branch_id = match (&caller, request.requesting_branch_id) {
+        (Caller::Terminal { branch_id, .. }, None) => *branch_id,
+        (_, Some(branch_id)) => branch_id,
+        (Caller::Admin { .. }, None) => {
+            return Err(ApiError::Unprocessable(
+                "requesting_branch_id is required".into(),
+            ));
+        }
+    };
+    caller.ensure_branch(requesting_branch_id)?;
+    let input = ItemRequestInput {
+        requesting_branch_id,
+        supplying_branch_id: request.supplying_branch_id,
+        lines: request
+            .lines
+            .into_iter()
+            .map(|l| LineInput {
+                item_id: l.item_id,
+                quantity: l.quantity,
+            })
+            .collect(),
+    };
+    let actor = caller.client_name();
+    idempotent::run(
+        &state,
+        &req,
+        &actor.clone(),
+        &body,
+        StatusCode::CREATED,
+        move |txn| {
+            Box::pin(async move {
+                item_requests::create_item_request(txn, &actor, input)
+                    .await
+                    .map(ItemRequestView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// Approve a pending request (possibly for less); a draft transfer ticket is made to fulfil it.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    request_body = ApproveRequest,
+    responses(
+        (status = 200, body = ItemRequestView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "More than requested, or nothing approved", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/item-requests/{item_request_id}/approve")]
+pub async fn approve_item_request(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    item_request_id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: ApproveRequest = if body.is_empty() {
+        ApproveRequest::default()
+    } else {
+        idempotent::parse_json(&body)?
+    };
+    let approved = request
+        .lines
+        .into_iter()
+        .map(|l| ApprovedLine {
+            line_no: l.line_no,
+            quantity: l.quantity,
+        })
+        .collect();
+    let (id, actor) = (*item_request_id, admin.client_id.clone());
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &body,
+        StatusCode::OK,
+        move |txn| {
+            Box::pin(async move {
+                item_requests::approve_item_request(txn, &actor, id, approved)
+                    .await
+                    .map(ItemRequestView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// Reject a pending request, with a reason.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, body = ItemRequestView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/item-requests/{item_request_id}/reject")]
+pub async fn reject_item_request(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    item_request_id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: RejectRequest = idempotent::parse_json(&body)?;
+    let id = *item_request_id;
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &body,
+        StatusCode::OK,
+        move |txn| {
+            Box::pin(async move {
+                item_requests::reject_item_request(txn, id, &request.reason)
+                    .await
+                    .map(ItemRequestView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// One item request.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = ItemRequestView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/item-requests/{item_request_id}")]
+pub async fn get_item_request(
+    caller: Caller,
+    state: web::Data<AppState>,
+    item_request_id: web::Path<Uuid>,
+) -> Result<web::Json<ItemRequestView>, ApiError> {
+    let detail = item_requests::get_item_request(&state.db, *item_request_id).await?;
+    caller.ensure_branch(detail.request.requesting_branch_id)?;
+    Ok(web::Json(detail.into()))
+}
+
+/// Item requests made by or to a branch, newest first.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<ItemRequestView>)))]
+#[get("/item-requests")]
+pub async fn list_item_requests(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    page: web::Query<PageQuery>,
+    filter: web::Query<DocumentFilter>,
+) -> Result<web::Json<PageView<ItemRequestView>>, ApiError> {
+    let page = item_requests::list_item_requests(
+        &state.db,
+        filter.branch_id,
+        filter.status.as_deref(),
+        page.parse()?,
+    )
+    .await?;
+    Ok(web::Json(PageView::from_page(page, ItemRequestView::from)))
+}

@@ -1,0 +1,417 @@
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use chrono::{DateTime, Utc};
+use entity::{goods_receipt_line, purchase_order_line};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{DocumentFilter, PageView, idempotent};
+use crate::{
+    AppState,
+    auth::caller::AdminCaller,
+    decimal::from_fixed4,
+    error::{ApiError, Problem},
+    inventory::{
+        LineInput,
+        purchase_orders::{
+            self, GoodsReceiptDetail, OrderLineInput, PurchaseOrderDetail, PurchaseOrderInput,
+            ReceiptLineInput,
+        },
+    },
+    pagination::PageQuery,
+};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_purchase_order)
+        .service(list_purchase_orders)
+        .service(get_purchase_order)
+        .service(submit_purchase_order)
+        .service(receive_goods)
+        .service(close_purchase_order)
+        .service(cancel_purchase_order);
+}
+
+const KEY_PARAM: &str = "Makes a retry return the first answer";
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineRequest {
+    item_id: Uuid,
+    #[schema(value_type = String, example = "24")]
+    quantity: Decimal,
+    #[schema(value_type = String, example = "41.50")]
+    unit_cost: Decimal,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseOrderRequest {
+    /// The branch that orders and receives.
+    branch_id: Uuid,
+    #[schema(example = "Acme Rice Mills")]
+    supplier: String,
+    supplier_reference: Option<String>,
+    /// Allow receiving more than ordered; false when absent.
+    #[serde(default)]
+    allow_over_receipt: bool,
+    lines: Vec<OrderLineRequest>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptLineRequest {
+    line_no: i32,
+    #[schema(value_type = String)]
+    quantity: Decimal,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoodsReceiptRequest {
+    /// What this delivery brought, by order line.
+    lines: Vec<ReceiptLineRequest>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderLineView {
+    line_no: i32,
+    item_id: Uuid,
+    #[schema(value_type = String)]
+    quantity_ordered: Decimal,
+    #[schema(value_type = String)]
+    quantity_received: Decimal,
+    #[schema(value_type = String)]
+    unit_cost: Decimal,
+}
+
+impl From<purchase_order_line::Model> for OrderLineView {
+    fn from(l: purchase_order_line::Model) -> Self {
+        Self {
+            line_no: l.line_no,
+            item_id: l.item_id,
+            quantity_ordered: from_fixed4(l.quantity_ordered),
+            quantity_received: from_fixed4(l.quantity_received),
+            unit_cost: from_fixed4(l.unit_cost),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PurchaseOrderView {
+    id: Uuid,
+    branch_id: Uuid,
+    supplier: String,
+    supplier_reference: Option<String>,
+    /// `draft`, `ordered`, `partially_received`, `received`, `closed` or `cancelled`.
+    status: String,
+    allow_over_receipt: bool,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    lines: Vec<OrderLineView>,
+}
+
+impl From<PurchaseOrderDetail> for PurchaseOrderView {
+    fn from(d: PurchaseOrderDetail) -> Self {
+        let o = d.order;
+        Self {
+            id: o.id,
+            branch_id: o.branch_id,
+            supplier: o.supplier,
+            supplier_reference: o.supplier_reference,
+            status: o.status,
+            allow_over_receipt: o.allow_over_receipt,
+            created_by: o.created_by,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            lines: d.lines.into_iter().map(OrderLineView::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptLineView {
+    line_no: i32,
+    #[schema(value_type = String)]
+    quantity: Decimal,
+}
+
+impl From<goods_receipt_line::Model> for ReceiptLineView {
+    fn from(l: goods_receipt_line::Model) -> Self {
+        Self {
+            line_no: l.line_no,
+            quantity: from_fixed4(l.quantity),
+        }
+    }
+}
+
+/// A goods receipt and the order as it stands after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoodsReceiptView {
+    id: Uuid,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    lines: Vec<ReceiptLineView>,
+    purchase_order: PurchaseOrderView,
+}
+
+impl From<GoodsReceiptDetail> for GoodsReceiptView {
+    fn from(d: GoodsReceiptDetail) -> Self {
+        Self {
+            id: d.receipt.id,
+            created_by: d.receipt.created_by,
+            created_at: d.receipt.created_at,
+            lines: d.lines.into_iter().map(ReceiptLineView::from).collect(),
+            purchase_order: d.order.into(),
+        }
+    }
+}
+
+/// Create a draft purchase order for a branch.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    request_body = PurchaseOrderRequest,
+    responses(
+        (status = 201, body = PurchaseOrderView),
+        (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/purchase-orders")]
+pub async fn create_purchase_order(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: PurchaseOrderRequest = idempotent::parse_json(&body)?;
+    let input = PurchaseOrderInput {
+        branch_id: request.branch_id,
+        supplier: request.supplier,
+        supplier_reference: request.supplier_reference,
+        allow_over_receipt: request.allow_over_receipt,
+        lines: request
+            .lines
+            .into_iter()
+            .map(|l| OrderLineInput {
+                line: LineInput {
+                    item_id: l.item_id,
+                    quantity: l.quantity,
+                },
+                unit_cost: l.unit_cost,
+            })
+            .collect(),
+    };
+    let actor = admin.client_id.clone();
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &body,
+        StatusCode::CREATED,
+        move |txn| {
+            Box::pin(async move {
+                purchase_orders::create_purchase_order(txn, &actor, input)
+                    .await
+                    .map(PurchaseOrderView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// Send a draft to the supplier: its quantities are on order at the branch.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    responses(
+        (status = 200, body = PurchaseOrderView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a draft", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/purchase-orders/{purchase_order_id}/submit")]
+pub async fn submit_purchase_order(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    purchase_order_id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = *purchase_order_id;
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &[],
+        StatusCode::OK,
+        move |txn| {
+            Box::pin(async move {
+                purchase_orders::submit_purchase_order(txn, id)
+                    .await
+                    .map(PurchaseOrderView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// Record a delivery (goods receipt): each line's quantity enters the branch's stock.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    request_body = GoodsReceiptRequest,
+    responses(
+        (status = 201, body = GoodsReceiptView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not ordered, or already received, closed or cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid lines or more than ordered", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/purchase-orders/{purchase_order_id}/receipts")]
+pub async fn receive_goods(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    purchase_order_id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: GoodsReceiptRequest = idempotent::parse_json(&body)?;
+    let delivered = request
+        .lines
+        .into_iter()
+        .map(|l| ReceiptLineInput {
+            line_no: l.line_no,
+            quantity: l.quantity,
+        })
+        .collect();
+    let (id, actor) = (*purchase_order_id, admin.client_id.clone());
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &body,
+        StatusCode::CREATED,
+        move |txn| {
+            Box::pin(async move {
+                purchase_orders::receive_goods(txn, &actor, id, delivered)
+                    .await
+                    .map(GoodsReceiptView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// Close an order short: nothing more will come; what was due is no longer on order.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    responses(
+        (status = 200, body = PurchaseOrderView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not ordered or partially received", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/purchase-orders/{purchase_order_id}/close")]
+pub async fn close_purchase_order(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    purchase_order_id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = *purchase_order_id;
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &[],
+        StatusCode::OK,
+        move |txn| {
+            Box::pin(async move {
+                purchase_orders::close_purchase_order(txn, id)
+                    .await
+                    .map(PurchaseOrderView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// Cancel a draft or ordered purchase order.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    responses(
+        (status = 200, body = PurchaseOrderView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already receiving, received, closed or cancelled", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/purchase-orders/{purchase_order_id}/cancel")]
+pub async fn cancel_purchase_order(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    purchase_order_id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = *purchase_order_id;
+    idempotent::run(
+        &state,
+        &req,
+        &admin.client_id,
+        &[],
+        StatusCode::OK,
+        move |txn| {
+            Box::pin(async move {
+                purchase_orders::cancel_purchase_order(txn, id)
+                    .await
+                    .map(PurchaseOrderView::from)
+            })
+        },
+    )
+    .await
+}
+
+/// One purchase order.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = PurchaseOrderView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/purchase-orders/{purchase_order_id}")]
+pub async fn get_purchase_order(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    purchase_order_id: web::Path<Uuid>,
+) -> Result<web::Json<PurchaseOrderView>, ApiError> {
+    Ok(web::Json(
+        purchase_orders::get_purchase_order(&state.db, *purchase_order_id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Purchase orders, newest first.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<PurchaseOrderView>)))]
+#[get("/purchase-orders")]
+pub async fn list_purchase_orders(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    page: web::Query<PageQuery>,
+    filter: web::Query<DocumentFilter>,
+) -> Result<web::Json<PageView<PurchaseOrderView>>, ApiError> {
+    let page = purchase_orders::list_purchase_orders(
+        &state.db,
+        filter.branch_id,
+        filter.status.as_deref(),
+        page.parse()?,
+    )
+    .await?;
+    Ok(web::Json(PageView::from_page(
+        page,
+        PurchaseOrderView::from,
+    )))
+}

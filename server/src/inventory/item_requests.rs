@@ -1,0 +1,292 @@
+//! Item requests: a branch asks a supplying branch for items; approval (possibly of less than
+//! asked) makes a draft transfer ticket, rejection needs a reason; the request is fulfilled when
+//! that transfer is received.
+
+use chrono::Utc;
+use entity::{item_request, item_request_line};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use uuid::Uuid;
+
+use super::{
+    LineInput, StatusColumns, checked_lines, ledger,
+    transfers::{self, TransferInput},
+    transition, wrong_state,
+};
+use crate::{
+    decimal::non_negative_fixed4,
+    error::{DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
+    validation::required_text,
+};
+
+const PENDING: &str = "pending";
+const APPROVED: &str = "approved";
+const REJECTED: &str = "rejected";
+const FULFILLED: &str = "fulfilled";
+
+#[derive(Clone, Debug)]
+pub struct ItemRequestInput {
+    pub requesting_branch_id: Uuid,
+    pub supplying_branch_id: Uuid,
+    pub lines: Vec<LineInput>,
+}
+
+/// The quantity approved for one line; lines not named are approved in full.
+#[derive(Clone, Debug)]
+pub struct ApprovedLine {
+    pub line_no: i32,
+    pub quantity: Decimal,
+}
+
+#[derive(Clone, Debug)]
+pub struct ItemRequestDetail {
+    pub request: item_request::Model,
+    pub lines: Vec<item_request_line::Model>,
+}
+
+fn status_columns() -> StatusColumns<item_request::Entity> {
+    StatusColumns {
+        id: item_request::Column::Id,
+        status: item_request::Column::Status,
+        updated_at: item_request::Column::UpdatedAt,
+    }
+}
+
+async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ItemRequestDetail, DomainError> {
+    let request = item_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("item request"))?;
+    let lines = item_request_line::Entity::find()
+        .filter(item_request_line::Column::ItemRequestId.eq(id))
+        .order_by_asc(item_request_line::Column::LineNo)
+        .all(db)
+        .await?;
+    Ok(ItemRequestDetail { request, lines })
+}
+
+async fn refused<C: ConnectionTrait>(txn: &C, id: Uuid, action: &str) -> DomainError {
+    match item_request::Entity::find_by_id(id).one(txn).await {
+        Ok(Some(request)) => wrong_state("item request", &request.status, action),
+        Ok(None) => DomainError::NotFound("item request"),
+        Err(err) => err.into(),
+    }
+}
+
+pub async fn create_item_request<C: ConnectionTrait>(
+    txn: &C,
+    actor: &str,
+    input: ItemRequestInput,
+) -> Result<ItemRequestDetail, DomainError> {
+    let mut errors = FieldErrors::default();
+    if input.requesting_branch_id == input.supplying_branch_id {
+        errors.check::<()>(
+            "supplying_branch_id",
+            Err("must differ from the requesting branch".into()),
+        );
+    }
+    let lines = checked_lines(&input.lines, &mut errors);
+    errors.into_result()?;
+    let lines = lines.unwrap_or_default();
+    ledger::active_branch(txn, input.requesting_branch_id).await?;
+    ledger::active_branch(txn, input.supplying_branch_id).await?;
+    let item_ids: Vec<Uuid> = lines.iter().map(|(item_id, _)| *item_id).collect();
+    ledger::check_stock_items(txn, &item_ids).await?;
+
+    let now = Utc::now();
+    let request = item_request::Entity::insert(item_request::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        requesting_branch_id: Set(input.requesting_branch_id),
+        supplying_branch_id: Set(input.supplying_branch_id),
+        status: Set(PENDING.into()),
+        rejection_reason: Set(None),
+        transfer_ticket_id: Set(None),
+        created_by: Set(actor.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(txn)
+    .await?;
+    let rows =
+        (1..).zip(&lines).map(
+            |(line_no, (item_id, quantity))| item_request_line::ActiveModel {
+                item_request_id: Set(request.id),
+                line_no: Set(line_no),
+                item_id: Set(*item_id),
+                quantity_requested: Set(*quantity),
+                quantity_approved: Set(None),
+            },
+        );
+    item_request_line::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    load(txn, request.id).await
+}
+
+/// Approves a pending request, possibly for less than asked, and makes the draft transfer ticket
+/// from the supplying branch that will fulfil it.
+pub async fn approve_item_request<C: ConnectionTrait>(
+    txn: &C,
+    actor: &str,
+    id: Uuid,
+    approved: Vec<ApprovedLine>,
+) -> Result<ItemRequestDetail, DomainError> {
+    if !transition(txn, status_columns(), id, PENDING, APPROVED).await? {
+        return Err(refused(txn, id, "approved").await);
+    }
+    let detail = load(txn, id).await?;
+    let mut errors = FieldErrors::default();
+    let mut quantities = std::collections::HashMap::new();
+    for (n, line) in approved.iter().enumerate() {
+        let Some(requested) = detail.lines.iter().find(|l| l.line_no == line.line_no) else {
+            errors.check::<()>(
+                &format!("lines[{n}].line_no"),
+                Err(format!("the request has no line {}", line.line_no)),
+            );
+            continue;
+        };
+        if let Some(quantity) = errors.check(
+            &format!("lines[{n}].quantity"),
+            non_negative_fixed4(line.quantity),
+        ) {
+            if quantity > requested.quantity_requested {
+                errors.check::<()>(
+                    &format!("lines[{n}].quantity"),
+                    Err("more than was requested".into()),
+                );
+            }
+            quantities.insert(line.line_no, quantity);
+        }
+    }
+    errors.into_result()?;
+
+    let mut transfer_lines = Vec::new();
+    for line in &detail.lines {
+        let quantity = quantities
+            .get(&line.line_no)
+            .copied()
+            .unwrap_or(line.quantity_requested);
+        item_request_line::Entity::update_many()
+            .col_expr(
+                item_request_line::Column::QuantityApproved,
+                sea_orm::sea_query::Expr::value(quantity),
+            )
+            .filter(item_request_line::Column::ItemRequestId.eq(id))
+            .filter(item_request_line::Column::LineNo.eq(line.line_no))
+            .exec(txn)
+            .await?;
+        if quantity > 0 {
+            transfer_lines.push(LineInput {
+                item_id: line.item_id,
+                quantity: crate::decimal::from_fixed4(quantity),
+            });
+        }
+    }
+    if transfer_lines.is_empty() {
+        return Err(DomainError::invalid(
+            "lines",
+            "approve at least one line for more than 0, or reject the request",
+        ));
+    }
+    let transfer = TransferInput {
+        from_branch_id: detail.request.supplying_branch_id,
+        to_branch_id: detail.request.requesting_branch_id,
+        note: Some(format!("item request {id}")),
+        lines: transfer_lines,
+    };
+    let ticket = transfers::create_transfer(txn, actor, transfer).await?;
+    item_request::Entity::update_many()
+        .col_expr(
+            item_request::Column::TransferTicketId,
+            sea_orm::sea_query::Expr::value(ticket.ticket.id),
+        )
+        .filter(item_request::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    load(txn, id).await
+}
+
+/// Rejects a pending request, saying why.
+pub async fn reject_item_request<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    reason: &str,
+) -> Result<ItemRequestDetail, DomainError> {
+    let reason =
+        required_text(reason, 2000).map_err(|message| DomainError::invalid("reason", message))?;
+    if !transition(txn, status_columns(), id, PENDING, REJECTED).await? {
+        return Err(refused(txn, id, "rejected").await);
+    }
+    item_request::Entity::update_many()
+        .col_expr(
+            item_request::Column::RejectionReason,
+            sea_orm::sea_query::Expr::value(reason),
+        )
+        .filter(item_request::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    load(txn, id).await
+}
+
+/// Marks the request a received transfer ticket was made for as fulfilled.
+pub async fn fulfil_by_transfer<C: ConnectionTrait>(
+    txn: &C,
+    transfer_ticket_id: Uuid,
+) -> Result<(), DomainError> {
+    item_request::Entity::update_many()
+        .col_expr(
+            item_request::Column::Status,
+            sea_orm::sea_query::Expr::value(FULFILLED),
+        )
+        .col_expr(
+            item_request::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(item_request::Column::TransferTicketId.eq(transfer_ticket_id))
+        .filter(item_request::Column::Status.eq(APPROVED))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+pub async fn get_item_request(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<ItemRequestDetail, DomainError> {
+    load(db, id).await
+}
+
+/// Item requests made by or to a branch, newest first, optionally in one status.
+pub async fn list_item_requests(
+    db: &DatabaseConnection,
+    branch_id: Option<Uuid>,
+    status: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<ItemRequestDetail>, DomainError> {
+    use sea_orm::sea_query::ExprTrait;
+    let mut select = item_request::Entity::find().order_by_desc(item_request::Column::Id);
+    if let Some(branch_id) = branch_id {
+        select = select.filter(
+            item_request::Column::RequestingBranchId
+                .eq(branch_id)
+                .or(item_request::Column::SupplyingBranchId.eq(branch_id)),
+        );
+    }
+    if let Some(status) = status {
+        select = select.filter(item_request::Column::Status.eq(status));
+    }
+    let page = fetch_page(db, select, page).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for request in page.items {
+        items.push(load(db, request.id).await?);
+    }
+    Ok(Page {
+        items,
+        total: page.total,
+        request: page.request,
+    })
+}

@@ -1,0 +1,394 @@
+//! Purchase orders: draft → ordered → partially received → received; closed short, or cancelled
+//! from draft or ordered. Each delivery is a goods receipt that adds stock line by line.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{goods_receipt, goods_receipt_line, purchase_order, purchase_order_line, stock_level};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use uuid::Uuid;
+
+use super::{
+    LineInput, MAX_LINES, StatusColumns, checked_lines,
+    ledger::{self, Floor, Movement, Reason, Source},
+    positive, transition, wrong_state,
+};
+use crate::{
+    decimal::non_negative_fixed4,
+    error::{DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
+    validation::{optional_text, required_text},
+};
+
+pub const RECEIPT_DOCUMENT: &str = "goods_receipt";
+const DRAFT: &str = "draft";
+const ORDERED: &str = "ordered";
+const PARTIALLY_RECEIVED: &str = "partially_received";
+const RECEIVED: &str = "received";
+const CLOSED: &str = "closed";
+const CANCELLED: &str = "cancelled";
+
+#[derive(Clone, Debug)]
+pub struct OrderLineInput {
+    pub line: LineInput,
+    pub unit_cost: Decimal,
+}
+
+#[derive(Clone, Debug)]
+pub struct PurchaseOrderInput {
+    pub branch_id: Uuid,
+    pub supplier: String,
+    pub supplier_reference: Option<String>,
+    pub allow_over_receipt: bool,
+    pub lines: Vec<OrderLineInput>,
+}
+
+/// What one delivery brought for one line.
+#[derive(Clone, Debug)]
+pub struct ReceiptLineInput {
+    pub line_no: i32,
+    pub quantity: Decimal,
+}
+
+#[derive(Clone, Debug)]
+pub struct PurchaseOrderDetail {
+    pub order: purchase_order::Model,
+    pub lines: Vec<purchase_order_line::Model>,
+}
+
+#[derive(Clone, Debug)]
+pub struct GoodsReceiptDetail {
+    pub receipt: goods_receipt::Model,
+    pub lines: Vec<goods_receipt_line::Model>,
+    pub order: PurchaseOrderDetail,
+}
+
+fn status_columns() -> StatusColumns<purchase_order::Entity> {
+    StatusColumns {
+        id: purchase_order::Column::Id,
+        status: purchase_order::Column::Status,
+        updated_at: purchase_order::Column::UpdatedAt,
+    }
+}
+
+async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<PurchaseOrderDetail, DomainError> {
+    let order = purchase_order::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("purchase order"))?;
+    let lines = purchase_order_line::Entity::find()
+        .filter(purchase_order_line::Column::PurchaseOrderId.eq(id))
+        .order_by_asc(purchase_order_line::Column::LineNo)
+        .all(db)
+        .await?;
+    Ok(PurchaseOrderDetail { order, lines })
+}
+
+async fn refused<C: ConnectionTrait>(txn: &C, id: Uuid, action: &str) -> DomainError {
+    match purchase_order::Entity::find_by_id(id).one(txn).await {
+        Ok(Some(order)) => wrong_state("purchase order", &order.status, action),
+        Ok(None) => DomainError::NotFound("purchase order"),
+        Err(err) => err.into(),
+    }
+}
+
+/// Changes the quantity a branch has on order for an item (no ledger row: nothing is on hand yet).
+async fn move_on_order<C: ConnectionTrait>(
+    txn: &C,
+    branch_id: Uuid,
+    item_id: Uuid,
+    delta: i64,
+) -> Result<(), DomainError> {
+    ledger::add_to_level(txn, branch_id, item_id, stock_level::Column::OnOrder, delta).await?;
+    Ok(())
+}
+
+/// Creates a draft purchase order; nothing is on order until it is submitted.
+pub async fn create_purchase_order<C: ConnectionTrait>(
+    txn: &C,
+    actor: &str,
+    input: PurchaseOrderInput,
+) -> Result<PurchaseOrderDetail, DomainError> {
+    let mut errors = FieldErrors::default();
+    let supplier = errors.check("supplier", required_text(&input.supplier, 200));
+    let reference = errors.check(
+        "supplier_reference",
+        optional_text(input.supplier_reference.as_deref(), 100),
+    );
+    let plain: Vec<LineInput> = input.lines.iter().map(|l| l.line.clone()).collect();
+    let lines = checked_lines(&plain, &mut errors);
+    let mut costs = Vec::with_capacity(input.lines.len());
+    for (n, line) in input.lines.iter().enumerate() {
+        costs.push(errors.check(
+            &format!("lines[{n}].unit_cost"),
+            non_negative_fixed4(line.unit_cost),
+        ));
+    }
+    errors.into_result()?;
+    let (Some(supplier), Some(reference), Some(lines)) = (supplier, reference, lines) else {
+        return Err(DomainError::invalid("lines", "invalid order"));
+    };
+
+    ledger::lock_branches(txn, &[input.branch_id]).await?;
+    ledger::active_branch(txn, input.branch_id).await?;
+    let item_ids: Vec<Uuid> = lines.iter().map(|(item_id, _)| *item_id).collect();
+    ledger::check_stock_items(txn, &item_ids).await?;
+    let now = Utc::now();
+    let order = purchase_order::Entity::insert(purchase_order::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        branch_id: Set(input.branch_id),
+        supplier: Set(supplier),
+        supplier_reference: Set(reference),
+        status: Set(DRAFT.into()),
+        allow_over_receipt: Set(input.allow_over_receipt),
+        created_by: Set(actor.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(txn)
+    .await?;
+    let rows = (1..)
+        .zip(lines.iter().zip(costs))
+        .map(
+            |(line_no, ((item_id, quantity), cost))| purchase_order_line::ActiveModel {
+                purchase_order_id: Set(order.id),
+                line_no: Set(line_no),
+                item_id: Set(*item_id),
+                quantity_ordered: Set(*quantity),
+                quantity_received: Set(0),
+                unit_cost: Set(cost.unwrap_or_default()),
+            },
+        );
+    purchase_order_line::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    load(txn, order.id).await
+}
+
+/// Sends a draft to the supplier: its quantities are on order at the branch.
+pub async fn submit_purchase_order<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+) -> Result<PurchaseOrderDetail, DomainError> {
+    if !transition(txn, status_columns(), id, DRAFT, ORDERED).await? {
+        return Err(refused(txn, id, "submitted").await);
+    }
+    let detail = load(txn, id).await?;
+    ledger::lock_branches(txn, &[detail.order.branch_id]).await?;
+    for line in &detail.lines {
+        move_on_order(
+            txn,
+            detail.order.branch_id,
+            line.item_id,
+            line.quantity_ordered,
+        )
+        .await?;
+    }
+    Ok(detail)
+}
+
+/// Records one delivery: each named line's quantity enters the branch's stock as `po_receipt`.
+/// Received quantities never exceed those ordered unless the order allows over-receipt.
+pub async fn receive_goods<C: ConnectionTrait>(
+    txn: &C,
+    actor: &str,
+    id: Uuid,
+    delivered: Vec<ReceiptLineInput>,
+) -> Result<GoodsReceiptDetail, DomainError> {
+    // Moving the order to itself locks its row, so deliveries of one order run one at a time.
+    let locked = transition(txn, status_columns(), id, ORDERED, ORDERED).await?
+        || transition(
+            txn,
+            status_columns(),
+            id,
+            PARTIALLY_RECEIVED,
+            PARTIALLY_RECEIVED,
+        )
+        .await?;
+    if !locked {
+        return Err(refused(txn, id, "received against").await);
+    }
+    let order = load(txn, id).await?;
+    ledger::lock_branches(txn, &[order.order.branch_id]).await?;
+
+    let mut errors = FieldErrors::default();
+    if delivered.is_empty() || delivered.len() > MAX_LINES {
+        errors.check::<()>("lines", Err(format!("must have 1 to {MAX_LINES} lines")));
+    }
+    let mut quantities: HashMap<i32, i64> = HashMap::new();
+    for (n, line) in delivered.iter().enumerate() {
+        let Some(ordered) = order.lines.iter().find(|l| l.line_no == line.line_no) else {
+            errors.check::<()>(
+                &format!("lines[{n}].line_no"),
+                Err(format!("the order has no line {}", line.line_no)),
+            );
+            continue;
+        };
+        let Some(quantity) = errors.check(&format!("lines[{n}].quantity"), positive(line.quantity))
+        else {
+            continue;
+        };
+        if quantities.insert(line.line_no, quantity).is_some() {
+            errors.check::<()>(
+                &format!("lines[{n}].line_no"),
+                Err("the line is named twice".into()),
+            );
+        }
+        if !order.order.allow_over_receipt
+            && ordered.quantity_received + quantity > ordered.quantity_ordered
+        {
+            errors.check::<()>(
+                &format!("lines[{n}].quantity"),
+                Err(
+                    "more than is still to be received; the order does not allow over-receipt"
+                        .into(),
+                ),
+            );
+        }
+    }
+    errors.into_result()?;
+
+    let receipt = goods_receipt::Entity::insert(goods_receipt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        purchase_order_id: Set(id),
+        created_by: Set(actor.to_string()),
+        created_at: Set(Utc::now()),
+    })
+    .exec_with_returning(txn)
+    .await?;
+    let source = Source {
+        document_type: RECEIPT_DOCUMENT,
+        document_id: receipt.id,
+        actor: actor.to_string(),
+    };
+    let branch_id = order.order.branch_id;
+    let mut fully_received = true;
+    for line in &order.lines {
+        let quantity = quantities.get(&line.line_no).copied().unwrap_or(0);
+        let still_due = (line.quantity_ordered - line.quantity_received).max(0);
+        if quantity > 0 {
+            let movement = Movement {
+                branch_id,
+                item_id: line.item_id,
+                delta: quantity,
+                reason: Reason::PoReceipt,
+                source: &source,
+                line_no: line.line_no,
+            };
+            ledger::move_stock(txn, movement, Floor::None).await?;
+            move_on_order(txn, branch_id, line.item_id, -quantity.min(still_due)).await?;
+            purchase_order_line::Entity::update_many()
+                .col_expr(
+                    purchase_order_line::Column::QuantityReceived,
+                    sea_orm::sea_query::Expr::value(line.quantity_received + quantity),
+                )
+                .filter(purchase_order_line::Column::PurchaseOrderId.eq(id))
+                .filter(purchase_order_line::Column::LineNo.eq(line.line_no))
+                .exec(txn)
+                .await?;
+            goods_receipt_line::Entity::insert(goods_receipt_line::ActiveModel {
+                goods_receipt_id: Set(receipt.id),
+                line_no: Set(line.line_no),
+                quantity: Set(quantity),
+            })
+            .exec_without_returning(txn)
+            .await?;
+        }
+        fully_received &= line.quantity_received + quantity >= line.quantity_ordered;
+    }
+    let status = if fully_received {
+        RECEIVED
+    } else {
+        PARTIALLY_RECEIVED
+    };
+    transition(txn, status_columns(), id, &order.order.status, status).await?;
+    let lines = goods_receipt_line::Entity::find()
+        .filter(goods_receipt_line::Column::GoodsReceiptId.eq(receipt.id))
+        .order_by_asc(goods_receipt_line::Column::LineNo)
+        .all(txn)
+        .await?;
+    Ok(GoodsReceiptDetail {
+        receipt,
+        lines,
+        order: load(txn, id).await?,
+    })
+}
+
+/// Closes an order that will receive no more: what was still due is no longer on order.
+pub async fn close_purchase_order<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+) -> Result<PurchaseOrderDetail, DomainError> {
+    let closed = transition(txn, status_columns(), id, ORDERED, CLOSED).await?
+        || transition(txn, status_columns(), id, PARTIALLY_RECEIVED, CLOSED).await?;
+    if !closed {
+        return Err(refused(txn, id, "closed").await);
+    }
+    release_on_order(txn, id).await
+}
+
+/// Cancels a draft or an ordered purchase order (nothing received yet).
+pub async fn cancel_purchase_order<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+) -> Result<PurchaseOrderDetail, DomainError> {
+    if transition(txn, status_columns(), id, DRAFT, CANCELLED).await? {
+        return load(txn, id).await;
+    }
+    if !transition(txn, status_columns(), id, ORDERED, CANCELLED).await? {
+        return Err(refused(txn, id, "cancelled").await);
+    }
+    release_on_order(txn, id).await
+}
+
+async fn release_on_order<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+) -> Result<PurchaseOrderDetail, DomainError> {
+    let detail = load(txn, id).await?;
+    ledger::lock_branches(txn, &[detail.order.branch_id]).await?;
+    for line in &detail.lines {
+        let still_due = (line.quantity_ordered - line.quantity_received).max(0);
+        if still_due > 0 {
+            move_on_order(txn, detail.order.branch_id, line.item_id, -still_due).await?;
+        }
+    }
+    Ok(detail)
+}
+
+pub async fn get_purchase_order(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<PurchaseOrderDetail, DomainError> {
+    load(db, id).await
+}
+
+/// Purchase orders, newest first, optionally of one branch and one status.
+pub async fn list_purchase_orders(
+    db: &DatabaseConnection,
+    branch_id: Option<Uuid>,
+    status: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<PurchaseOrderDetail>, DomainError> {
+    let mut select = purchase_order::Entity::find().order_by_desc(purchase_order::Column::Id);
+    if let Some(branch_id) = branch_id {
+        select = select.filter(purchase_order::Column::BranchId.eq(branch_id));
+    }
+    if let Some(status) = status {
+        select = select.filter(purchase_order::Column::Status.eq(status));
+    }
+    let page = fetch_page(db, select, page).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for order in page.items {
+        items.push(load(db, order.id).await?);
+    }
+    Ok(Page {
+        items,
+        total: page.total,
+        request: page.request,
+    })
+}
