@@ -7,7 +7,7 @@ use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
-use sea_orm::{SqliteTransactionMode, TransactionOptions};
+use sea_orm::{DbBackend, IsolationLevel, SqliteTransactionMode, TransactionOptions};
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -36,8 +36,14 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 /// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN IMMEDIATE`:
 /// a deferred transaction that reads and then writes fails with SQLITE_BUSY whatever the timeout.
+/// On MySQL it reads committed, as PostgreSQL does by default: every statement sees the latest
+/// commits, and InnoDB takes no gap locks, which otherwise deadlock writers that create rows
+/// side by side (first stock of a branch or item).
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let isolation_level =
+        (db.get_database_backend() == DbBackend::MySql).then_some(IsolationLevel::ReadCommitted);
     db.begin_with_options(TransactionOptions {
+        isolation_level,
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..Default::default()
     })

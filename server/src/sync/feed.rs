@@ -20,7 +20,7 @@ pub const ALL_BRANCHES: &str = "*";
 
 /// Starts a transaction that changes master data. It takes the stream's counter lock before
 /// reading anything, so master-data writers run one after another and each reads what the
-/// previous one committed (under MySQL's repeatable read too).
+/// previous one committed.
 pub async fn begin_master_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let txn = db::begin_write(db).await?;
     allocate(&txn, MASTER_STREAM, 0).await?;
