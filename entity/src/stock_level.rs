@@ -21,6 +21,9 @@ pub struct Model {
     /// Ordered from suppliers and not yet received.
     #[sea_orm(column_type = "BigInteger")]
     pub on_order: Fixed4,
+    /// Below this on hand, the item should be reordered at this branch.
+    #[sea_orm(column_type = "BigInteger", nullable)]
+    pub reorder_level: Option<Fixed4>,
     /// The branch stream's sequence number of the last change, for the terminal's stock feed.
     pub seq: i64,
     pub updated_at: DateTimeUtc,

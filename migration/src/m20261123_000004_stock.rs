@@ -27,6 +27,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(StockLevel::OnHand))
                     .col(big_integer(StockLevel::InTransitIn))
                     .col(big_integer(StockLevel::OnOrder))
+                    .col(big_integer_null(StockLevel::ReorderLevel))
                     .col(big_integer(StockLevel::Seq))
                     .col(instant(backend, StockLevel::UpdatedAt))
                     .primary_key(
@@ -289,6 +290,7 @@ enum StockLevel {
     OnHand,
     InTransitIn,
     OnOrder,
+    ReorderLevel,
     Seq,
     UpdatedAt,
 }

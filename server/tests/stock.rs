@@ -800,3 +800,60 @@ async fn a_terminal_asks_for_items_and_the_request_is_fulfilled_by_a_transfer() 
         .await
         .assert_problem(StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn items_below_their_reorder_level_are_listed() {
+    let shop = shop().await;
+    let (a, item, other) = (&shop.branch_a, &shop.item, &shop.other_item);
+    shop.adjust(
+        a,
+        json!([
+            { "item_id": item, "mode": "delta", "quantity": "5", "reason_code": "x" },
+            { "item_id": other, "mode": "delta", "quantity": "50", "reason_code": "x" }
+        ]),
+        None,
+    )
+    .await;
+    let set = shop
+        .app
+        .put(
+            &format!("/api/v1/branches/{a}/items/{item}/reorder-level"),
+            &shop.admin,
+            json!({ "reorder_level": "8" }),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(set.body["reorder_level"], "8");
+    shop.app
+        .put(
+            &format!("/api/v1/branches/{a}/items/{other}/reorder-level"),
+            &shop.admin,
+            json!({ "reorder_level": "10" }),
+        )
+        .await;
+    let low = shop
+        .app
+        .get(
+            &format!("/api/v1/branches/{a}/stock?below_reorder_level=true"),
+            &shop.admin,
+        )
+        .await;
+    assert_eq!(low.body["total"], 1);
+    assert_eq!(low.body["items"][0]["item_id"], item.as_str());
+    shop.app
+        .put(
+            &format!("/api/v1/branches/{a}/items/{item}/reorder-level"),
+            &shop.admin,
+            json!({ "reorder_level": "-1" }),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    shop.app
+        .put(
+            &format!("/api/v1/branches/{a}/items/{item}/reorder-level"),
+            &shop.token_a,
+            json!({ "reorder_level": "1" }),
+        )
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+}

@@ -1,4 +1,4 @@
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, put, web};
 use chrono::{DateTime, Utc};
 use entity::{adjustment_line, stock_level, stock_movement};
 use rust_decimal::Decimal;
@@ -25,7 +25,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(branch_stock)
         .service(item_stock)
         .service(item_ledger)
-        .service(quantity_at);
+        .service(quantity_at)
+        .service(set_reorder_level);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -126,6 +127,11 @@ pub struct StockLevelView {
     /// Dispatched to this branch, not yet received.
     #[schema(value_type = String)]
     in_transit_in: Decimal,
+    /// Ordered from suppliers, not yet received.
+    #[schema(value_type = String)]
+    on_order: Decimal,
+    #[schema(value_type = Option<String>)]
+    reorder_level: Option<Decimal>,
     /// The branch's stock-feed sequence number of the last change.
     seq: i64,
     updated_at: DateTime<Utc>,
@@ -138,6 +144,8 @@ impl From<stock_level::Model> for StockLevelView {
             item_id: l.item_id,
             on_hand: from_fixed4(l.on_hand),
             in_transit_in: from_fixed4(l.in_transit_in),
+            on_order: from_fixed4(l.on_order),
+            reorder_level: l.reorder_level.map(from_fixed4),
             seq: l.seq,
             updated_at: l.updated_at,
         }
@@ -238,9 +246,12 @@ pub async fn get_adjustment(
 pub struct StockQuery {
     item_id: Option<Uuid>,
     category_id: Option<Uuid>,
-    /// Only items with less than this on hand (a reorder point).
+    /// Only items with less than this on hand.
     #[param(value_type = Option<String>)]
     below: Option<Decimal>,
+    /// Only items below their reorder level at this branch.
+    #[serde(default)]
+    below_reorder_level: bool,
 }
 
 /// A branch's stock, by item. Admins, and terminals for their own branch.
@@ -259,6 +270,7 @@ pub async fn branch_stock(
         item_id: query.item_id,
         category_id: query.category_id,
         below: query.below,
+        below_reorder_level: query.below_reorder_level,
     };
     let page = queries::branch_stock(&state.db, *branch_id, filter, page.parse()?).await?;
     Ok(web::Json(PageView::from_page(page, StockLevelView::from)))
@@ -341,4 +353,35 @@ pub async fn quantity_at(
         at: query.at,
         on_hand: from_fixed4(on_hand),
     }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReorderLevelRequest {
+    /// Below this on hand the item should be reordered; none clears it.
+    #[schema(value_type = Option<String>, example = "12")]
+    reorder_level: Option<Decimal>,
+}
+
+/// Set the quantity below which an item should be reordered at a branch.
+#[utoipa::path(
+    tag = "stock",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = StockLevelView),
+        (status = 404, description = "No such branch, or no item that tracks stock", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/branches/{branch_id}/items/{item_id}/reorder-level")]
+pub async fn set_reorder_level(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<ReorderLevelRequest>,
+) -> Result<web::Json<StockLevelView>, ApiError> {
+    let (branch_id, item_id) = path.into_inner();
+    let level =
+        queries::set_reorder_level(&state.db, branch_id, item_id, body.reorder_level).await?;
+    Ok(web::Json(level.into()))
 }

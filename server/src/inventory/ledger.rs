@@ -132,7 +132,8 @@ pub async fn check_stock_items<C: ConnectionTrait>(
     errors.into_result()
 }
 
-async fn ensure_level<C: ConnectionTrait>(
+/// Creates the level row of an item at a branch if it has none yet.
+pub async fn ensure_level<C: ConnectionTrait>(
     txn: &C,
     branch_id: Uuid,
     item_id: Uuid,
@@ -143,6 +144,7 @@ async fn ensure_level<C: ConnectionTrait>(
         on_hand: Set(0),
         in_transit_in: Set(0),
         on_order: Set(0),
+        reorder_level: Set(None),
         seq: Set(0),
         updated_at: Set(Utc::now()),
     })

@@ -5,11 +5,13 @@ use entity::{item, stock_level, stock_movement};
 use rust_decimal::Decimal;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
+use super::ledger;
 use crate::{
-    decimal::to_fixed4,
+    decimal::{non_negative_fixed4, to_fixed4},
     error::DomainError,
     pagination::{Page, PageRequest, fetch_page},
 };
@@ -19,8 +21,10 @@ use crate::{
 pub struct StockFilter {
     pub item_id: Option<Uuid>,
     pub category_id: Option<Uuid>,
-    /// Only levels whose on-hand quantity is below this (a reorder point).
+    /// Only levels whose on-hand quantity is below this.
     pub below: Option<Decimal>,
+    /// Only levels below their own reorder level.
+    pub below_reorder_level: bool,
 }
 
 /// A branch's levels, by item.
@@ -48,7 +52,43 @@ pub async fn branch_stock(
         let below = to_fixed4(below).map_err(|message| DomainError::invalid("below", message))?;
         select = select.filter(stock_level::Column::OnHand.lt(below));
     }
+    if filter.below_reorder_level {
+        select = select.filter(
+            Expr::col(stock_level::Column::OnHand).lt(Expr::col(stock_level::Column::ReorderLevel)),
+        );
+    }
     Ok(fetch_page(db, select, page).await?)
+}
+
+/// Sets (or clears) the on-hand quantity below which an item should be reordered at a branch.
+pub async fn set_reorder_level(
+    db: &DatabaseConnection,
+    branch_id: Uuid,
+    item_id: Uuid,
+    reorder_level: Option<Decimal>,
+) -> Result<stock_level::Model, DomainError> {
+    let stored = reorder_level
+        .map(non_negative_fixed4)
+        .transpose()
+        .map_err(|message| DomainError::invalid("reorder_level", message))?;
+    let txn = ledger::begin_stock_write(db, &[branch_id]).await?;
+    ledger::active_branch(&txn, branch_id).await?;
+    ledger::check_stock_items(&txn, &[item_id])
+        .await
+        .map_err(|err| match err {
+            DomainError::Invalid(_) => DomainError::NotFound("item that tracks stock"),
+            other => other,
+        })?;
+    ledger::ensure_level(&txn, branch_id, item_id).await?;
+    stock_level::Entity::update_many()
+        .col_expr(stock_level::Column::ReorderLevel, Expr::value(stored))
+        .filter(stock_level::Column::BranchId.eq(branch_id))
+        .filter(stock_level::Column::ItemId.eq(item_id))
+        .exec(&txn)
+        .await?;
+    let level = ledger::level(&txn, branch_id, item_id).await?;
+    txn.commit().await?;
+    Ok(level)
 }
 
 /// An item's levels at every branch that ever held it.
