@@ -1,6 +1,6 @@
 //! Reading the master-data feed as one branch's terminal sees it.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use entity::master_change;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -10,10 +10,6 @@ use crate::error::DomainError;
 
 pub const DEFAULT_LIMIT: u64 = 500;
 pub const MAX_LIMIT: u64 = 5_000;
-
-/// How far before a `since=` watermark the feed is re-read: a change stamped just before the
-/// watermark may have committed just after it. Re-delivered upserts are harmless.
-pub const SINCE_MARGIN: Duration = Duration::seconds(60);
 
 /// One page of changes, oldest first.
 #[derive(Debug)]
@@ -29,24 +25,15 @@ pub async fn cursor_since(
     db: &DatabaseConnection,
     since: DateTime<Utc>,
 ) -> Result<i64, DomainError> {
-    let from = since - SINCE_MARGIN;
-    let first_after: Option<Option<i64>> = master_change::Entity::find()
-        .select_only()
-        .column_as(master_change::Column::Seq.min(), "first")
-        .filter(master_change::Column::ChangedAt.gte(from))
-        .into_tuple()
-        .one(db)
-        .await?;
-    if let Some(Some(first)) = first_after {
-        return Ok(first - 1);
-    }
-    let last: Option<Option<i64>> = master_change::Entity::find()
-        .select_only()
-        .column_as(master_change::Column::Seq.max(), "last")
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(last.flatten().unwrap_or(0))
+    let feed = master_change::Entity::find();
+    super::cursor_since(
+        db,
+        feed,
+        master_change::Column::Seq,
+        master_change::Column::ChangedAt,
+        since,
+    )
+    .await
 }
 
 /// The changes visible to `branch_id` after `cursor`, at most `limit` of them.

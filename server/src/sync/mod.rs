@@ -5,3 +5,41 @@
 pub mod feed;
 pub mod master;
 pub mod stock;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Select};
+
+use crate::error::DomainError;
+
+/// How far before a `since=` watermark a feed is re-read: a change stamped just before the
+/// watermark may have committed just after it. Re-delivered states are harmless.
+const SINCE_MARGIN: Duration = Duration::seconds(60);
+
+/// Where a reader that keeps only a date watermark starts in a feed (`scope`): just before the
+/// first change stamped from [`SINCE_MARGIN`] before it, or after everything when none is.
+pub async fn cursor_since<E: EntityTrait>(
+    db: &DatabaseConnection,
+    scope: Select<E>,
+    seq: E::Column,
+    stamped: E::Column,
+    since: DateTime<Utc>,
+) -> Result<i64, DomainError> {
+    let first: Option<Option<i64>> = scope
+        .clone()
+        .select_only()
+        .column_as(seq.min(), "first")
+        .filter(stamped.gte(since - SINCE_MARGIN))
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some(Some(first)) = first {
+        return Ok(first - 1);
+    }
+    let last: Option<Option<i64>> = scope
+        .select_only()
+        .column_as(seq.max(), "last")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(last.flatten().unwrap_or(0))
+}

@@ -5,7 +5,6 @@ use entity::stock_level;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::master::SINCE_MARGIN;
 use crate::error::DomainError;
 
 /// One page of changed levels, oldest change first.
@@ -46,23 +45,13 @@ pub async fn cursor_since(
     branch_id: Uuid,
     since: DateTime<Utc>,
 ) -> Result<i64, DomainError> {
-    let first: Option<Option<i64>> = stock_level::Entity::find()
-        .select_only()
-        .column_as(stock_level::Column::Seq.min(), "first")
-        .filter(stock_level::Column::BranchId.eq(branch_id))
-        .filter(stock_level::Column::UpdatedAt.gte(since - SINCE_MARGIN))
-        .into_tuple()
-        .one(db)
-        .await?;
-    if let Some(Some(first)) = first {
-        return Ok(first - 1);
-    }
-    let last: Option<Option<i64>> = stock_level::Entity::find()
-        .select_only()
-        .column_as(stock_level::Column::Seq.max(), "last")
-        .filter(stock_level::Column::BranchId.eq(branch_id))
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(last.flatten().unwrap_or(0))
+    let feed = stock_level::Entity::find().filter(stock_level::Column::BranchId.eq(branch_id));
+    super::cursor_since(
+        db,
+        feed,
+        stock_level::Column::Seq,
+        stock_level::Column::UpdatedAt,
+        since,
+    )
+    .await
 }
