@@ -428,31 +428,56 @@ fn split3(token: &str) -> (&str, &str, &str) {
 }
 
 #[tokio::test]
-async fn a_terminal_token_gets_403_on_every_admin_route() {
+async fn a_terminal_gets_403_on_every_admin_route_and_on_other_branches() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (terminal, token) = app.terminal_with_token(&admin, "T1").await;
+    let (_, token) = app.terminal_with_token(&admin, "T1").await;
+    let other_branch = app.create_branch(&admin, "T2", "retail").await;
+    let other_branch = other_branch["id"].as_str().unwrap();
     let spec = app
         .send(app.http.get(app.url("/api-docs/openapi.json")))
         .await
         .body;
-    let branch_id = terminal["terminal"]["branch_id"].as_str().unwrap();
-    let terminal_id = terminal["terminal"]["id"].as_str().unwrap();
+    // Routes a terminal may use for its own branch, each with its own test of the other-branch case.
+    let terminal_routes = ["/api/v1/sync/", "/api/v1/item-requests"];
 
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
-        for (method, operation) in item.as_object().unwrap() {
-            let tags = operation["tags"].as_array().unwrap();
-            if !tags.iter().any(|t| t == "branches" || t == "terminals") {
-                continue;
-            }
+        if !path.starts_with("/api/v1/")
+            || terminal_routes
+                .iter()
+                .any(|prefix| path.starts_with(prefix))
+        {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            // Every id in the path names something that is not the terminal's: another branch,
+            // or an object it never sees. Query parameters some routes need are given.
             let concrete = path
-                .replace("{branch_id}", branch_id)
-                .replace("{terminal_id}", terminal_id);
+                .replace("{branch_id}", other_branch)
+                .replace("{key}", "currency");
+            let concrete = concrete
+                .split('/')
+                .map(|part| {
+                    if part.starts_with('{') {
+                        "01900000-0000-7000-8000-000000000000"
+                    } else {
+                        part
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let concrete = format!("{concrete}?at=2026-01-01T00:00:00Z");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let answer = app
                 .call(method.clone(), &concrete, &token, Some(json!({})))
                 .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{method} {path}: {}",
+                answer.body
+            );
             answer.assert_problem(StatusCode::FORBIDDEN);
             assert!(
                 answer.headers[header::WWW_AUTHENTICATE]
@@ -465,8 +490,8 @@ async fn a_terminal_token_gets_403_on_every_admin_route() {
         }
     }
     assert!(
-        checked >= 12,
-        "only {checked} admin routes found in the OpenAPI document"
+        checked >= 60,
+        "only {checked} routes found in the OpenAPI document"
     );
 
     // And an admin token is refused on terminal routes.

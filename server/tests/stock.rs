@@ -328,6 +328,22 @@ async fn cancelling_a_dispatched_transfer_returns_the_stock() {
         None,
     )
     .await;
+    let for_b = shop
+        .app
+        .post(
+            "/api/v1/item-requests",
+            &shop.admin,
+            json!({ "requesting_branch_id": b, "supplying_branch_id": a, "lines": [{ "item_id": item, "quantity": "1" }] }),
+        )
+        .await;
+    assert_eq!(for_b.status, StatusCode::CREATED, "{}", for_b.body);
+    shop.app
+        .get(
+            &format!("/api/v1/item-requests/{}", id(&for_b.body)),
+            &shop.token_a,
+        )
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
     let too_much = shop
         .app
         .post("/api/v1/transfers", &shop.admin, json!({ "from_branch_id": a, "to_branch_id": b, "lines": [{ "item_id": item, "quantity": "6" }] }))

@@ -12,9 +12,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    LineInput, StatusColumns, checked_lines, ledger,
+    Lifecycle, LineInput, checked_lines, ledger,
     transfers::{self, TransferInput},
-    transition, wrong_state,
 };
 use crate::{
     decimal::non_negative_fixed4,
@@ -48,8 +47,9 @@ pub struct ItemRequestDetail {
     pub lines: Vec<item_request_line::Model>,
 }
 
-fn status_columns() -> StatusColumns<item_request::Entity> {
-    StatusColumns {
+fn lifecycle() -> Lifecycle<item_request::Entity> {
+    Lifecycle {
+        document: "item request",
         id: item_request::Column::Id,
         status: item_request::Column::Status,
         updated_at: item_request::Column::UpdatedAt,
@@ -67,14 +67,6 @@ async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ItemRequestDetail,
         .all(db)
         .await?;
     Ok(ItemRequestDetail { request, lines })
-}
-
-async fn refused<C: ConnectionTrait>(txn: &C, id: Uuid, action: &str) -> DomainError {
-    match item_request::Entity::find_by_id(id).one(txn).await {
-        Ok(Some(request)) => wrong_state("item request", &request.status, action),
-        Ok(None) => DomainError::NotFound("item request"),
-        Err(err) => err.into(),
-    }
 }
 
 pub async fn create_item_request<C: ConnectionTrait>(
@@ -135,8 +127,8 @@ pub async fn approve_item_request<C: ConnectionTrait>(
     id: Uuid,
     approved: Vec<ApprovedLine>,
 ) -> Result<ItemRequestDetail, DomainError> {
-    if !transition(txn, status_columns(), id, PENDING, APPROVED).await? {
-        return Err(refused(txn, id, "approved").await);
+    if !lifecycle().transition(txn, id, PENDING, APPROVED).await? {
+        return Err(lifecycle().refused(txn, id, "approved").await);
     }
     let detail = load(txn, id).await?;
     let mut errors = FieldErrors::default();
@@ -218,8 +210,8 @@ pub async fn reject_item_request<C: ConnectionTrait>(
 ) -> Result<ItemRequestDetail, DomainError> {
     let reason =
         required_text(reason, 2000).map_err(|message| DomainError::invalid("reason", message))?;
-    if !transition(txn, status_columns(), id, PENDING, REJECTED).await? {
-        return Err(refused(txn, id, "rejected").await);
+    if !lifecycle().transition(txn, id, PENDING, REJECTED).await? {
+        return Err(lifecycle().refused(txn, id, "rejected").await);
     }
     item_request::Entity::update_many()
         .col_expr(

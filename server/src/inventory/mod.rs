@@ -10,7 +10,9 @@ pub mod transfers;
 
 use chrono::Utc;
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -62,29 +64,50 @@ fn wrong_state(document: &str, status: &str, action: &str) -> DomainError {
     DomainError::Conflict(format!("a {status} {document} cannot be {action}"))
 }
 
-/// The id, status and update-time columns of a document table, for [`transition`].
-pub struct StatusColumns<E: EntityTrait> {
+/// The life cycle of one kind of document: its name and the id, status and update-time columns
+/// of its table.
+pub struct Lifecycle<E: EntityTrait> {
+    pub document: &'static str,
     pub id: E::Column,
     pub status: E::Column,
     pub updated_at: E::Column,
 }
 
-/// Moves a document from status `from` to `to` in one conditional update, which also locks its
-/// row: the latest committed status decides on every database, whatever the isolation level, so
-/// two concurrent requests can never both make the same transition. Returns whether it moved.
-async fn transition<E: EntityTrait, C: ConnectionTrait>(
-    txn: &C,
-    columns: StatusColumns<E>,
-    id: Uuid,
-    from: &str,
-    to: &str,
-) -> Result<bool, DomainError> {
-    let moved = E::update_many()
-        .col_expr(columns.status, Expr::value(to))
-        .col_expr(columns.updated_at, Expr::value(Utc::now()))
-        .filter(columns.id.eq(id))
-        .filter(columns.status.eq(from))
-        .exec(txn)
-        .await?;
-    Ok(moved.rows_affected == 1)
+impl<E: EntityTrait> Lifecycle<E> {
+    /// Moves a document from status `from` to `to` in one conditional update, which also locks
+    /// its row: the latest committed status decides on every database, whatever the isolation
+    /// level, so two concurrent requests can never both make the same transition. Returns
+    /// whether it moved.
+    async fn transition<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        id: Uuid,
+        from: &str,
+        to: &str,
+    ) -> Result<bool, DomainError> {
+        let moved = E::update_many()
+            .col_expr(self.status, Expr::value(to))
+            .col_expr(self.updated_at, Expr::value(Utc::now()))
+            .filter(self.id.eq(id))
+            .filter(self.status.eq(from))
+            .exec(txn)
+            .await?;
+        Ok(moved.rows_affected == 1)
+    }
+
+    /// The error for a document whose status does not allow `action` (or that does not exist).
+    async fn refused<C: ConnectionTrait>(&self, txn: &C, id: Uuid, action: &str) -> DomainError {
+        let status: Result<Option<String>, sea_orm::DbErr> = E::find()
+            .select_only()
+            .column(self.status)
+            .filter(self.id.eq(id))
+            .into_tuple()
+            .one(txn)
+            .await;
+        match status {
+            Ok(Some(status)) => wrong_state(self.document, &status, action),
+            Ok(None) => DomainError::NotFound(self.document),
+            Err(err) => err.into(),
+        }
+    }
 }

@@ -13,9 +13,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    LineInput, MAX_LINES, StatusColumns, checked_lines,
+    Lifecycle, LineInput, MAX_LINES, checked_lines,
     ledger::{self, Floor, Movement, Reason, Source},
-    positive, transition, wrong_state,
+    positive,
 };
 use crate::{
     decimal::non_negative_fixed4,
@@ -67,8 +67,9 @@ pub struct GoodsReceiptDetail {
     pub order: PurchaseOrderDetail,
 }
 
-fn status_columns() -> StatusColumns<purchase_order::Entity> {
-    StatusColumns {
+fn lifecycle() -> Lifecycle<purchase_order::Entity> {
+    Lifecycle {
+        document: "purchase order",
         id: purchase_order::Column::Id,
         status: purchase_order::Column::Status,
         updated_at: purchase_order::Column::UpdatedAt,
@@ -86,14 +87,6 @@ async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<PurchaseOrderDetai
         .all(db)
         .await?;
     Ok(PurchaseOrderDetail { order, lines })
-}
-
-async fn refused<C: ConnectionTrait>(txn: &C, id: Uuid, action: &str) -> DomainError {
-    match purchase_order::Entity::find_by_id(id).one(txn).await {
-        Ok(Some(order)) => wrong_state("purchase order", &order.status, action),
-        Ok(None) => DomainError::NotFound("purchase order"),
-        Err(err) => err.into(),
-    }
 }
 
 /// Changes the quantity a branch has on order for an item (no ledger row: nothing is on hand yet).
@@ -174,8 +167,8 @@ pub async fn submit_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
 ) -> Result<PurchaseOrderDetail, DomainError> {
-    if !transition(txn, status_columns(), id, DRAFT, ORDERED).await? {
-        return Err(refused(txn, id, "submitted").await);
+    if !lifecycle().transition(txn, id, DRAFT, ORDERED).await? {
+        return Err(lifecycle().refused(txn, id, "submitted").await);
     }
     let detail = load(txn, id).await?;
     ledger::lock_branches(txn, &[detail.order.branch_id]).await?;
@@ -200,17 +193,12 @@ pub async fn receive_goods<C: ConnectionTrait>(
     delivered: Vec<ReceiptLineInput>,
 ) -> Result<GoodsReceiptDetail, DomainError> {
     // Moving the order to itself locks its row, so deliveries of one order run one at a time.
-    let locked = transition(txn, status_columns(), id, ORDERED, ORDERED).await?
-        || transition(
-            txn,
-            status_columns(),
-            id,
-            PARTIALLY_RECEIVED,
-            PARTIALLY_RECEIVED,
-        )
-        .await?;
+    let locked = lifecycle().transition(txn, id, ORDERED, ORDERED).await?
+        || lifecycle()
+            .transition(txn, id, PARTIALLY_RECEIVED, PARTIALLY_RECEIVED)
+            .await?;
     if !locked {
-        return Err(refused(txn, id, "received against").await);
+        return Err(lifecycle().refused(txn, id, "received against").await);
     }
     let order = load(txn, id).await?;
     ledger::lock_branches(txn, &[order.order.branch_id]).await?;
@@ -305,7 +293,9 @@ pub async fn receive_goods<C: ConnectionTrait>(
     } else {
         PARTIALLY_RECEIVED
     };
-    transition(txn, status_columns(), id, &order.order.status, status).await?;
+    lifecycle()
+        .transition(txn, id, &order.order.status, status)
+        .await?;
     let lines = goods_receipt_line::Entity::find()
         .filter(goods_receipt_line::Column::GoodsReceiptId.eq(receipt.id))
         .order_by_asc(goods_receipt_line::Column::LineNo)
@@ -323,10 +313,12 @@ pub async fn close_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
 ) -> Result<PurchaseOrderDetail, DomainError> {
-    let closed = transition(txn, status_columns(), id, ORDERED, CLOSED).await?
-        || transition(txn, status_columns(), id, PARTIALLY_RECEIVED, CLOSED).await?;
+    let closed = lifecycle().transition(txn, id, ORDERED, CLOSED).await?
+        || lifecycle()
+            .transition(txn, id, PARTIALLY_RECEIVED, CLOSED)
+            .await?;
     if !closed {
-        return Err(refused(txn, id, "closed").await);
+        return Err(lifecycle().refused(txn, id, "closed").await);
     }
     release_on_order(txn, id).await
 }
@@ -336,11 +328,11 @@ pub async fn cancel_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
 ) -> Result<PurchaseOrderDetail, DomainError> {
-    if transition(txn, status_columns(), id, DRAFT, CANCELLED).await? {
+    if lifecycle().transition(txn, id, DRAFT, CANCELLED).await? {
         return load(txn, id).await;
     }
-    if !transition(txn, status_columns(), id, ORDERED, CANCELLED).await? {
-        return Err(refused(txn, id, "cancelled").await);
+    if !lifecycle().transition(txn, id, ORDERED, CANCELLED).await? {
+        return Err(lifecycle().refused(txn, id, "cancelled").await);
     }
     release_on_order(txn, id).await
 }

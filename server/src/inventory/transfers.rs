@@ -12,9 +12,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    LineInput, StatusColumns, checked_lines,
+    Lifecycle, LineInput, checked_lines,
     ledger::{self, Floor, Movement, Reason, Source},
-    wrong_state,
 };
 use crate::{
     decimal::non_negative_fixed4,
@@ -115,30 +114,12 @@ async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<TransferDetail, Do
     Ok(TransferDetail { ticket, lines })
 }
 
-fn status_columns() -> StatusColumns<transfer_ticket::Entity> {
-    StatusColumns {
+fn lifecycle() -> Lifecycle<transfer_ticket::Entity> {
+    Lifecycle {
+        document: "transfer ticket",
         id: transfer_ticket::Column::Id,
         status: transfer_ticket::Column::Status,
         updated_at: transfer_ticket::Column::UpdatedAt,
-    }
-}
-
-/// Moves a ticket between statuses; see [`super::transition`].
-async fn transition<C: ConnectionTrait>(
-    txn: &C,
-    id: Uuid,
-    from: &str,
-    to: &str,
-) -> Result<bool, DomainError> {
-    super::transition(txn, status_columns(), id, from, to).await
-}
-
-/// The error for a ticket whose status does not allow `action`.
-async fn refused<C: ConnectionTrait>(txn: &C, id: Uuid, action: &str) -> DomainError {
-    match transfer_ticket::Entity::find_by_id(id).one(txn).await {
-        Ok(Some(ticket)) => wrong_state("transfer ticket", &ticket.status, action),
-        Ok(None) => DomainError::NotFound("transfer ticket"),
-        Err(err) => err.into(),
     }
 }
 
@@ -158,8 +139,8 @@ pub async fn dispatch_transfer<C: ConnectionTrait>(
     actor: &str,
     id: Uuid,
 ) -> Result<TransferDetail, DomainError> {
-    if !transition(txn, id, DRAFT, DISPATCHED).await? {
-        return Err(refused(txn, id, "dispatched").await);
+    if !lifecycle().transition(txn, id, DRAFT, DISPATCHED).await? {
+        return Err(lifecycle().refused(txn, id, "dispatched").await);
     }
     let detail = locked(txn, id).await?;
     let ticket = &detail.ticket;
@@ -199,8 +180,11 @@ pub async fn receive_transfer<C: ConnectionTrait>(
     id: Uuid,
     received: Vec<ReceivedLine>,
 ) -> Result<TransferDetail, DomainError> {
-    if !transition(txn, id, DISPATCHED, RECEIVED).await? {
-        return Err(refused(txn, id, "received").await);
+    if !lifecycle()
+        .transition(txn, id, DISPATCHED, RECEIVED)
+        .await?
+    {
+        return Err(lifecycle().refused(txn, id, "received").await);
     }
     super::item_requests::fulfil_by_transfer(txn, id).await?;
     let detail = locked(txn, id).await?;
@@ -283,11 +267,14 @@ pub async fn cancel_transfer<C: ConnectionTrait>(
     actor: &str,
     id: Uuid,
 ) -> Result<TransferDetail, DomainError> {
-    if transition(txn, id, DRAFT, CANCELLED).await? {
+    if lifecycle().transition(txn, id, DRAFT, CANCELLED).await? {
         return load(txn, id).await;
     }
-    if !transition(txn, id, DISPATCHED, CANCELLED).await? {
-        return Err(refused(txn, id, "cancelled").await);
+    if !lifecycle()
+        .transition(txn, id, DISPATCHED, CANCELLED)
+        .await?
+    {
+        return Err(lifecycle().refused(txn, id, "cancelled").await);
     }
     let detail = locked(txn, id).await?;
     let ticket = &detail.ticket;
