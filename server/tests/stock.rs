@@ -873,3 +873,18 @@ async fn items_below_their_reorder_level_are_listed() {
         .await
         .assert_problem(StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn every_invalid_transfer_line_is_named() {
+    let shop = shop().await;
+    let body = json!({
+        "from_branch_id": shop.branch_a, "to_branch_id": shop.branch_b,
+        "lines": [{ "item_id": shop.item, "quantity": "0" }, { "item_id": shop.other_item, "quantity": "-2" }]
+    });
+    let answer = shop.app.post("/api/v1/transfers", &shop.admin, body).await;
+    answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        answer.error_fields(),
+        ["lines[0].quantity", "lines[1].quantity"]
+    );
+}

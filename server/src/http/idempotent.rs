@@ -3,7 +3,10 @@
 
 use std::{future::Future, pin::Pin};
 
-use actix_web::{HttpRequest, HttpResponse, ResponseError, body::to_bytes, http::StatusCode};
+use actix_web::{
+    HttpRequest, HttpResponse, ResponseError, body::to_bytes, error::JsonPayloadError,
+    http::StatusCode,
+};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -20,13 +23,7 @@ pub type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T, DomainError>> + 't>
 
 /// Parses a JSON body the handler also needs as bytes (to recognise a retry).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        if e.is_data() {
-            ApiError::Unprocessable(format!("the body does not fit this request: {e}"))
-        } else {
-            ApiError::BadRequest(format!("the body is not valid JSON: {e}"))
-        }
-    })
+    serde_json::from_slice(body).map_err(|e| super::json_error(JsonPayloadError::Deserialize(e)))
 }
 
 fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {

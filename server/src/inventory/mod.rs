@@ -1,5 +1,6 @@
 //! Stock: the quantity of every item at every branch, changed only through the ledger, by
-//! documents (adjustments and counts, transfer tickets) in one transaction each.
+//! documents (adjustments and counts, transfer tickets, purchase orders and their goods receipts,
+//! item requests), each state change in one transaction.
 
 pub mod adjustments;
 pub mod item_requests;
@@ -47,9 +48,11 @@ fn checked_lines(lines: &[LineInput], errors: &mut FieldErrors) -> Option<Vec<(U
                 Err("the item is on another line too".into()),
             );
         }
-        checked.push((line.item_id, quantity?));
+        if let Some(quantity) = quantity {
+            checked.push((line.item_id, quantity));
+        }
     }
-    Some(checked)
+    (checked.len() == lines.len()).then_some(checked)
 }
 
 fn positive(value: Decimal) -> Result<i64, String> {
