@@ -166,7 +166,7 @@ pub async fn pull_master(
     };
     let page = master::changes_after(&state.db, terminal.branch_id, cursor, pull.limit).await?;
     let changes = page
-        .changes
+        .rows
         .into_iter()
         .map(|change| {
             let data = change
@@ -240,7 +240,7 @@ pub async fn pull_stock(
     };
     let page = stock::levels_after(&state.db, terminal.branch_id, cursor, pull.limit).await?;
     let levels = page
-        .levels
+        .rows
         .into_iter()
         .map(|level| StockChangeView {
             seq: level.seq,

@@ -106,8 +106,15 @@ async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<TransferDetail, Do
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("transfer ticket"))?;
+    with_lines(db, ticket).await
+}
+
+async fn with_lines<C: ConnectionTrait>(
+    db: &C,
+    ticket: transfer_ticket::Model,
+) -> Result<TransferDetail, DomainError> {
     let lines = transfer_line::Entity::find()
-        .filter(transfer_line::Column::TransferTicketId.eq(id))
+        .filter(transfer_line::Column::TransferTicketId.eq(ticket.id))
         .order_by_asc(transfer_line::Column::LineNo)
         .all(db)
         .await?;
@@ -130,7 +137,7 @@ async fn locked<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<TransferDetail,
         .await?
         .ok_or(DomainError::NotFound("transfer ticket"))?;
     ledger::lock_branches(txn, &[ticket.from_branch_id, ticket.to_branch_id]).await?;
-    load(txn, id).await
+    with_lines(txn, ticket).await
 }
 
 /// Takes the stock out of the source branch; it is in transit to the destination until received.

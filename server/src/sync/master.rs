@@ -5,20 +5,11 @@ use entity::master_change;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::feed::ALL_BRANCHES;
+use super::{FeedPage, feed::ALL_BRANCHES};
 use crate::error::DomainError;
 
 pub const DEFAULT_LIMIT: u64 = 500;
 pub const MAX_LIMIT: u64 = 5_000;
-
-/// One page of changes, oldest first.
-#[derive(Debug)]
-pub struct MasterPage {
-    pub changes: Vec<master_change::Model>,
-    /// Where the next pull starts: the last delivered sequence, or the cursor when none.
-    pub next_cursor: i64,
-    pub has_more: bool,
-}
 
 /// Where to start reading for a terminal that only keeps a date watermark.
 pub async fn cursor_since(
@@ -42,8 +33,8 @@ pub async fn changes_after(
     branch_id: Uuid,
     cursor: i64,
     limit: u64,
-) -> Result<MasterPage, DomainError> {
-    let mut changes = master_change::Entity::find()
+) -> Result<FeedPage<master_change::Model>, DomainError> {
+    let changes = master_change::Entity::find()
         .filter(master_change::Column::Seq.gt(cursor))
         .filter(
             master_change::Column::Audience
@@ -53,14 +44,7 @@ pub async fn changes_after(
         .limit(limit + 1)
         .all(db)
         .await?;
-    let has_more = changes.len() as u64 > limit;
-    changes.truncate(limit as usize);
-    let next_cursor = changes.last().map_or(cursor, |change| change.seq);
-    Ok(MasterPage {
-        changes,
-        next_cursor,
-        has_more,
-    })
+    Ok(FeedPage::after(changes, cursor, limit, |change| change.seq))
 }
 
 /// A terminal's date watermark: RFC 3339, or the seed's `1990-01-01T 00:00:00.0000Z` form.

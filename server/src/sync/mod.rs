@@ -11,6 +11,29 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySe
 
 use crate::error::DomainError;
 
+/// One page of a feed, oldest change first.
+#[derive(Debug)]
+pub struct FeedPage<T> {
+    pub rows: Vec<T>,
+    /// Where the next pull starts: the last delivered sequence number, or the cursor when none.
+    pub next_cursor: i64,
+    pub has_more: bool,
+}
+
+impl<T> FeedPage<T> {
+    /// Cuts rows read with `limit + 1` down to one page after `cursor`.
+    fn after(mut rows: Vec<T>, cursor: i64, limit: u64, seq: impl Fn(&T) -> i64) -> Self {
+        let has_more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = rows.last().map_or(cursor, seq);
+        Self {
+            rows,
+            next_cursor,
+            has_more,
+        }
+    }
+}
+
 /// How far before a `since=` watermark a feed is re-read: a change stamped just before the
 /// watermark may have committed just after it. Re-delivered states are harmless.
 const SINCE_MARGIN: Duration = Duration::seconds(60);

@@ -5,15 +5,8 @@ use entity::stock_level;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use super::FeedPage;
 use crate::error::DomainError;
-
-/// One page of changed levels, oldest change first.
-#[derive(Debug)]
-pub struct StockPage {
-    pub levels: Vec<stock_level::Model>,
-    pub next_cursor: i64,
-    pub has_more: bool,
-}
 
 /// The branch's levels changed after `cursor`; a level changed several times comes once, as it is now.
 pub async fn levels_after(
@@ -21,22 +14,15 @@ pub async fn levels_after(
     branch_id: Uuid,
     cursor: i64,
     limit: u64,
-) -> Result<StockPage, DomainError> {
-    let mut levels = stock_level::Entity::find()
+) -> Result<FeedPage<stock_level::Model>, DomainError> {
+    let levels = stock_level::Entity::find()
         .filter(stock_level::Column::BranchId.eq(branch_id))
         .filter(stock_level::Column::Seq.gt(cursor))
         .order_by_asc(stock_level::Column::Seq)
         .limit(limit + 1)
         .all(db)
         .await?;
-    let has_more = levels.len() as u64 > limit;
-    levels.truncate(limit as usize);
-    let next_cursor = levels.last().map_or(cursor, |level| level.seq);
-    Ok(StockPage {
-        levels,
-        next_cursor,
-        has_more,
-    })
+    Ok(FeedPage::after(levels, cursor, limit, |level| level.seq))
 }
 
 /// Where to start reading for a terminal that only keeps a date watermark.
