@@ -9,6 +9,7 @@ mod m20261123_000002_master_data;
 mod m20261123_000003_item_groups;
 mod m20261123_000004_stock;
 mod m20261123_000005_purchase_orders_and_item_requests;
+mod m20261123_000006_sales;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_item_groups::Migration),
             Box::new(m20261123_000004_stock::Migration),
             Box::new(m20261123_000005_purchase_orders_and_item_requests::Migration),
+            Box::new(m20261123_000006_sales::Migration),
         ]
     }
 }

@@ -30,6 +30,8 @@ pub struct Settings {
     pub token_attempts_per_minute: u32,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub body_limit_bytes: usize,
+    /// Largest batch of transactions a terminal may post, in bytes (500 transactions fit).
+    pub transaction_batch_limit_bytes: usize,
     /// tracing filter directive, e.g. `info,sqlx=warn`.
     pub log: String,
     /// Client id of the admin client created on first start with an empty database.
@@ -50,6 +52,7 @@ impl Default for Settings {
             signing_key: None,
             token_attempts_per_minute: 20,
             body_limit_bytes: 1024 * 1024,
+            transaction_batch_limit_bytes: 16 * 1024 * 1024,
             log: "info,sqlx=warn,sea_orm=warn".into(),
             admin_client_id: None,
             admin_client_secret: None,

@@ -45,8 +45,21 @@ impl DomainError {
 
     /// Turns a unique-constraint violation into a conflict with the given message.
     pub fn conflict_on_duplicate(err: DbErr, message: impl Into<String>) -> Self {
+        Self::conflict_if(err, message, |e| {
+            matches!(e, SqlErr::UniqueConstraintViolation(_))
+        })
+    }
+
+    /// Turns a foreign-key violation (a row others still refer to) into a conflict.
+    pub fn conflict_on_reference(err: DbErr, message: impl Into<String>) -> Self {
+        Self::conflict_if(err, message, |e| {
+            matches!(e, SqlErr::ForeignKeyConstraintViolation(_))
+        })
+    }
+
+    fn conflict_if(err: DbErr, message: impl Into<String>, is: fn(&SqlErr) -> bool) -> Self {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(message.into()),
+            Some(e) if is(&e) => Self::Conflict(message.into()),
             _ => Self::Database(err),
         }
     }

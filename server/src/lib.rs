@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod pagination;
 pub mod registry;
+pub mod sales;
 pub mod sync;
 pub mod validation;
 
@@ -38,6 +39,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub tokens: TokenService,
     pub token_throttle: TokenThrottle,
+    /// Largest transaction batch body, in bytes.
+    pub transaction_batch_limit: usize,
 }
 
 /// The hub, bound to its port and ready to run.
@@ -73,6 +76,7 @@ impl Application {
             db,
             tokens,
             token_throttle: TokenThrottle::new(settings.token_attempts_per_minute),
+            transaction_batch_limit: settings.transaction_batch_limit_bytes,
         });
 
         let listener = TcpListener::bind(&settings.listen)

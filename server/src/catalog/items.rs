@@ -434,7 +434,15 @@ pub async fn delete_item(db: &DatabaseConnection, id: Uuid) -> Result<(), Domain
             "the item is used by {groups} item groups; take it out of them first"
         )));
     }
-    let deleted = item::Entity::delete_by_id(id).exec(&txn).await?;
+    let deleted = item::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await
+        .map_err(|e| {
+            DomainError::conflict_on_reference(
+                e,
+                "the item has stock, documents or sales; deactivate it instead",
+            )
+        })?;
     if deleted.rows_affected == 0 {
         return Err(DomainError::NotFound("item"));
     }

@@ -153,7 +153,13 @@ pub async fn delete_payment_method(db: &DatabaseConnection, id: Uuid) -> Result<
     let txn = feed::begin_master_write(db).await?;
     if payment_method::Entity::delete_by_id(id)
         .exec(&txn)
-        .await?
+        .await
+        .map_err(|e| {
+            DomainError::conflict_on_reference(
+                e,
+                "the payment method has been used in sales; deactivate it instead",
+            )
+        })?
         .rows_affected
         == 0
     {

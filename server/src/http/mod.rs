@@ -16,10 +16,11 @@ mod staff;
 mod stock;
 mod sync;
 mod terminals;
+mod transactions;
 mod transfers;
 
 use actix_web::{
-    HttpRequest, HttpResponse,
+    HttpMessage, HttpRequest, HttpResponse,
     error::{JsonPayloadError, PathError, QueryPayloadError},
     middleware::from_fn,
     web,
@@ -58,6 +59,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(transfers::routes)
                 .configure(purchase_orders::routes)
                 .configure(item_requests::routes)
+                .configure(transactions::routes)
                 .configure(sync::routes),
         );
 }
@@ -108,6 +110,22 @@ fn json_error(err: JsonPayloadError) -> ApiError {
             ApiError::BadRequest(format!("the body is not valid JSON: {e}"))
         }
         other => ApiError::BadRequest(other.to_string()),
+    }
+}
+
+/// Reads a JSON body of up to `limit` bytes, for a route whose limit is not the default one.
+async fn json_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
+    if req.content_type() != "application/json" {
+        return Err(json_error(JsonPayloadError::ContentType));
+    }
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(json_error(JsonPayloadError::Overflow { limit })),
+        Err(err) => Err(ApiError::BadRequest(format!("cannot read the body: {err}"))),
     }
 }
 
@@ -186,6 +204,7 @@ impl Modify for SecuritySchemes {
         (name = "settings", description = "Global and per-branch settings (admin)"),
         (name = "stock", description = "Stock levels, the ledger, adjustments and transfer tickets"),
         (name = "sync", description = "Terminal sync protocol"),
+        (name = "sales", description = "Transactions terminals sent, and daily sales"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

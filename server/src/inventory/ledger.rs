@@ -1,6 +1,8 @@
 //! The ledger: every change of a quantity is a movement row written together with an atomic
 //! update of the level, and numbered in its branch's stream in commit order.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use entity::{branch, item, sequence_counter, stock_level, stock_movement};
 use sea_orm::{
@@ -18,6 +20,8 @@ use crate::{db, decimal::from_fixed4, error::DomainError, sync::feed::allocate};
 pub enum Reason {
     Sale,
     Return,
+    /// The reversal of a voided sale or return.
+    Void,
     PoReceipt,
     TransferOut,
     TransferIn,
@@ -30,6 +34,7 @@ impl Reason {
         match self {
             Reason::Sale => "sale",
             Reason::Return => "return",
+            Reason::Void => "void",
             Reason::PoReceipt => "po_receipt",
             Reason::TransferOut => "transfer_out",
             Reason::TransferIn => "transfer_in",
@@ -132,29 +137,32 @@ pub async fn check_stock_items<C: ConnectionTrait>(
     errors.into_result()
 }
 
-/// Creates the level row of an item at a branch if it has none yet.
-pub async fn ensure_level<C: ConnectionTrait>(
+/// Creates the level rows of items at a branch that have none yet, in one statement.
+pub async fn ensure_levels<C: ConnectionTrait>(
     txn: &C,
     branch_id: Uuid,
-    item_id: Uuid,
+    item_ids: &[Uuid],
 ) -> Result<(), DomainError> {
-    stock_level::Entity::insert(stock_level::ActiveModel {
-        branch_id: Set(branch_id),
-        item_id: Set(item_id),
-        on_hand: Set(0),
-        in_transit_in: Set(0),
-        on_order: Set(0),
-        reorder_level: Set(None),
-        seq: Set(0),
-        updated_at: Set(Utc::now()),
-    })
-    .on_conflict(
-        OnConflict::columns([stock_level::Column::BranchId, stock_level::Column::ItemId])
-            .do_nothing_on([stock_level::Column::BranchId])
-            .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
+    let now = Utc::now();
+    for chunk in item_ids.chunks(ROWS_PER_INSERT) {
+        stock_level::Entity::insert_many(chunk.iter().map(|item_id| stock_level::ActiveModel {
+            branch_id: Set(branch_id),
+            item_id: Set(*item_id),
+            on_hand: Set(0),
+            in_transit_in: Set(0),
+            on_order: Set(0),
+            reorder_level: Set(None),
+            seq: Set(0),
+            updated_at: Set(now),
+        }))
+        .on_conflict(
+            OnConflict::columns([stock_level::Column::BranchId, stock_level::Column::ItemId])
+                .do_nothing_on([stock_level::Column::BranchId])
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -164,7 +172,7 @@ pub async fn level<C: ConnectionTrait>(
     branch_id: Uuid,
     item_id: Uuid,
 ) -> Result<stock_level::Model, DomainError> {
-    ensure_level(txn, branch_id, item_id).await?;
+    ensure_levels(txn, branch_id, &[item_id]).await?;
     stock_level::Entity::find_by_id((branch_id, item_id))
         .one(txn)
         .await?
@@ -180,7 +188,7 @@ pub(super) async fn add_to_level<C: ConnectionTrait>(
     column: stock_level::Column,
     delta: i64,
 ) -> Result<stock_level::Model, DomainError> {
-    ensure_level(txn, branch_id, item_id).await?;
+    ensure_levels(txn, branch_id, &[item_id]).await?;
     let seq = allocate(txn, &stream(branch_id), 1).await?;
     stock_level::Entity::update_many()
         .col_expr(column, Expr::col(column).add(delta))
@@ -222,43 +230,124 @@ pub async fn move_stock<C: ConnectionTrait>(
     movement: Movement<'_>,
     floor: Floor,
 ) -> Result<stock_level::Model, DomainError> {
-    let Movement {
-        branch_id,
-        item_id,
-        delta,
-        reason,
-        source,
-        line_no,
-    } = movement;
-    let after = add_to_level(txn, branch_id, item_id, stock_level::Column::OnHand, delta).await?;
+    let delta = movement.delta;
+    let after = move_stock_many(txn, std::slice::from_ref(&movement))
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound("stock level"))?;
     if let Floor::Enforced {
         allow_negative: false,
     } = floor
         && after.on_hand < 0
     {
         return Err(DomainError::Conflict(format!(
-            "not enough stock of item {item_id}: {} on hand, {} needed",
+            "not enough stock of item {}: {} on hand, {} needed",
+            movement.item_id,
             from_fixed4(after.on_hand - delta),
             from_fixed4(-delta)
         )));
     }
-    stock_movement::Entity::insert(stock_movement::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        branch_id: Set(branch_id),
-        item_id: Set(item_id),
-        seq: Set(after.seq),
-        delta: Set(delta),
-        balance_after: Set(after.on_hand),
-        reason: Set(reason.as_str().into()),
-        document_type: Set(source.document_type.into()),
-        document_id: Set(source.document_id),
-        line_no: Set(line_no),
-        actor: Set(source.actor.clone()),
-        created_at: Set(after.updated_at),
-    })
-    .exec_without_returning(txn)
-    .await?;
     Ok(after)
+}
+
+/// Applies movements (never refused: see [`move_stock`] for the floor) with a few statements
+/// per branch however many there are: missing levels are created, every movement gets its own
+/// sequence number and balance in the order given, and each level is updated once, by the sum
+/// of its deltas. The caller holds the branches' locks. Returns the levels after, one per
+/// branch and item.
+pub async fn move_stock_many<C: ConnectionTrait>(
+    txn: &C,
+    movements: &[Movement<'_>],
+) -> Result<Vec<stock_level::Model>, DomainError> {
+    let now = Utc::now();
+    let mut branch_ids: Vec<Uuid> = movements.iter().map(|m| m.branch_id).collect();
+    branch_ids.sort();
+    branch_ids.dedup();
+    let mut levels_after = Vec::new();
+    let mut ledger_rows = Vec::with_capacity(movements.len());
+    for branch_id in branch_ids {
+        let of_branch: Vec<&Movement> = movements
+            .iter()
+            .filter(|m| m.branch_id == branch_id)
+            .collect();
+        let mut item_ids: Vec<Uuid> = of_branch.iter().map(|m| m.item_id).collect();
+        item_ids.sort();
+        item_ids.dedup();
+        ensure_levels(txn, branch_id, &item_ids).await?;
+        let mut levels: HashMap<Uuid, (stock_level::Model, i64)> = HashMap::new();
+        for chunk in item_ids.chunks(ROWS_PER_INSERT) {
+            for level in stock_level::Entity::find()
+                .filter(stock_level::Column::BranchId.eq(branch_id))
+                .filter(stock_level::Column::ItemId.is_in(chunk.iter().copied()))
+                .all(txn)
+                .await?
+            {
+                levels.insert(level.item_id, (level, 0));
+            }
+        }
+        let first_seq = allocate(txn, &stream(branch_id), of_branch.len() as i64).await?;
+        for (movement, seq) in of_branch.into_iter().zip(first_seq..) {
+            let (level, total_delta) = levels
+                .get_mut(&movement.item_id)
+                .ok_or(DomainError::NotFound("stock level"))?;
+            level.on_hand += movement.delta;
+            level.seq = seq;
+            level.updated_at = now;
+            *total_delta += movement.delta;
+            ledger_rows.push(stock_movement::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                branch_id: Set(branch_id),
+                item_id: Set(movement.item_id),
+                seq: Set(seq),
+                delta: Set(movement.delta),
+                balance_after: Set(level.on_hand),
+                reason: Set(movement.reason.as_str().into()),
+                document_type: Set(movement.source.document_type.into()),
+                document_id: Set(movement.source.document_id),
+                line_no: Set(movement.line_no),
+                actor: Set(movement.source.actor.clone()),
+                created_at: Set(now),
+            });
+        }
+        for item_id in item_ids {
+            let Some((level, total_delta)) = levels.remove(&item_id) else {
+                continue;
+            };
+            stock_level::Entity::update_many()
+                .col_expr(
+                    stock_level::Column::OnHand,
+                    Expr::col(stock_level::Column::OnHand).add(total_delta),
+                )
+                .col_expr(stock_level::Column::Seq, Expr::value(level.seq))
+                .col_expr(stock_level::Column::UpdatedAt, Expr::value(now))
+                .filter(stock_level::Column::BranchId.eq(branch_id))
+                .filter(stock_level::Column::ItemId.eq(item_id))
+                .exec(txn)
+                .await?;
+            levels_after.push(level);
+        }
+    }
+    insert_chunked(txn, ledger_rows).await?;
+    Ok(levels_after)
+}
+
+/// Rows per multi-row statement: well under every database's limit of bound parameters.
+pub const ROWS_PER_INSERT: usize = 1000;
+
+/// Inserts `rows` with as few statements as the databases' parameter limits allow.
+pub async fn insert_chunked<C, A>(txn: &C, rows: Vec<A>) -> Result<(), DomainError>
+where
+    C: ConnectionTrait,
+    A: sea_orm::ActiveModelTrait,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Changes the quantity on its way to a branch (no ledger row: it is not on hand anywhere).

@@ -79,7 +79,7 @@ pub async fn set_reorder_level(
             DomainError::Invalid(_) => DomainError::NotFound("item that tracks stock"),
             other => other,
         })?;
-    ledger::ensure_level(&txn, branch_id, item_id).await?;
+    ledger::ensure_levels(&txn, branch_id, &[item_id]).await?;
     stock_level::Entity::update_many()
         .col_expr(stock_level::Column::ReorderLevel, Expr::value(stored))
         .filter(stock_level::Column::BranchId.eq(branch_id))

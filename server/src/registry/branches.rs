@@ -32,7 +32,7 @@ impl PosType {
         }
     }
 
-    fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, String> {
         match value.trim() {
             "retail" => Ok(PosType::Retail),
             "restaurant" => Ok(PosType::Restaurant),

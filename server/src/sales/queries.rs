@@ -1,0 +1,278 @@
+//! Reading transactions: lists, one whole, the ids a terminal's queue can drop, daily sales.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use entity::{Fixed4, sales_line, sales_payment, sales_transaction};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder,
+    sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr},
+};
+use uuid::Uuid;
+
+use super::{Kind, Status};
+use crate::{
+    error::DomainError,
+    pagination::{Page, PageRequest, fetch_page},
+};
+
+/// Largest number of ids a terminal may ask about at once.
+pub const MAX_HELD_QUERY: usize = 5000;
+/// Longest span of business dates one summary covers.
+pub const MAX_SUMMARY_DAYS: i64 = 366;
+
+/// Filters of the transaction list; all optional.
+#[derive(Debug, Default)]
+pub struct TransactionFilter {
+    pub branch_id: Option<Uuid>,
+    pub terminal_id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
+    pub receipt_number: Option<String>,
+    /// Business dates from this one (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Business dates up to this one (inclusive).
+    pub to: Option<NaiveDate>,
+    pub kind: Option<Kind>,
+    pub status: Option<Status>,
+}
+
+/// Transactions, newest first.
+pub async fn list_transactions(
+    db: &DatabaseConnection,
+    filter: TransactionFilter,
+    page: PageRequest,
+) -> Result<Page<sales_transaction::Model>, DomainError> {
+    use sales_transaction::Column;
+    let mut select = sales_transaction::Entity::find()
+        .order_by_desc(Column::OccurredAt)
+        .order_by_desc(Column::Id);
+    let conditions: [(Column, Option<sea_orm::Value>); 6] = [
+        (Column::BranchId, filter.branch_id.map(Into::into)),
+        (Column::TerminalId, filter.terminal_id.map(Into::into)),
+        (Column::CustomerId, filter.customer_id.map(Into::into)),
+        (Column::ReceiptNumber, filter.receipt_number.map(Into::into)),
+        (Column::Kind, filter.kind.map(|k| k.as_str().into())),
+        (Column::Status, filter.status.map(|s| s.as_str().into())),
+    ];
+    for (column, value) in conditions {
+        if let Some(value) = value {
+            select = select.filter(column.eq(value));
+        }
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(Column::BusinessDate.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(Column::BusinessDate.lte(to));
+    }
+    Ok(fetch_page(db, select, page).await?)
+}
+
+/// A transaction with its lines and payments.
+#[derive(Clone, Debug)]
+pub struct TransactionDetail {
+    pub transaction: sales_transaction::Model,
+    pub lines: Vec<sales_line::Model>,
+    pub payments: Vec<sales_payment::Model>,
+}
+
+/// One transaction whole; `branch_id` limits the search to a branch (a terminal's own).
+pub async fn get_transaction(
+    db: &DatabaseConnection,
+    id: Uuid,
+    branch_id: Option<Uuid>,
+) -> Result<TransactionDetail, DomainError> {
+    let mut select = sales_transaction::Entity::find_by_id(id);
+    if let Some(branch_id) = branch_id {
+        select = select.filter(sales_transaction::Column::BranchId.eq(branch_id));
+    }
+    let transaction = select
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("transaction"))?;
+    let lines = sales_line::Entity::find()
+        .filter(sales_line::Column::SalesTransactionId.eq(id))
+        .order_by_asc(sales_line::Column::LineNo)
+        .all(db)
+        .await?;
+    let payments = sales_payment::Entity::find()
+        .filter(sales_payment::Column::SalesTransactionId.eq(id))
+        .order_by_asc(sales_payment::Column::LineNo)
+        .all(db)
+        .await?;
+    Ok(TransactionDetail {
+        transaction,
+        lines,
+        payments,
+    })
+}
+
+/// Which of `ids` (the terminal's own) the hub holds, so an agent can drop them from its queue.
+pub async fn held_transactions(
+    db: &DatabaseConnection,
+    terminal_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<sales_transaction::Model>, DomainError> {
+    if ids.len() > MAX_HELD_QUERY {
+        return Err(DomainError::invalid(
+            "ids",
+            format!("must hold at most {MAX_HELD_QUERY} ids"),
+        ));
+    }
+    let mut held = Vec::new();
+    for chunk in ids.chunks(crate::inventory::ledger::ROWS_PER_INSERT) {
+        held.extend(
+            sales_transaction::Entity::find()
+                .filter(sales_transaction::Column::TerminalId.eq(terminal_id))
+                .filter(
+                    sales_transaction::Column::TerminalTransactionId.is_in(chunk.iter().copied()),
+                )
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(held)
+}
+
+/// Settled transactions of one kind on one day, voided ones left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KindTotals {
+    pub count: i64,
+    pub subtotal: Fixed4,
+    pub discount: Fixed4,
+    pub tax: Fixed4,
+    pub total: Fixed4,
+}
+
+/// One business day of a branch.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DailySales {
+    pub business_date: NaiveDate,
+    /// Sales and settled work orders.
+    pub sales: KindTotals,
+    pub returns: KindTotals,
+    /// Voids recorded that day (what they cancelled is left out of the other figures).
+    pub voids: i64,
+    /// Paid minus refunded, by payment method.
+    pub payments: BTreeMap<Uuid, Fixed4>,
+}
+
+/// `SUM(column)` as a 64-bit integer on every database (PostgreSQL and MySQL widen it).
+fn sum_of(backend: DbBackend, column: sales_transaction::Column) -> SimpleExpr {
+    integer(backend, Expr::col((sales_transaction::Entity, column)).sum())
+}
+
+fn integer(backend: DbBackend, expr: SimpleExpr) -> SimpleExpr {
+    let type_name = if backend == DbBackend::MySql {
+        "SIGNED"
+    } else {
+        "BIGINT"
+    };
+    expr.cast_as(Alias::new(type_name))
+}
+
+/// Sales of a branch per business day from `from` to `to` (inclusive), days without any left out.
+pub async fn daily_sales(
+    db: &DatabaseConnection,
+    branch_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DailySales>, DomainError> {
+    use sales_transaction::Column;
+    if to < from || (to - from).num_days() >= MAX_SUMMARY_DAYS {
+        return Err(DomainError::invalid(
+            "to",
+            format!("must be on or after from, and at most {MAX_SUMMARY_DAYS} days later"),
+        ));
+    }
+    let backend = db.get_database_backend();
+    let counted = Expr::col((sales_transaction::Entity, Column::BranchId))
+        .eq(branch_id)
+        .and(Expr::col((sales_transaction::Entity, Column::BusinessDate)).gte(from))
+        .and(Expr::col((sales_transaction::Entity, Column::BusinessDate)).lte(to))
+        .and(Expr::col((sales_transaction::Entity, Column::Status)).eq(Status::Settled.as_str()))
+        .and(Expr::col((sales_transaction::Entity, Column::VoidedByTransactionId)).is_null());
+
+    let totals = Query::select()
+        .column((sales_transaction::Entity, Column::BusinessDate))
+        .column((sales_transaction::Entity, Column::Kind))
+        .expr_as(integer(backend, Expr::col(Column::Id).count()), "n")
+        .expr_as(sum_of(backend, Column::Subtotal), "subtotal")
+        .expr_as(sum_of(backend, Column::DiscountTotal), "discount")
+        .expr_as(sum_of(backend, Column::TaxTotal), "tax")
+        .expr_as(sum_of(backend, Column::Total), "total")
+        .from(sales_transaction::Entity)
+        .cond_where(counted.clone())
+        .group_by_col((sales_transaction::Entity, Column::BusinessDate))
+        .group_by_col((sales_transaction::Entity, Column::Kind))
+        .to_owned();
+    let mut days: BTreeMap<NaiveDate, DailySales> = BTreeMap::new();
+    for row in db.query_all(&totals).await? {
+        let date: NaiveDate = row.try_get("", "business_date")?;
+        let kind: String = row.try_get("", "kind")?;
+        let figures = KindTotals {
+            count: row.try_get("", "n")?,
+            subtotal: row.try_get("", "subtotal")?,
+            discount: row.try_get("", "discount")?,
+            tax: row.try_get("", "tax")?,
+            total: row.try_get("", "total")?,
+        };
+        let day = days.entry(date).or_insert_with(|| DailySales {
+            business_date: date,
+            ..Default::default()
+        });
+        match Kind::from_stored(&kind) {
+            Some(Kind::Sale | Kind::WorkOrder) => add(&mut day.sales, &figures),
+            Some(Kind::Return) => add(&mut day.returns, &figures),
+            Some(Kind::Void) => day.voids += figures.count,
+            None => {}
+        }
+    }
+
+    let payments = Query::select()
+        .column((sales_transaction::Entity, Column::BusinessDate))
+        .column((sales_transaction::Entity, Column::Kind))
+        .column((sales_payment::Entity, sales_payment::Column::PaymentMethodId))
+        .expr_as(
+            integer(
+                backend,
+                Expr::col((sales_payment::Entity, sales_payment::Column::Amount)).sum(),
+            ),
+            "amount",
+        )
+        .from(sales_payment::Entity)
+        .inner_join(
+            sales_transaction::Entity,
+            Expr::col((sales_payment::Entity, sales_payment::Column::SalesTransactionId))
+                .equals((sales_transaction::Entity, Column::Id)),
+        )
+        .cond_where(counted)
+        .group_by_col((sales_transaction::Entity, Column::BusinessDate))
+        .group_by_col((sales_transaction::Entity, Column::Kind))
+        .group_by_col((sales_payment::Entity, sales_payment::Column::PaymentMethodId))
+        .to_owned();
+    for row in db.query_all(&payments).await? {
+        let date: NaiveDate = row.try_get("", "business_date")?;
+        let kind: String = row.try_get("", "kind")?;
+        let method: Uuid = row.try_get("", "payment_method_id")?;
+        let amount: Fixed4 = row.try_get("", "amount")?;
+        let signed = if Kind::from_stored(&kind) == Some(Kind::Return) {
+            -amount
+        } else {
+            amount
+        };
+        if let Some(day) = days.get_mut(&date) {
+            *day.payments.entry(method).or_default() += signed;
+        }
+    }
+    Ok(days.into_values().collect())
+}
+
+fn add(into: &mut KindTotals, figures: &KindTotals) {
+    into.count += figures.count;
+    into.subtotal += figures.subtotal;
+    into.discount += figures.discount;
+    into.tax += figures.tax;
+    into.total += figures.total;
+}
