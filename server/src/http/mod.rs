@@ -124,8 +124,8 @@ async fn json_body(
     }
     match payload.to_bytes_limited(limit).await {
         Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(json_error(JsonPayloadError::Overflow { limit })),
-        Err(err) => Err(ApiError::BadRequest(format!("cannot read the body: {err}"))),
+        Ok(Err(err)) => Err(ApiError::BadRequest(format!("cannot read the body: {err}"))),
+        Err(_) => Err(json_error(JsonPayloadError::Overflow { limit })),
     }
 }
 

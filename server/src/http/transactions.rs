@@ -85,7 +85,11 @@ pub async fn post_transactions(
 ) -> Result<web::Json<BatchResponse>, ApiError> {
     let body = json_body(&req, payload, state.transaction_batch_limit).await?;
     let batch: TransactionBatch = parse_json(&body)?;
-    let submitted = batch.transactions.iter().map(|raw| submitted(raw)).collect();
+    let submitted = batch
+        .transactions
+        .iter()
+        .map(|raw| submitted(raw))
+        .collect();
     let results = ingest::ingest_batch(
         &state.db,
         terminal.terminal_id,
@@ -460,5 +464,7 @@ pub async fn daily_sales(
 ) -> Result<web::Json<Vec<DailySalesView>>, ApiError> {
     caller.ensure_branch(*branch_id)?;
     let days = queries::daily_sales(&state.db, *branch_id, query.from, query.to).await?;
-    Ok(web::Json(days.into_iter().map(DailySalesView::from).collect()))
+    Ok(web::Json(
+        days.into_iter().map(DailySalesView::from).collect(),
+    ))
 }

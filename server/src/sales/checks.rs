@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
-    Kind, MAX_LINES, OrderType, Rejection, RejectionCode, Status, TransactionInput, TotalsInput,
+    Kind, MAX_LINES, OrderType, Rejection, RejectionCode, Status, TotalsInput, TransactionInput,
 };
 use crate::{
     decimal::{non_negative_fixed4, to_fixed4},
@@ -106,7 +106,10 @@ fn adds_up(sent: Decimal, exact: Decimal) -> bool {
 }
 
 /// Checks everything about a transaction that does not need the database.
-pub(super) fn check(input: &TransactionInput, pos_type: PosType) -> Result<Checked, Vec<Rejection>> {
+pub(super) fn check(
+    input: &TransactionInput,
+    pos_type: PosType,
+) -> Result<Checked, Vec<Rejection>> {
     let mut reasons = Reasons::default();
     let receipt_number = reasons.check("receipt_number", required_text(&input.receipt_number, 64));
     let is_void = input.kind == Kind::Void;
@@ -132,7 +135,10 @@ pub(super) fn check(input: &TransactionInput, pos_type: PosType) -> Result<Check
     };
     match (is_void, input.voids) {
         (true, None) => {
-            reasons.check::<()>("voids", Err("a void names the transaction it cancels".into()));
+            reasons.check::<()>(
+                "voids",
+                Err("a void names the transaction it cancels".into()),
+            );
         }
         (false, Some(_)) => {
             reasons.check::<()>("voids", Err("only a void cancels a transaction".into()));
@@ -307,7 +313,12 @@ fn check_totals(
         return Some(totals);
     }
     let sum = |f: fn(&CheckedLine) -> Fixed4| lines.iter().map(f).sum::<Fixed4>();
-    let expected_total = sum(|l| l.line_total) + if input.tax_inclusive { 0 } else { sum(|l| l.tax) };
+    let expected_total = sum(|l| l.line_total)
+        + if input.tax_inclusive {
+            0
+        } else {
+            sum(|l| l.tax)
+        };
     for (field, sent, expected) in [
         ("totals.subtotal", totals.subtotal, sum(|l| l.line_total)),
         ("totals.discount", totals.discount, sum(|l| l.discount)),

@@ -64,9 +64,9 @@ pub async fn ingest_batch(
             },
             Submitted::Readable(input) => match check(&input, pos_type) {
                 Ok(checked) => {
-                    let fingerprint = checked
-                        .fingerprint()
-                        .map_err(|e| DomainError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+                    let fingerprint = checked.fingerprint().map_err(|e| {
+                        DomainError::Database(sea_orm::DbErr::Custom(e.to_string()))
+                    })?;
                     Entry::Valid {
                         checked: Box::new(checked),
                         fingerprint,
@@ -237,7 +237,9 @@ impl Book {
         for chunk in ids.chunks(ledger::ROWS_PER_INSERT) {
             for row in sales_transaction::Entity::find()
                 .filter(sales_transaction::Column::TerminalId.eq(terminal_id))
-                .filter(sales_transaction::Column::TerminalTransactionId.is_in(chunk.iter().copied()))
+                .filter(
+                    sales_transaction::Column::TerminalTransactionId.is_in(chunk.iter().copied()),
+                )
                 .all(txn)
                 .await?
             {
@@ -250,7 +252,9 @@ impl Book {
         let mut target_hub_ids = Vec::new();
         for chunk in void_targets.chunks(ledger::ROWS_PER_INSERT) {
             for row in sales_transaction::Entity::find()
-                .filter(sales_transaction::Column::TerminalTransactionId.is_in(chunk.iter().copied()))
+                .filter(
+                    sales_transaction::Column::TerminalTransactionId.is_in(chunk.iter().copied()),
+                )
                 .all(txn)
                 .await?
             {
@@ -389,7 +393,8 @@ impl Book {
             plan.voided.push((held.hub_id, hub_id));
         }
         for effect in &effects {
-            plan.movements.push((hub_id, *effect, reason_of(checked.kind)));
+            plan.movements
+                .push((hub_id, *effect, reason_of(checked.kind)));
         }
         self.effects.insert(hub_id, effects);
         self.own.insert(
@@ -414,7 +419,9 @@ impl Book {
     }
 
     fn target(&self, voids: &Uuid) -> Option<&Held> {
-        self.own.get(voids).or_else(|| self.branch_others.get(voids))
+        self.own
+            .get(voids)
+            .or_else(|| self.branch_others.get(voids))
     }
 
     fn target_mut(&mut self, voids: &Uuid) -> Option<&mut Held> {

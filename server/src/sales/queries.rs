@@ -160,7 +160,10 @@ pub struct DailySales {
 
 /// `SUM(column)` as a 64-bit integer on every database (PostgreSQL and MySQL widen it).
 fn sum_of(backend: DbBackend, column: sales_transaction::Column) -> SimpleExpr {
-    integer(backend, Expr::col((sales_transaction::Entity, column)).sum())
+    integer(
+        backend,
+        Expr::col((sales_transaction::Entity, column)).sum(),
+    )
 }
 
 fn integer(backend: DbBackend, expr: SimpleExpr) -> SimpleExpr {
@@ -233,7 +236,10 @@ pub async fn daily_sales(
     let payments = Query::select()
         .column((sales_transaction::Entity, Column::BusinessDate))
         .column((sales_transaction::Entity, Column::Kind))
-        .column((sales_payment::Entity, sales_payment::Column::PaymentMethodId))
+        .column((
+            sales_payment::Entity,
+            sales_payment::Column::PaymentMethodId,
+        ))
         .expr_as(
             integer(
                 backend,
@@ -244,13 +250,19 @@ pub async fn daily_sales(
         .from(sales_payment::Entity)
         .inner_join(
             sales_transaction::Entity,
-            Expr::col((sales_payment::Entity, sales_payment::Column::SalesTransactionId))
-                .equals((sales_transaction::Entity, Column::Id)),
+            Expr::col((
+                sales_payment::Entity,
+                sales_payment::Column::SalesTransactionId,
+            ))
+            .equals((sales_transaction::Entity, Column::Id)),
         )
         .cond_where(counted)
         .group_by_col((sales_transaction::Entity, Column::BusinessDate))
         .group_by_col((sales_transaction::Entity, Column::Kind))
-        .group_by_col((sales_payment::Entity, sales_payment::Column::PaymentMethodId))
+        .group_by_col((
+            sales_payment::Entity,
+            sales_payment::Column::PaymentMethodId,
+        ))
         .to_owned();
     for row in db.query_all(&payments).await? {
         let date: NaiveDate = row.try_get("", "business_date")?;

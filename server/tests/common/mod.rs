@@ -1,6 +1,8 @@
 //! Starts the real hub on a random port with a database of its own, and speaks HTTP to it.
 #![allow(dead_code)] // each test binary uses a different part of the kit
 
+pub mod sales;
+
 use hubshake::{Application, config::Settings};
 use hubshake_tests::TestDatabase;
 use reqwest::{Method, StatusCode};
