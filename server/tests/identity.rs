@@ -439,7 +439,11 @@ async fn a_terminal_gets_403_on_every_admin_route_and_on_other_branches() {
         .await
         .body;
     // Routes a terminal may use for its own branch, each with its own test of the other-branch case.
-    let terminal_routes = ["/api/v1/sync/", "/api/v1/item-requests"];
+    let terminal_routes = [
+        "/api/v1/sync/",
+        "/api/v1/item-requests",
+        "/api/v1/transactions",
+    ];
 
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
@@ -467,7 +471,12 @@ async fn a_terminal_gets_403_on_every_admin_route_and_on_other_branches() {
                 })
                 .collect::<Vec<_>>()
                 .join("/");
-            let concrete = format!("{concrete}?at=2026-01-01T00:00:00Z");
+            let query = if path.ends_with("/daily-sales") {
+                "from=2026-01-01&to=2026-01-02"
+            } else {
+                "at=2026-01-01T00:00:00Z"
+            };
+            let concrete = format!("{concrete}?{query}");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let answer = app
                 .call(method.clone(), &concrete, &token, Some(json!({})))
