@@ -1,9 +1,18 @@
-//! The hub as the agent sees it: an OAuth2 token endpoint and a JSON API.
+//! The hub as the agent sees it: an OAuth2 token endpoint and a JSON API. The session logs in
+//! with the `oauth2` crate (client credentials, in the body as the seed's terminals send them)
+//! and logs in again when its token is about to expire or the hub answers 401.
+
+use std::time::{Duration, Instant};
 
 use oauth2::{AuthType, ClientId, ClientSecret, TokenResponse, TokenUrl, basic::BasicClient};
-use serde::{Deserialize, Serialize};
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::Value;
 
 use crate::settings::ApiAuth;
+
+/// A token is renewed this long before it expires.
+const RENEW_BEFORE: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -20,9 +29,10 @@ pub enum HubError {
 }
 
 #[derive(Debug, Serialize)]
-struct HeartbeatRequest<'a> {
-    agent_version: &'a str,
-    queued_backlog: u32,
+pub struct HeartbeatRequest<'a> {
+    pub device_id: &'a str,
+    pub agent_version: &'a str,
+    pub queued_backlog: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -30,17 +40,76 @@ pub struct HeartbeatResponse {
     pub server_time: String,
 }
 
-/// A logged-in session with the hub.
+/// One page of the master-data feed.
+#[derive(Debug, Deserialize)]
+pub struct MasterPage {
+    pub changes: Vec<Change>,
+    pub next_cursor: i64,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Change {
+    pub kind: String,
+    pub id: String,
+    /// `upsert` or `delete`.
+    pub op: String,
+    pub data: Option<Value>,
+}
+
+/// One page of the branch's stock feed.
+#[derive(Debug, Deserialize)]
+pub struct StockPage {
+    pub levels: Vec<Level>,
+    pub next_cursor: i64,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Level {
+    pub item_id: String,
+    pub on_hand: String,
+    pub in_transit_in: String,
+    pub seq: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BatchAnswer {
+    pub results: Vec<TransactionResult>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TransactionResult {
+    pub index: usize,
+    /// `accepted`, `duplicate`, `conflict` or `rejected`.
+    pub result: String,
+    #[serde(default)]
+    pub retryable: bool,
+    #[serde(default)]
+    pub reasons: Vec<Value>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HeldAnswer {
+    pub held: Vec<Held>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Held {
+    pub id: String,
+    pub revision: i32,
+}
+
+/// A session with the hub.
 pub struct Hub {
-    host: String,
+    auth: ApiAuth,
     http: reqwest::Client,
-    access_token: String,
+    token: Option<(String, Instant)>,
 }
 
 impl Hub {
-    /// Gets an access token with the client-credentials grant, credentials in the body as the
-    /// seed's terminals send them.
-    pub async fn log_in(auth: &ApiAuth) -> Result<Self, HubError> {
+    pub fn new(auth: &ApiAuth) -> Result<Self, HubError> {
         if auth.grant_type != "client_credentials" {
             return Err(HubError::UnsupportedGrant(auth.grant_type.clone()));
         }
@@ -49,6 +118,22 @@ impl Hub {
             // A token request must never follow a redirect to somewhere else.
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
+        Ok(Self {
+            auth: auth.clone(),
+            http,
+            token: None,
+        })
+    }
+
+    /// A session that has logged in.
+    pub async fn connect(auth: &ApiAuth) -> Result<Self, HubError> {
+        let mut hub = Self::new(auth)?;
+        hub.log_in().await?;
+        Ok(hub)
+    }
+
+    async fn log_in(&mut self) -> Result<&str, HubError> {
+        let auth = &self.auth;
         let token_url = TokenUrl::new(format!("{}/oauth/token", auth.host))
             .map_err(|e| HubError::Address(e.to_string()))?;
         let client = BasicClient::new(ClientId::new(auth.client_id.clone()))
@@ -57,41 +142,119 @@ impl Hub {
             .set_auth_type(AuthType::RequestBody);
         let token = client
             .exchange_client_credentials()
-            .request_async(&http)
+            .request_async(&self.http)
             .await
-            .map_err(|e| HubError::Token(describe_token_error(&e)))?;
-        Ok(Self {
-            host: auth.host.clone(),
-            http,
-            access_token: token.access_token().secret().clone(),
-        })
+            .map_err(|e| match e {
+                oauth2::RequestTokenError::Request(oauth2::HttpClientError::Reqwest(e)) => {
+                    HubError::Unreachable(*e)
+                }
+                other => HubError::Token(describe(&other)),
+            })?;
+        let lifetime = token
+            .expires_in()
+            .unwrap_or(Duration::from_secs(300))
+            .saturating_sub(RENEW_BEFORE);
+        let (token, _) = self.token.insert((
+            token.access_token().secret().clone(),
+            Instant::now() + lifetime,
+        ));
+        Ok(token)
     }
 
-    /// Tells the hub this terminal is alive.
-    pub async fn heartbeat(&self, agent_version: &str) -> Result<HeartbeatResponse, HubError> {
-        let response = self
-            .http
-            .post(format!("{}/api/v1/sync/heartbeat", self.host))
-            .bearer_auth(&self.access_token)
-            .json(&HeartbeatRequest {
-                agent_version,
-                queued_backlog: 0,
-            })
-            .send()
-            .await?;
-        let status = response.status();
-        if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
-            return Err(HubError::Refused {
-                status: status.as_u16(),
-                body,
-            });
+    async fn bearer(&mut self) -> Result<String, HubError> {
+        match &self.token {
+            Some((token, renew_at)) if Instant::now() < *renew_at => Ok(token.clone()),
+            _ => Ok(self.log_in().await?.to_string()),
         }
-        Ok(response.json().await?)
+    }
+
+    /// Calls the API; on 401 (the token expired early, or the hub's key changed) logs in again
+    /// and retries once.
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, HubError> {
+        for attempt in 0..2 {
+            let token = self.bearer().await?;
+            let mut request = self
+                .http
+                .request(method.clone(), format!("{}{path}", self.auth.host))
+                .bearer_auth(token);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let response = request.send().await?;
+            let status = response.status();
+            if status == StatusCode::UNAUTHORIZED && attempt == 0 {
+                self.token = None;
+                continue;
+            }
+            if !status.is_success() {
+                return Err(HubError::Refused {
+                    status: status.as_u16(),
+                    body: response.text().await.unwrap_or_default(),
+                });
+            }
+            return Ok(response.json().await?);
+        }
+        Err(HubError::Token("the hub refused a fresh token".into()))
+    }
+
+    pub async fn heartbeat(
+        &mut self,
+        report: &HeartbeatRequest<'_>,
+    ) -> Result<HeartbeatResponse, HubError> {
+        self.call(Method::POST, "/api/v1/sync/heartbeat", Some(report))
+            .await
+    }
+
+    pub async fn pull_master(&mut self, cursor: i64, limit: u32) -> Result<MasterPage, HubError> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/api/v1/sync/master?cursor={cursor}&limit={limit}"),
+            None,
+        )
+        .await
+    }
+
+    /// A page of the stock feed from `cursor`, or from a date watermark when there is none yet.
+    pub async fn pull_stock(
+        &mut self,
+        cursor: Option<i64>,
+        since: &str,
+        limit: u32,
+    ) -> Result<StockPage, HubError> {
+        let position = match cursor {
+            Some(cursor) => format!("cursor={cursor}"),
+            None => format!("since={}", since.replace(' ', "%20")),
+        };
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/api/v1/sync/stock?{position}&limit={limit}"),
+            None,
+        )
+        .await
+    }
+
+    pub async fn post_transactions(&mut self, batch: &[Value]) -> Result<BatchAnswer, HubError> {
+        let body = serde_json::json!({ "transactions": batch });
+        self.call(Method::POST, "/api/v1/sync/transactions", Some(&body))
+            .await
+    }
+
+    /// Which of `ids` the hub holds.
+    pub async fn held(&mut self, ids: &[String]) -> Result<Vec<Held>, HubError> {
+        let body = serde_json::json!({ "ids": ids });
+        let answer: HeldAnswer = self
+            .call(Method::POST, "/api/v1/sync/transactions/held", Some(&body))
+            .await?;
+        Ok(answer.held)
     }
 }
 
-fn describe_token_error<E: std::error::Error>(err: &E) -> String {
+fn describe<E: std::error::Error>(err: &E) -> String {
     let mut message = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

@@ -1,8 +1,16 @@
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use hubshake_agent::{hub::Hub, settings::Settings};
+use hubshake_agent::{
+    cycle::{Agent, Report},
+    hub::{HeartbeatRequest, Hub},
+    local::Local,
+    outbox::Outbox,
+    sell::{self, Sale},
+    settings::Settings,
+};
+use serde_json::json;
 
 /// Reference terminal agent for Hubshake.
 #[derive(Parser)]
@@ -19,26 +27,229 @@ struct Cli {
 enum Command {
     /// Log in to the hub with the terminal's credentials and send one heartbeat.
     Check,
+    /// Run one sync cycle: queue and send transactions, pull master data and stock, heartbeat.
+    SyncOnce,
+    /// Run sync cycles until stopped (SIGTERM or Ctrl-C).
+    Run {
+        /// Seconds between cycles.
+        #[arg(long, default_value_t = 30)]
+        interval_secs: u64,
+    },
+    /// Record a transaction in the local POS database, as the POS would (sent by the next cycle).
+    Sell {
+        /// `ITEM_ID=QUANTITY`, once per line, priced from the local catalogue.
+        #[arg(long = "line")]
+        lines: Vec<String>,
+        /// `sale`, `return`, `work_order` or `void`.
+        #[arg(long, default_value = "sale")]
+        kind: String,
+        /// `settled`, or `open` for a retail work order.
+        #[arg(long, default_value = "settled")]
+        status: String,
+        /// The transaction's id; an open work order's id records its next revision.
+        #[arg(long)]
+        id: Option<String>,
+        /// For a void: the id of the transaction it cancels.
+        #[arg(long)]
+        voids: Option<String>,
+    },
+    /// Print the cursors, the queue and the last error, as JSON.
+    Status,
+    /// Print what the local database holds (master data, stock, transactions), as JSON.
+    Dump,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HUBSHAKE_AGENT_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let settings = Settings::load(&cli.settings)?;
     match cli.command {
-        Command::Check => {
-            let hub = Hub::log_in(&settings.api_auth)
-                .await
-                .context("log-in failed")?;
-            let beat = hub
-                .heartbeat(env!("CARGO_PKG_VERSION"))
-                .await
-                .context("heartbeat failed")?;
+        Command::Check => check(&settings).await?,
+        Command::Sell {
+            lines,
+            kind,
+            status,
+            id,
+            voids,
+        } => {
+            let lines = lines
+                .iter()
+                .map(|line| {
+                    line.split_once('=')
+                        .map(|(item, quantity)| (item.to_string(), quantity.to_string()))
+                        .with_context(|| format!("--line {line}: ITEM_ID=QUANTITY expected"))
+                })
+                .collect::<anyhow::Result<_>>()?;
+            let sale = Sale {
+                id,
+                kind,
+                status,
+                lines,
+                voids,
+                pos_type: settings.pos.pos_type.clone(),
+            };
+            let (local, _) = open_local(&settings).await?;
+            let recorded = sell::record(&local, sale).await?;
+            println!("{}", recorded["id"].as_str().unwrap_or_default());
+        }
+        Command::Status => {
+            let (local, outbox) = open_local(&settings).await?;
+            let pos = &settings.pos;
+            let sales = local.sales().await?;
+            let count = |state: &str| sales.iter().filter(|s| s.sync_state == state).count();
+            let status = json!({
+                "master_cursor": pos.master_cursor,
+                "stock_cursor": pos.stock_cursor,
+                "last_in_synced_inventory_update_date_time": pos.last_in_synced_inventory_update_date_time,
+                "last_out_synced_date": pos.last_out_synced_date,
+                "queued_files": outbox.queued()?.len(),
+                "rejected_files": outbox.rejected_count()?,
+                "pending_sales": count(hubshake_agent::local::PENDING),
+                "sent_sales": count(hubshake_agent::local::SENT),
+                "last_cycle_at": pos.last_cycle_at,
+                "last_error": pos.last_error,
+            });
+            println!("{status:#}");
+        }
+        Command::Dump => {
+            let (local, _) = open_local(&settings).await?;
+            let mut objects = serde_json::Map::new();
+            for kind in [
+                "category",
+                "item",
+                "item_group",
+                "staff_user",
+                "customer",
+                "payment_method",
+                "setting",
+            ] {
+                objects.insert(kind.into(), json!(local.objects(kind).await?));
+            }
+            let stock: serde_json::Map<String, serde_json::Value> = local
+                .stock()
+                .await?
+                .into_iter()
+                .map(|l| {
+                    (
+                        l.item_id,
+                        json!({ "on_hand": l.on_hand, "in_transit_in": l.in_transit_in }),
+                    )
+                })
+                .collect();
+            let sales: Vec<serde_json::Value> = local
+                .sales()
+                .await?
+                .into_iter()
+                .map(|s| json!({ "id": s.id, "revision": s.revision, "status": s.status, "sync_state": s.sync_state }))
+                .collect();
             println!(
-                "connected to {} as {}; hub time {}",
-                settings.api_auth.host, settings.api_auth.client_id, beat.server_time
+                "{:#}",
+                json!({ "objects": objects, "stock": stock, "sales": sales })
             );
+        }
+        Command::SyncOnce => {
+            let mut agent = agent(settings).await?;
+            let report = agent.cycle().await?;
+            log_report(&report);
+        }
+        Command::Run { interval_secs } => {
+            let mut agent = agent(settings).await?;
+            loop {
+                match agent.cycle().await {
+                    Ok(report) => log_report(&report),
+                    Err(err) => tracing::warn!(error = %err, "cycle failed; retrying next cycle"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(interval_secs)) => {}
+                    _ = shutdown() => {
+                        tracing::info!("stopping");
+                        return Ok(());
+                    }
+                }
+            }
         }
     }
     Ok(())
+}
+
+/// Logs in and sends one heartbeat.
+async fn check(settings: &Settings) -> anyhow::Result<()> {
+    let mut hub = Hub::connect(&settings.api_auth)
+        .await
+        .context("log-in failed")?;
+    let beat = hub
+        .heartbeat(&HeartbeatRequest {
+            device_id: settings.pos.device_id.as_deref().unwrap_or("check"),
+            agent_version: env!("CARGO_PKG_VERSION"),
+            queued_backlog: 0,
+        })
+        .await
+        .context("heartbeat failed")?;
+    println!(
+        "connected to {} as {}; hub time {}",
+        settings.api_auth.host, settings.api_auth.client_id, beat.server_time
+    );
+    Ok(())
+}
+
+/// The POS's local database (created where missing) and the queue of `.out` files.
+async fn open_local(settings: &Settings) -> anyhow::Result<(Local, Outbox)> {
+    let config = settings
+        .local
+        .as_ref()
+        .context("[cn-local] names no local database")?;
+    let local = Local::open(config)
+        .await
+        .context("cannot open the local database")?;
+    Ok((local, Outbox::new(settings.out_dir())))
+}
+
+async fn agent(settings: Settings) -> anyhow::Result<Agent> {
+    let (local, outbox) = open_local(&settings).await?;
+    let hub = Hub::new(&settings.api_auth)?;
+    Ok(Agent {
+        settings,
+        local,
+        outbox,
+        hub,
+    })
+}
+
+fn log_report(report: &Report) {
+    tracing::info!(
+        spooled = report.spooled,
+        accepted = report.accepted,
+        duplicates = report.duplicates,
+        rejected = report.rejected,
+        kept = report.kept,
+        master_changes = report.master_changes,
+        stock_levels = report.stock_levels,
+        queued = report.queued,
+        "cycle done"
+    );
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
 }

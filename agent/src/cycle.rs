@@ -1,0 +1,210 @@
+//! One sync cycle: queue what the POS settled, send the queue, pull master data and stock from
+//! the saved cursors, heartbeat. Every step saves its watermark as soon as it is safe, so a cycle
+//! cut short anywhere resumes without losing or doubling anything.
+
+use chrono::{Local as LocalTime, Utc};
+use serde_json::Value;
+
+use crate::{
+    hub::{HeartbeatRequest, Hub, HubError},
+    local::{self, Local},
+    outbox::{Outbox, Queued},
+    settings::{Settings, SettingsError},
+};
+
+/// Changes and levels per page.
+const PAGE: u32 = 500;
+/// Transactions per batch.
+const BATCH: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CycleError {
+    #[error(transparent)]
+    Hub(#[from] HubError),
+    #[error("local database: {0}")]
+    Local(#[from] sea_orm::DbErr),
+    #[error("queue: {0}")]
+    Queue(#[from] std::io::Error),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+}
+
+/// What one cycle did.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub spooled: usize,
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    /// Rejected for now (e.g. a void whose sale has not arrived): kept in the queue.
+    pub kept: usize,
+    pub master_changes: usize,
+    pub stock_levels: usize,
+    pub queued: usize,
+}
+
+pub struct Agent {
+    pub settings: Settings,
+    pub local: Local,
+    pub outbox: Outbox,
+    pub hub: Hub,
+}
+
+impl Agent {
+    /// Runs one cycle and records its outcome in the settings.
+    pub async fn cycle(&mut self) -> Result<Report, CycleError> {
+        let mut report = Report::default();
+        let outcome = self.steps(&mut report).await;
+        self.settings.pos.last_cycle_at = Some(Utc::now().to_rfc3339());
+        self.settings.pos.last_error = outcome.as_ref().err().map(ToString::to_string);
+        self.settings.save_pos_config()?;
+        outcome.map(|()| report)
+    }
+
+    async fn steps(&mut self, report: &mut Report) -> Result<(), CycleError> {
+        // Queue first: whatever happens to the hub or to this process, the sales are on disk.
+        let leftovers = self.outbox.queued()?;
+        for sale in self.local.pending_sales().await? {
+            self.outbox.spool(&sale)?;
+            self.local
+                .set_sale_state(&sale.id, sale.revision, local::SPOOLED)
+                .await?;
+            report.spooled += 1;
+        }
+        self.drop_held(&leftovers).await?;
+        self.send_queue(report).await?;
+        self.pull_master(report).await?;
+        self.pull_stock(report).await?;
+        report.queued = self.outbox.queued()?.len();
+        let device_id = self.device_id()?;
+        self.hub
+            .heartbeat(&HeartbeatRequest {
+                device_id: &device_id,
+                agent_version: env!("CARGO_PKG_VERSION"),
+                queued_backlog: report.queued,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Files left from an earlier run may have reached the hub just before a crash: drop those
+    /// the hub holds (in this revision or a later one) without sending them again.
+    async fn drop_held(&mut self, leftovers: &[Queued]) -> Result<(), CycleError> {
+        for chunk in leftovers.chunks(5000) {
+            let ids: Vec<String> = chunk.iter().map(|q| q.id.clone()).collect();
+            let held = self.hub.held(&ids).await?;
+            for queued in chunk {
+                if held
+                    .iter()
+                    .any(|h| h.id == queued.id && h.revision >= queued.revision)
+                {
+                    self.outbox.remove(queued)?;
+                    self.local
+                        .set_sale_state(&queued.id, queued.revision, local::SENT)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn send_queue(&mut self, report: &mut Report) -> Result<(), CycleError> {
+        let queued = self.outbox.queued()?;
+        for chunk in queued.chunks(BATCH) {
+            let bodies: Vec<Value> = chunk.iter().map(|q| q.body.clone()).collect();
+            let answer = self.hub.post_transactions(&bodies).await?;
+            for result in answer.results {
+                let Some(queued) = chunk.get(result.index) else {
+                    continue;
+                };
+                let state = match (result.result.as_str(), result.retryable) {
+                    ("accepted", _) => {
+                        report.accepted += 1;
+                        local::SENT
+                    }
+                    ("duplicate", _) => {
+                        report.duplicates += 1;
+                        local::SENT
+                    }
+                    ("rejected", true) => {
+                        report.kept += 1;
+                        continue;
+                    }
+                    _ => {
+                        report.rejected += 1;
+                        let reason = serde_json::json!({
+                            "result": result.result,
+                            "reasons": result.reasons,
+                            "detail": result.detail,
+                        });
+                        tracing::warn!(id = %queued.id, %reason, "the hub will not take a transaction");
+                        self.outbox.reject(queued, &format!("{reason:#}"))?;
+                        self.local
+                            .set_sale_state(&queued.id, queued.revision, local::REJECTED)
+                            .await?;
+                        continue;
+                    }
+                };
+                self.outbox.remove(queued)?;
+                self.local
+                    .set_sale_state(&queued.id, queued.revision, state)
+                    .await?;
+            }
+        }
+        if !queued.is_empty() {
+            self.settings.pos.last_out_synced_date =
+                LocalTime::now().format("%Y-%m-%d %H:%M:%S").to_string();
+            self.settings.save_pos_config()?;
+        }
+        Ok(())
+    }
+
+    async fn pull_master(&mut self, report: &mut Report) -> Result<(), CycleError> {
+        loop {
+            let cursor = self.settings.pos.master_cursor.unwrap_or(0);
+            let page = self.hub.pull_master(cursor, PAGE).await?;
+            self.local.apply_changes(&page.changes).await?;
+            report.master_changes += page.changes.len();
+            // Saved after the page is stored: a crash in between pulls the page again.
+            self.settings.pos.master_cursor = Some(page.next_cursor);
+            self.settings.save_pos_config()?;
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn pull_stock(&mut self, report: &mut Report) -> Result<(), CycleError> {
+        loop {
+            let pos = &self.settings.pos;
+            let page = self
+                .hub
+                .pull_stock(
+                    pos.stock_cursor,
+                    &pos.last_in_synced_inventory_update_date_time,
+                    PAGE,
+                )
+                .await?;
+            self.local.apply_levels(&page.levels).await?;
+            report.stock_levels += page.levels.len();
+            self.settings.pos.stock_cursor = Some(page.next_cursor);
+            self.settings.pos.last_in_synced_inventory_update_date_time =
+                Utc::now().format("%Y-%m-%dT %H:%M:%S%.4fZ").to_string();
+            self.settings.save_pos_config()?;
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// This device's id, made and saved on first use.
+    fn device_id(&mut self) -> Result<String, SettingsError> {
+        if let Some(id) = &self.settings.pos.device_id {
+            return Ok(id.clone());
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        self.settings.pos.device_id = Some(id.clone());
+        self.settings.save_pos_config()?;
+        Ok(id)
+    }
+}

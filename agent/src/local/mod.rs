@@ -1,0 +1,197 @@
+//! The POS's local database (SQLite, or the POS's MySQL): what the terminal received from the
+//! hub, and the transactions it recorded.
+
+pub mod entities;
+
+use std::collections::BTreeMap;
+
+use entities::{local_object, local_sale, local_stock};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, Schema, TransactionTrait,
+    sea_query::{Expr, OnConflict},
+};
+use serde_json::Value;
+
+use crate::{
+    hub::{Change, Level},
+    settings::LocalDatabase,
+};
+
+pub struct Local {
+    db: DatabaseConnection,
+}
+
+/// A sync state of a local sale.
+pub const PENDING: &str = "pending";
+pub const SPOOLED: &str = "spooled";
+pub const SENT: &str = "sent";
+pub const REJECTED: &str = "rejected";
+
+impl Local {
+    /// Connects and creates the agent's tables where they are missing.
+    pub async fn open(config: &LocalDatabase) -> Result<Self, DbErr> {
+        let mut options = ConnectOptions::new(config.url());
+        options.max_connections(2).sqlx_logging(false);
+        let db = Database::connect(options).await?;
+        let schema = Schema::new(db.get_database_backend());
+        db.execute(
+            schema
+                .create_table_from_entity(local_object::Entity)
+                .if_not_exists(),
+        )
+        .await?;
+        db.execute(
+            schema
+                .create_table_from_entity(local_stock::Entity)
+                .if_not_exists(),
+        )
+        .await?;
+        db.execute(
+            schema
+                .create_table_from_entity(local_sale::Entity)
+                .if_not_exists(),
+        )
+        .await?;
+        Ok(Self { db })
+    }
+
+    /// Stores a page of master-data changes in one transaction.
+    pub async fn apply_changes(&self, changes: &[Change]) -> Result<(), DbErr> {
+        let txn = self.db.begin().await?;
+        for change in changes {
+            match (&change.data, change.op.as_str()) {
+                (Some(data), "upsert") => {
+                    local_object::Entity::insert(local_object::ActiveModel {
+                        kind: Set(change.kind.clone()),
+                        object_id: Set(change.id.clone()),
+                        data: Set(data.to_string()),
+                    })
+                    .on_conflict(
+                        OnConflict::columns([
+                            local_object::Column::Kind,
+                            local_object::Column::ObjectId,
+                        ])
+                        .update_column(local_object::Column::Data)
+                        .to_owned(),
+                    )
+                    .exec_without_returning(&txn)
+                    .await?;
+                }
+                _ => {
+                    local_object::Entity::delete_many()
+                        .filter(local_object::Column::Kind.eq(&change.kind))
+                        .filter(local_object::Column::ObjectId.eq(&change.id))
+                        .exec(&txn)
+                        .await?;
+                }
+            }
+        }
+        txn.commit().await
+    }
+
+    /// Stores a page of the branch's levels in one transaction.
+    pub async fn apply_levels(&self, levels: &[Level]) -> Result<(), DbErr> {
+        let txn = self.db.begin().await?;
+        for level in levels {
+            local_stock::Entity::insert(local_stock::ActiveModel {
+                item_id: Set(level.item_id.clone()),
+                on_hand: Set(level.on_hand.clone()),
+                in_transit_in: Set(level.in_transit_in.clone()),
+                seq: Set(level.seq),
+            })
+            .on_conflict(
+                OnConflict::column(local_stock::Column::ItemId)
+                    .update_columns([
+                        local_stock::Column::OnHand,
+                        local_stock::Column::InTransitIn,
+                        local_stock::Column::Seq,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        txn.commit().await
+    }
+
+    /// The master-data objects of one kind, by id.
+    pub async fn objects(&self, kind: &str) -> Result<BTreeMap<String, Value>, DbErr> {
+        let rows = local_object::Entity::find()
+            .filter(local_object::Column::Kind.eq(kind))
+            .order_by_asc(local_object::Column::ObjectId)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some((row.object_id, serde_json::from_str(&row.data).ok()?)))
+            .collect())
+    }
+
+    pub async fn object(&self, kind: &str, id: &str) -> Result<Option<Value>, DbErr> {
+        let row = local_object::Entity::find_by_id((kind.to_string(), id.to_string()))
+            .one(&self.db)
+            .await?;
+        Ok(row.and_then(|row| serde_json::from_str(&row.data).ok()))
+    }
+
+    pub async fn stock(&self) -> Result<Vec<local_stock::Model>, DbErr> {
+        local_stock::Entity::find()
+            .order_by_asc(local_stock::Column::ItemId)
+            .all(&self.db)
+            .await
+    }
+
+    pub async fn sales(&self) -> Result<Vec<local_sale::Model>, DbErr> {
+        local_sale::Entity::find()
+            .order_by_asc(local_sale::Column::CreatedAt)
+            .order_by_asc(local_sale::Column::Id)
+            .all(&self.db)
+            .await
+    }
+
+    pub async fn sale(&self, id: &str) -> Result<Option<local_sale::Model>, DbErr> {
+        local_sale::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await
+    }
+
+    /// Records a transaction, or a new revision of a work order, waiting to be sent.
+    pub async fn record_sale(&self, sale: local_sale::Model) -> Result<(), DbErr> {
+        local_sale::Entity::insert(local_sale::ActiveModel::from(sale))
+            .on_conflict(
+                OnConflict::column(local_sale::Column::Id)
+                    .update_columns([
+                        local_sale::Column::Revision,
+                        local_sale::Column::Status,
+                        local_sale::Column::Body,
+                        local_sale::Column::SyncState,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Transactions not yet written to the queue, oldest first.
+    pub async fn pending_sales(&self) -> Result<Vec<local_sale::Model>, DbErr> {
+        local_sale::Entity::find()
+            .filter(local_sale::Column::SyncState.eq(PENDING))
+            .order_by_asc(local_sale::Column::CreatedAt)
+            .order_by_asc(local_sale::Column::Id)
+            .all(&self.db)
+            .await
+    }
+
+    /// Moves a sale to `state`, unless a newer revision of it was recorded meanwhile.
+    pub async fn set_sale_state(&self, id: &str, revision: i32, state: &str) -> Result<(), DbErr> {
+        local_sale::Entity::update_many()
+            .col_expr(local_sale::Column::SyncState, Expr::value(state))
+            .filter(local_sale::Column::Id.eq(id))
+            .filter(local_sale::Column::Revision.eq(revision))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}
