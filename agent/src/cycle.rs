@@ -188,8 +188,13 @@ impl Agent {
             self.local.apply_levels(&page.levels).await?;
             report.stock_levels += page.levels.len();
             self.settings.pos.stock_cursor = Some(page.next_cursor);
-            self.settings.pos.last_in_synced_inventory_update_date_time =
-                Utc::now().format("%Y-%m-%dT %H:%M:%S%.4fZ").to_string();
+            let now = Utc::now();
+            // The seed's format, with four fractional digits: `2026-11-23T 08:00:00.1234Z`.
+            self.settings.pos.last_in_synced_inventory_update_date_time = format!(
+                "{}.{:04}Z",
+                now.format("%Y-%m-%dT %H:%M:%S"),
+                now.timestamp_subsec_micros() / 100
+            );
             self.settings.save_pos_config()?;
             if !page.has_more {
                 return Ok(());

@@ -78,6 +78,12 @@ impl HubProcess {
         &self.log
     }
 
+    /// Kills the process outright (SIGKILL), as a crash or a pulled plug would.
+    pub fn kill(mut self) {
+        self.child.kill().expect("the hub is killed");
+        self.child.wait().expect("the hub is reaped");
+    }
+
     /// Sends SIGTERM and returns whether the process exited successfully.
     pub fn terminate(mut self) -> bool {
         let pid = self.child.id().to_string();

