@@ -11,7 +11,10 @@
 
 use std::time::{Duration, Instant};
 
+mod kit;
+
 use hubshake::{Application, config::Settings};
+use kit::{quantile_ms, token};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -168,17 +171,12 @@ async fn main() -> anyhow::Result<()> {
         }
         let elapsed = started.elapsed().as_secs_f64();
         latencies.sort();
-        let at = |q: f64| {
-            latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)]
-                .as_secs_f64()
-                * 1000.0
-        };
         println!(
             "batches of {batch_size:>2}: {:>7.0} transactions/s ({:.0} requests/s), request p50 {:.1} ms, p99 {:.1} ms",
             sent as f64 / elapsed,
             latencies.len() as f64 / elapsed,
-            at(0.50),
-            at(0.99)
+            quantile_ms(&latencies, 0.50),
+            quantile_ms(&latencies, 0.99)
         );
     }
     Ok(())
@@ -205,24 +203,4 @@ fn sale(items: &[Value], k: usize, staff: &Value, cash: &Value) -> Value {
         "payments": [{ "payment_method_id": cash, "amount": total }],
         "totals": { "subtotal": total, "discount": "0", "tax": "0", "total": total },
     })
-}
-
-async fn token(
-    http: &reqwest::Client,
-    base: &str,
-    id: &str,
-    secret: &str,
-) -> anyhow::Result<String> {
-    let answer: Value = http
-        .post(format!("{base}/oauth/token"))
-        .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await?
-        .json()
-        .await?;
-    answer["access_token"]
-        .as_str()
-        .map(String::from)
-        .ok_or_else(|| anyhow::anyhow!("no token: {answer}"))
 }

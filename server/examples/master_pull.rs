@@ -8,9 +8,12 @@
 //!
 //! The database named on the command line must exist and be empty.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+mod kit;
 
 use hubshake::{Application, config::Settings};
+use kit::{quantile_ms, token};
 use serde_json::{Value, json};
 
 const ITEMS: usize = 100_000;
@@ -132,7 +135,6 @@ async fn main() -> anyhow::Result<()> {
         latencies.push(started.elapsed());
     }
     latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
 
     println!(
         "database: {}",
@@ -148,32 +150,8 @@ async fn main() -> anyhow::Result<()> {
     );
     println!(
         "empty poll, {EMPTY_POLLS} sequential: p50 {:.2} ms, p99 {:.2} ms",
-        ms(at(0.50)),
-        ms(at(0.99))
+        quantile_ms(&latencies, 0.50),
+        quantile_ms(&latencies, 0.99)
     );
     Ok(())
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-async fn token(
-    http: &reqwest::Client,
-    base: &str,
-    id: &str,
-    secret: &str,
-) -> anyhow::Result<String> {
-    let answer: Value = http
-        .post(format!("{base}/oauth/token"))
-        .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await?
-        .json()
-        .await?;
-    answer["access_token"]
-        .as_str()
-        .map(String::from)
-        .ok_or_else(|| anyhow::anyhow!("no token: {answer}"))
 }

@@ -138,22 +138,12 @@ async fn totals_are_checked_with_exact_decimals() {
     let accepted = chain.post_one(&till, &weighed).await;
     assert_eq!(result_of(&accepted), "accepted", "{accepted}");
 
-    let detail = chain
-        .app
-        .get(
-            &format!(
-                "/api/v1/transactions/{}",
-                exact["transaction_id"].as_str().unwrap()
-            ),
-            &chain.admin,
-        )
-        .await;
-    assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);
-    assert_eq!(detail.body["total"], "0.336");
-    assert_eq!(detail.body["lines"][0]["line_total"], "0.3");
-    assert_eq!(detail.body["payments"][0]["amount"], "0.336");
-    assert_eq!(detail.body["utc_offset_minutes"], 480);
-    assert_eq!(detail.body["occurred_at"], "2026-11-23T01:00:00Z");
+    let detail = chain.transaction(&exact["transaction_id"]).await;
+    assert_eq!(detail["total"], "0.336");
+    assert_eq!(detail["lines"][0]["line_total"], "0.3");
+    assert_eq!(detail["payments"][0]["amount"], "0.336");
+    assert_eq!(detail["utc_offset_minutes"], 480);
+    assert_eq!(detail["occurred_at"], "2026-11-23T01:00:00Z");
 }
 
 #[tokio::test]
@@ -256,24 +246,13 @@ async fn sales_returns_and_voids_move_stock() {
     assert_eq!(moves, expected.map(|(r, d)| (r.to_string(), d.to_string())),);
 
     // The sale is marked voided; the void points at it.
-    let sale_row = chain
-        .app
-        .get(
-            &format!(
-                "/api/v1/transactions/{}",
-                voided["transaction_id"].as_str().unwrap()
-            ),
-            &chain.admin,
-        )
-        .await;
-    let voided_sale = sale_row.body["voids_transaction_id"].as_str().unwrap();
+    let void_detail = chain.transaction(&voided["transaction_id"]).await;
     let sale_detail = chain
-        .app
-        .get(&format!("/api/v1/transactions/{voided_sale}"), &chain.admin)
+        .transaction(&void_detail["voids_transaction_id"])
         .await;
-    assert_eq!(sale_detail.body["terminal_transaction_id"], sale["id"]);
+    assert_eq!(sale_detail["terminal_transaction_id"], sale["id"]);
     assert_eq!(
-        sale_detail.body["voided_by_transaction_id"],
+        sale_detail["voided_by_transaction_id"],
         voided["transaction_id"]
     );
 }
@@ -343,19 +322,10 @@ async fn a_work_order_moves_stock_once_when_settled() {
         "stock moved once"
     );
 
-    let detail = chain
-        .app
-        .get(
-            &format!(
-                "/api/v1/transactions/{}",
-                opened["transaction_id"].as_str().unwrap()
-            ),
-            &chain.admin,
-        )
-        .await;
-    assert_eq!(detail.body["status"], "settled");
-    assert_eq!(detail.body["revision"], 3);
-    assert_eq!(detail.body["lines"][0]["quantity"], "3");
+    let detail = chain.transaction(&opened["transaction_id"]).await;
+    assert_eq!(detail["status"], "settled");
+    assert_eq!(detail["revision"], 3);
+    assert_eq!(detail["lines"][0]["quantity"], "3");
 
     // Open and settled in one batch: the settled revision wins, stock moves once.
     let batch_order = json!(Uuid::new_v4());
@@ -406,19 +376,10 @@ async fn open_transactions_and_restaurant_rules() {
     dine_in["covers"] = json!(4);
     let accepted = chain.post_one(&diner_till, &dine_in).await;
     assert_eq!(result_of(&accepted), "accepted", "{accepted}");
-    let detail = chain
-        .app
-        .get(
-            &format!(
-                "/api/v1/transactions/{}",
-                accepted["transaction_id"].as_str().unwrap()
-            ),
-            &chain.admin,
-        )
-        .await;
-    assert_eq!(detail.body["order_type"], "dine_in");
-    assert_eq!(detail.body["table"], "T12");
-    assert_eq!(detail.body["covers"], 4);
+    let detail = chain.transaction(&accepted["transaction_id"]).await;
+    assert_eq!(detail["order_type"], "dine_in");
+    assert_eq!(detail["table"], "T12");
+    assert_eq!(detail["covers"], 4);
 
     let refused = chain.post_one(&shop_till, &dine_in).await;
     let fields: Vec<&str> = refused["reasons"]

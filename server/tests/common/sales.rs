@@ -136,6 +136,14 @@ impl Chain {
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     }
 
+    /// One transaction whole, by the hub's id, as the admin reads it.
+    pub async fn transaction(&self, hub_id: &Value) -> Value {
+        let path = format!("/api/v1/transactions/{}", hub_id.as_str().unwrap());
+        let answer = self.app.get(&path, &self.admin).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.body
+    }
+
     /// Posts a batch and returns the answer.
     pub async fn send(&self, till: &Till, transactions: &[Value]) -> Answer {
         self.app
