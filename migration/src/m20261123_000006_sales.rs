@@ -76,12 +76,10 @@ impl MigrationTrait for Migration {
                 "idx_sales_transaction_branch_receipt",
                 vec![SalesTransaction::BranchId, SalesTransaction::ReceiptNumber],
             ),
+            // A void names its transaction by the terminal's id, from any terminal of the branch.
             (
-                "idx_sales_transaction_branch_key",
-                vec![
-                    SalesTransaction::BranchId,
-                    SalesTransaction::TerminalTransactionId,
-                ],
+                "idx_sales_transaction_key",
+                vec![SalesTransaction::TerminalTransactionId],
             ),
             (
                 "idx_sales_transaction_customer",
