@@ -9,11 +9,16 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    sea_query::{CaseStatement, Expr, ExprTrait, OnConflict},
 };
 use uuid::Uuid;
 
-use crate::{db, decimal::from_fixed4, error::DomainError, sync::feed::allocate};
+use crate::{
+    db,
+    decimal::from_fixed4,
+    error::DomainError,
+    sync::feed::{allocate, lock_stream},
+};
 
 /// Why a quantity changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,8 +83,14 @@ pub async fn lock_branches<C: ConnectionTrait>(
     ordered.sort();
     ordered.dedup();
     for branch_id in ordered {
+        let stream = stream(branch_id);
+        if lock_stream(txn, &stream).await? {
+            continue;
+        }
+        // The branch's first stock change: create its stream (a concurrent first writer may
+        // create it too), then lock it.
         sequence_counter::Entity::insert(sequence_counter::ActiveModel {
-            stream: Set(stream(branch_id)),
+            stream: Set(stream.clone()),
             value: Set(0),
         })
         .on_conflict(
@@ -89,7 +100,7 @@ pub async fn lock_branches<C: ConnectionTrait>(
         )
         .exec_without_returning(txn)
         .await?;
-        allocate(txn, &stream(branch_id), 0).await?;
+        lock_stream(txn, &stream).await?;
     }
     Ok(())
 }
@@ -309,23 +320,44 @@ pub async fn move_stock_many<C: ConnectionTrait>(
                 created_at: Set(now),
             });
         }
-        for item_id in item_ids {
-            let Some((level, total_delta)) = levels.remove(&item_id) else {
-                continue;
-            };
+        // One statement per thousand levels: each adds the sum of its deltas and takes the
+        // sequence number of its last movement.
+        for chunk in item_ids.chunks(ROWS_PER_INSERT) {
+            let mut on_hand = CaseStatement::new();
+            let mut last_seq = CaseStatement::new();
+            for item_id in chunk {
+                let Some((level, total_delta)) = levels.get(item_id) else {
+                    continue;
+                };
+                let this_item = stock_level::Column::ItemId.eq(*item_id);
+                on_hand = on_hand.case(
+                    this_item.clone(),
+                    Expr::col(stock_level::Column::OnHand).add(*total_delta),
+                );
+                last_seq = last_seq.case(this_item, Expr::value(level.seq));
+            }
             stock_level::Entity::update_many()
                 .col_expr(
                     stock_level::Column::OnHand,
-                    Expr::col(stock_level::Column::OnHand).add(total_delta),
+                    on_hand
+                        .finally(Expr::col(stock_level::Column::OnHand))
+                        .into(),
                 )
-                .col_expr(stock_level::Column::Seq, Expr::value(level.seq))
+                .col_expr(
+                    stock_level::Column::Seq,
+                    last_seq.finally(Expr::col(stock_level::Column::Seq)).into(),
+                )
                 .col_expr(stock_level::Column::UpdatedAt, Expr::value(now))
                 .filter(stock_level::Column::BranchId.eq(branch_id))
-                .filter(stock_level::Column::ItemId.eq(item_id))
+                .filter(stock_level::Column::ItemId.is_in(chunk.iter().copied()))
                 .exec(txn)
                 .await?;
-            levels_after.push(level);
         }
+        levels_after.extend(
+            item_ids
+                .iter()
+                .filter_map(|id| levels.remove(id).map(|(l, _)| l)),
+        );
     }
     insert_chunked(txn, ledger_rows).await?;
     Ok(levels_after)

@@ -43,9 +43,8 @@ pub async fn ingest_batch(
             format!("must hold 1 to {MAX_BATCH} transactions"),
         ));
     }
-    let txn = ledger::begin_stock_write(db, &[branch_id]).await?;
     let branch = branch::Entity::find_by_id(branch_id)
-        .one(&txn)
+        .one(db)
         .await?
         .ok_or(DomainError::NotFound("branch"))?;
     let pos_type = PosType::parse(&branch.pos_type)
@@ -87,7 +86,13 @@ pub async fn ingest_batch(
             Entry::Rejected { .. } => None,
         })
         .collect();
-    let mut book = Book::load(&txn, terminal_id, branch_id, &valid).await?;
+    // Master data is read before the lock, to hold it no longer than the decisions need (a
+    // catalogue edit racing a sale is ordered after it either way); what the hub holds of this
+    // terminal's transactions is read under it.
+    let mut book = Book::default();
+    book.load_catalogue(db, branch_id, &valid).await?;
+    let txn = ledger::begin_stock_write(db, &[branch_id]).await?;
+    book.load_held(&txn, terminal_id, branch_id, &valid).await?;
     let mut plan = Plan::default();
     let now = Utc::now();
     let results = entries
@@ -226,13 +231,15 @@ where
 }
 
 impl Book {
-    async fn load<C: ConnectionTrait>(
+    /// Reads this terminal's transactions of the batch, and the transactions its voids name
+    /// with what they did to stock.
+    async fn load_held<C: ConnectionTrait>(
+        &mut self,
         txn: &C,
         terminal_id: Uuid,
         branch_id: Uuid,
         batch: &[&Checked],
-    ) -> Result<Self, DomainError> {
-        let mut book = Book::default();
+    ) -> Result<(), DomainError> {
         let ids: Vec<Uuid> = batch.iter().map(|t| t.id).collect();
         for chunk in ids.chunks(ledger::ROWS_PER_INSERT) {
             for row in sales_transaction::Entity::find()
@@ -243,7 +250,7 @@ impl Book {
                 .all(txn)
                 .await?
             {
-                book.own
+                self.own
                     .insert(row.terminal_transaction_id, Held::from_stored(&row)?);
             }
         }
@@ -259,15 +266,15 @@ impl Book {
                 .await?
             {
                 if row.branch_id != branch_id {
-                    book.elsewhere.insert(row.terminal_transaction_id);
+                    self.elsewhere.insert(row.terminal_transaction_id);
                     continue;
                 }
                 target_hub_ids.push(row.id);
                 let held = Held::from_stored(&row)?;
                 if row.terminal_id == terminal_id {
-                    book.own.insert(row.terminal_transaction_id, held);
+                    self.own.insert(row.terminal_transaction_id, held);
                 } else {
-                    book.branch_others.insert(row.terminal_transaction_id, held);
+                    self.branch_others.insert(row.terminal_transaction_id, held);
                 }
             }
         }
@@ -278,7 +285,7 @@ impl Book {
                 .all(txn)
                 .await?
             {
-                book.effects
+                self.effects
                     .entry(movement.document_id)
                     .or_default()
                     .push(Effect {
@@ -289,6 +296,16 @@ impl Book {
             }
         }
 
+        Ok(())
+    }
+
+    /// Reads the items, staff users, customers and payment methods the batch names.
+    async fn load_catalogue<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        branch_id: Uuid,
+        batch: &[&Checked],
+    ) -> Result<(), DomainError> {
         let item_ids: HashSet<Uuid> = batch
             .iter()
             .flat_map(|t| t.lines.iter().map(|l| l.item_id))
@@ -300,9 +317,9 @@ impl Book {
                 .columns([item::Column::Id, item::Column::TrackStock])
                 .filter(item::Column::Id.is_in(chunk.iter().copied()))
                 .into_tuple()
-                .all(txn)
+                .all(db)
                 .await?;
-            book.items.extend(rows);
+            self.items.extend(rows);
             let hidden: Vec<Uuid> = branch_item::Entity::find()
                 .select_only()
                 .column(branch_item::Column::ItemId)
@@ -310,24 +327,24 @@ impl Book {
                 .filter(branch_item::Column::Hidden.eq(true))
                 .filter(branch_item::Column::ItemId.is_in(chunk.iter().copied()))
                 .into_tuple()
-                .all(txn)
+                .all(db)
                 .await?;
-            book.hidden_items.extend(hidden);
+            self.hidden_items.extend(hidden);
         }
         let staff: HashSet<Uuid> = batch.iter().map(|t| t.staff_user_id).collect();
-        book.staff_users =
-            existing_ids::<_, staff_user::Entity>(txn, staff_user::Column::Id, &staff).await?;
+        self.staff_users =
+            existing_ids::<_, staff_user::Entity>(db, staff_user::Column::Id, &staff).await?;
         let customers: HashSet<Uuid> = batch.iter().filter_map(|t| t.customer_id).collect();
-        book.customers =
-            existing_ids::<_, customer::Entity>(txn, customer::Column::Id, &customers).await?;
+        self.customers =
+            existing_ids::<_, customer::Entity>(db, customer::Column::Id, &customers).await?;
         let methods: HashSet<Uuid> = batch
             .iter()
             .flat_map(|t| t.payments.iter().map(|p| p.payment_method_id))
             .collect();
-        book.payment_methods =
-            existing_ids::<_, payment_method::Entity>(txn, payment_method::Column::Id, &methods)
+        self.payment_methods =
+            existing_ids::<_, payment_method::Entity>(db, payment_method::Column::Id, &methods)
                 .await?;
-        Ok(book)
+        Ok(())
     }
 
     /// Decides one transaction of the batch, after every one before it.

@@ -31,8 +31,26 @@ pub async fn begin_master_write(db: &DatabaseConnection) -> Result<DatabaseTrans
         txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
             .await?;
     }
-    allocate(&txn, MASTER_STREAM, 0).await?;
+    if !lock_stream(&txn, MASTER_STREAM).await? {
+        return Err(DbErr::RecordNotFound(format!(
+            "sequence stream {MASTER_STREAM}"
+        )));
+    }
     Ok(txn)
+}
+
+/// Locks a stream's counter row until the transaction ends, without taking numbers: writers of
+/// the stream then run one after another. False when the stream has no row yet.
+pub async fn lock_stream<C: ConnectionTrait>(txn: &C, stream: &str) -> Result<bool, DbErr> {
+    let locked = sequence_counter::Entity::update_many()
+        .col_expr(
+            sequence_counter::Column::Value,
+            Expr::col(sequence_counter::Column::Value),
+        )
+        .filter(sequence_counter::Column::Stream.eq(stream))
+        .exec(txn)
+        .await?;
+    Ok(locked.rows_affected == 1)
 }
 
 /// Takes `count` consecutive sequence numbers from `stream` and returns the first. The counter
