@@ -294,6 +294,28 @@ fn terminals_receive_their_branch_and_send_sales_once() {
         let status = till_a.status();
         assert_eq!(status["queued_files"], 0);
         assert_eq!(status["sent_sales"], 2);
+
+        // `run` cycles on its own until SIGTERM, then exits cleanly.
+        let mut running = till_a.spawn(&["run", "--interval-secs", "1"]);
+        till_a.sell("sale", &[(&items[2], "4")]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while till_a.status()["sent_sales"] != 3 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "run never sent the sale"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let stopped = std::process::Command::new("kill")
+            .args(["-TERM", &running.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(stopped.success());
+        assert!(
+            running.wait().unwrap().success(),
+            "run stops cleanly on SIGTERM"
+        );
+        assert_eq!(admin.on_hand(&a)[&items[2]], "92");
     }
 }
 
