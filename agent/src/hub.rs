@@ -170,7 +170,7 @@ impl Hub {
 
     /// Calls the API; on 401 (the token expired early, or the hub's key changed) logs in again
     /// and retries once.
-    async fn call<B: Serialize, T: DeserializeOwned>(
+    pub async fn call<B: Serialize, T: DeserializeOwned>(
         &mut self,
         method: Method,
         path: &str,

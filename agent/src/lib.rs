@@ -6,3 +6,4 @@ pub mod local;
 pub mod outbox;
 pub mod sell;
 pub mod settings;
+pub mod swarm;

@@ -9,6 +9,7 @@ use hubshake_agent::{
     outbox::Outbox,
     sell::{self, Sale},
     settings::Settings,
+    swarm,
 };
 use serde_json::json;
 
@@ -57,6 +58,48 @@ enum Command {
     Status,
     /// Print what the local database holds (master data, stock, transactions), as JSON.
     Dump,
+    /// Load: many terminals against one hub (no settings file needed).
+    Swarm(SwarmArgs),
+}
+
+#[derive(clap::Args)]
+struct SwarmArgs {
+    /// The hub's address.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    hub: String,
+    /// An admin client, to register the swarm's branches and terminals.
+    #[arg(long, env = "HUBSHAKE_ADMIN_CLIENT_ID")]
+    admin_id: String,
+    #[arg(long, env = "HUBSHAKE_ADMIN_CLIENT_SECRET", hide_env_values = true)]
+    admin_secret: String,
+    /// `terminals`: the swarm; `healthz`: /healthz under the same number of clients;
+    /// `initial-sync`: one fresh terminal pulls everything.
+    #[arg(long, default_value = "terminals")]
+    mode: String,
+    #[arg(long, default_value_t = 20)]
+    branches: usize,
+    #[arg(long, default_value_t = 32)]
+    terminals: usize,
+    #[arg(long, default_value_t = 20)]
+    duration_secs: u64,
+    /// Each terminal pulls master data and stock this often.
+    #[arg(long)]
+    poll_interval_ms: Option<u64>,
+    /// Sales per second per terminal (0: as fast as the hub answers); absent: no sales.
+    #[arg(long)]
+    sales_per_sec: Option<f64>,
+    /// Sales per request.
+    #[arg(long, default_value_t = 20)]
+    batch: usize,
+    /// Lines per sale.
+    #[arg(long, default_value_t = 5)]
+    lines: usize,
+    /// The hub's process id, to report its largest resident set (Linux).
+    #[arg(long)]
+    hub_pid: Option<u32>,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -69,9 +112,11 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let settings = Settings::load(&cli.settings)?;
+    // Every command but `swarm` is one terminal's, configured by its settings file.
+    let load = || Settings::load(&cli.settings);
     match cli.command {
-        Command::Check => check(&settings).await?,
+        Command::Swarm(args) => swarm(args).await?,
+        Command::Check => check(&load()?).await?,
         Command::Sell {
             lines,
             kind,
@@ -79,6 +124,7 @@ async fn main() -> anyhow::Result<()> {
             id,
             voids,
         } => {
+            let settings = load()?;
             let lines = lines
                 .iter()
                 .map(|line| {
@@ -100,6 +146,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", recorded["id"].as_str().unwrap_or_default());
         }
         Command::Status => {
+            let settings = load()?;
             let (local, outbox) = open_local(&settings).await?;
             let pos = &settings.pos;
             let sales = local.sales().await?;
@@ -119,7 +166,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{status:#}");
         }
         Command::Dump => {
-            let (local, _) = open_local(&settings).await?;
+            let (local, _) = open_local(&load()?).await?;
             let mut objects = serde_json::Map::new();
             for kind in [
                 "category",
@@ -155,12 +202,12 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::SyncOnce => {
-            let mut agent = agent(settings).await?;
+            let mut agent = agent(load()?).await?;
             let report = agent.cycle().await?;
             log_report(&report);
         }
         Command::Run { interval_secs } => {
-            let mut agent = agent(settings).await?;
+            let mut agent = agent(load()?).await?;
             loop {
                 match agent.cycle().await {
                     Ok(report) => log_report(&report),
@@ -175,6 +222,49 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// Runs a swarm and prints its report as a markdown table (and JSON when asked).
+async fn swarm(args: SwarmArgs) -> anyhow::Result<()> {
+    let plan = swarm::Plan {
+        hub: args.hub.clone(),
+        admin_id: args.admin_id,
+        admin_secret: args.admin_secret,
+        branches: args.branches,
+        terminals: args.terminals,
+        duration: Duration::from_secs(args.duration_secs),
+        poll_interval: args.poll_interval_ms.map(Duration::from_millis),
+        sales_per_sec: args.sales_per_sec,
+        batch: args.batch.clamp(1, 500),
+        lines: args.lines.max(1),
+        hub_pid: args.hub_pid,
+    };
+    let json = match args.mode.as_str() {
+        "terminals" => {
+            let report = swarm::run(plan).await?;
+            println!("{}", report.table());
+            serde_json::to_value(&report)?
+        }
+        "healthz" => {
+            let report = swarm::healthz(&args.hub, args.terminals, plan.duration).await?;
+            println!("{}", report.table());
+            serde_json::to_value(&report)?
+        }
+        "initial-sync" => {
+            let sync = swarm::initial_sync(&plan).await?;
+            println!(
+                "initial sync: {} changes and {} levels in {:.2} s",
+                sync.changes, sync.levels, sync.seconds
+            );
+            serde_json::to_value(&sync)?
+        }
+        other => anyhow::bail!("--mode {other}: terminals, healthz or initial-sync expected"),
+    };
+    if let Some(path) = args.json {
+        std::fs::write(&path, format!("{json:#}\n"))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }

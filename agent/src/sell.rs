@@ -95,7 +95,7 @@ pub async fn record(local: &Local, sale: Sale) -> Result<Value, SellError> {
     Ok(body)
 }
 
-/// Lines priced from the local catalogue, each rounded to cents, and their total.
+/// Lines priced from the local catalogue.
 async fn priced_lines(
     local: &Local,
     lines: &[(String, String)],
@@ -104,7 +104,6 @@ async fn priced_lines(
         return Err(SellError::Invalid("a sale needs at least one line".into()));
     }
     let mut priced = Vec::new();
-    let mut total = Decimal::ZERO;
     for (item_id, quantity) in lines {
         let item = local
             .object("item", item_id)
@@ -116,18 +115,30 @@ async fn priced_lines(
             .ok_or_else(|| SellError::Invalid(format!("item {item_id} has no price")))?;
         let quantity = Decimal::from_str(quantity)
             .map_err(|e| SellError::Invalid(format!("quantity {quantity}: {e}")))?;
-        let line_total = (quantity * price)
-            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-            .normalize();
-        total += line_total;
-        priced.push(json!({
-            "item_id": item_id,
-            "quantity": quantity.normalize().to_string(),
-            "unit_price": price.normalize().to_string(),
-            "line_total": line_total.to_string(),
-        }));
+        priced.push((item_id.clone(), quantity, price));
     }
-    Ok((priced, total))
+    Ok(line_values(&priced))
+}
+
+/// The JSON lines of (item, quantity, unit price), each total rounded to cents, and their sum.
+pub fn line_values(lines: &[(String, Decimal, Decimal)]) -> (Vec<Value>, Decimal) {
+    let mut total = Decimal::ZERO;
+    let values = lines
+        .iter()
+        .map(|(item_id, quantity, price)| {
+            let line_total = (quantity * price)
+                .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+                .normalize();
+            total += line_total;
+            json!({
+                "item_id": item_id,
+                "quantity": quantity.normalize().to_string(),
+                "unit_price": price.normalize().to_string(),
+                "line_total": line_total.to_string(),
+            })
+        })
+        .collect();
+    (values, total)
 }
 
 /// The id of the first object of a kind the terminal received (its staff user, its cash).

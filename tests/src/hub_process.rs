@@ -78,6 +78,10 @@ impl HubProcess {
         &self.log
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process outright (SIGKILL), as a crash or a pulled plug would.
     pub fn kill(mut self) {
         self.child.kill().expect("the hub is killed");
