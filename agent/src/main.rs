@@ -73,7 +73,7 @@ struct SwarmArgs {
     #[arg(long, env = "HUBSHAKE_ADMIN_CLIENT_SECRET", hide_env_values = true)]
     admin_secret: String,
     /// `terminals`: the swarm; `healthz`: /healthz under the same number of clients;
-    /// `initial-sync`: one fresh terminal pulls everything.
+    /// `initial-sync`: one fresh terminal pulls everything; `seed`: import `--items` items.
     #[arg(long, default_value = "terminals")]
     mode: String,
     #[arg(long, default_value_t = 20)]
@@ -97,6 +97,9 @@ struct SwarmArgs {
     /// The hub's process id, to report its largest resident set (Linux).
     #[arg(long)]
     hub_pid: Option<u32>,
+    /// Items to import in `seed` mode.
+    #[arg(long, default_value_t = 100_000)]
+    items: usize,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -260,7 +263,16 @@ async fn swarm(args: SwarmArgs) -> anyhow::Result<()> {
             );
             serde_json::to_value(&sync)?
         }
-        other => anyhow::bail!("--mode {other}: terminals, healthz or initial-sync expected"),
+        "seed" => {
+            let started = std::time::Instant::now();
+            swarm::seed(&plan, args.items).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!("seeded {} items in {seconds:.1} s", args.items);
+            json!({ "items": args.items, "seconds": seconds })
+        }
+        other => {
+            anyhow::bail!("--mode {other}: terminals, healthz, initial-sync or seed expected")
+        }
     };
     if let Some(path) = args.json {
         std::fs::write(&path, format!("{json:#}\n"))

@@ -217,7 +217,13 @@ async fn register(plan: &Plan) -> Result<(Vec<Hub>, Vec<String>, Shop), HubError
 
 /// Registers the swarm's branches and terminals (fresh ones each run), then runs it.
 pub async fn run(plan: Plan) -> Result<Report, HubError> {
-    let (hubs, branch_ids, shop) = register(&plan).await?;
+    let (mut hubs, branch_ids, shop) = register(&plan).await?;
+    // Polling terminals start at the head of the master feed, as terminals in service do: what
+    // is measured is the empty poll, not an initial sync per terminal.
+    let master_head = match (plan.poll_interval, hubs.first_mut()) {
+        (Some(_), Some(first)) => pull_all_master(first).await?.1,
+        _ => 0,
+    };
     let started = Instant::now();
     let deadline = started + plan.duration;
     let memory = plan
@@ -230,6 +236,7 @@ pub async fn run(plan: Plan) -> Result<Report, HubError> {
             n,
             shop.clone(),
             plan.clone(),
+            master_head,
             deadline,
         )));
     }
@@ -290,10 +297,11 @@ async fn terminal(
     n: usize,
     shop: Shop,
     plan: Plan,
+    master_head: i64,
     deadline: Instant,
 ) -> (u64, BTreeMap<&'static str, Calls>) {
     let mut calls: BTreeMap<&'static str, Calls> = BTreeMap::new();
-    let (mut master_cursor, mut stock_cursor) = (0, 0);
+    let (mut master_cursor, mut stock_cursor) = (master_head, 0);
     let mut sold = 0u64;
     let sale_gap = plan.sales_per_sec.map(|rate| {
         if rate > 0.0 {
@@ -492,16 +500,8 @@ pub async fn initial_sync(plan: &Plan) -> Result<InitialSync, HubError> {
         .pop()
         .ok_or_else(|| HubError::Token("no terminal".into()))?;
     let started = Instant::now();
-    let (mut changes, mut levels, mut cursor) = (0, 0, 0);
-    loop {
-        let page = hub.pull_master(cursor, 5000).await?;
-        changes += page.changes.len();
-        cursor = page.next_cursor;
-        if !page.has_more {
-            break;
-        }
-    }
-    cursor = 0;
+    let (changes, _) = pull_all_master(&mut hub).await?;
+    let (mut levels, mut cursor) = (0, 0);
     loop {
         let page = hub.pull_stock(Some(cursor), "", 5000).await?;
         levels += page.levels.len();
@@ -515,4 +515,50 @@ pub async fn initial_sync(plan: &Plan) -> Result<InitialSync, HubError> {
         levels,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Pulls the whole master feed in pages of 5,000: the number of changes and the last cursor.
+async fn pull_all_master(hub: &mut Hub) -> Result<(usize, i64), HubError> {
+    let (mut changes, mut cursor) = (0, 0);
+    loop {
+        let page = hub.pull_master(cursor, 5000).await?;
+        changes += page.changes.len();
+        cursor = page.next_cursor;
+        if !page.has_more {
+            return Ok((changes, cursor));
+        }
+    }
+}
+
+/// Imports `count` items (SKU `SEED-…`) in batches of 5,000, upserting: a catalogue to load.
+pub async fn seed(plan: &Plan, count: usize) -> Result<(), HubError> {
+    let mut admin = Hub::connect(&ApiAuth {
+        host: plan.hub.trim_end_matches('/').to_string(),
+        grant_type: "client_credentials".into(),
+        client_id: plan.admin_id.clone(),
+        client_secret: plan.admin_secret.clone(),
+        timeout: Duration::from_secs(300),
+    })
+    .await?;
+    for start in (0..count).step_by(5000) {
+        let items: Vec<Value> = (start..(start + 5000).min(count))
+            .map(|n| {
+                json!({
+                    "sku": format!("SEED-{n:07}"),
+                    "name": format!("Seeded item {n}"),
+                    "base_price": format!("{}.{:02}", 1 + n % 500, n % 100),
+                    "tax_rate": "12",
+                    "barcodes": [format!("29{n:011}")],
+                })
+            })
+            .collect();
+        let _: Value = admin
+            .call(
+                Method::POST,
+                "/api/v1/items/import",
+                Some(&json!({ "items": items })),
+            )
+            .await?;
+    }
+    Ok(())
 }
