@@ -46,6 +46,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .wrap(from_fn(caller::authenticate))
+                // First: the router tries resources in order, matching each dynamic path with a
+                // regex, and terminals' polls and sales are most of the traffic (a profile under 300
+                // polling terminals showed ~8% of the hub's time in those regexes).
+                .configure(sync::routes)
+                .configure(transactions::routes)
                 .configure(branches::routes)
                 .configure(terminals::routes)
                 .configure(categories::routes)
@@ -58,9 +63,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(stock::routes)
                 .configure(transfers::routes)
                 .configure(purchase_orders::routes)
-                .configure(item_requests::routes)
-                .configure(transactions::routes)
-                .configure(sync::routes),
+                .configure(item_requests::routes),
         );
 }
 
