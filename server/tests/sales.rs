@@ -547,32 +547,19 @@ async fn batch_limits() {
         .assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
 
     let url = chain.app.url("/api/v1/sync/transactions");
-    chain
-        .app
-        .send(
-            chain
-                .app
-                .http
-                .post(&url)
-                .bearer_auth(&till.token)
-                .header("content-type", "application/json")
-                .body("{not json"),
-        )
-        .await
-        .assert_problem(StatusCode::BAD_REQUEST);
-    chain
-        .app
-        .send(
-            chain
-                .app
-                .http
-                .post(&url)
-                .bearer_auth(&till.token)
-                .header("content-type", "text/plain")
-                .body("{}"),
-        )
-        .await
-        .assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    for (content_type, body, status) in [
+        ("application/json", "{not json", StatusCode::BAD_REQUEST),
+        ("text/plain", "{}", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    ] {
+        let request = chain
+            .app
+            .http
+            .post(&url)
+            .bearer_auth(&till.token)
+            .header("content-type", content_type)
+            .body(body);
+        chain.app.send(request).await.assert_problem(status);
+    }
     assert_eq!(
         chain.on_hand(&branch, &rice).await,
         dec("0"),

@@ -241,18 +241,9 @@ impl Book {
         batch: &[&Checked],
     ) -> Result<(), DomainError> {
         let ids: Vec<Uuid> = batch.iter().map(|t| t.id).collect();
-        for chunk in ids.chunks(ledger::ROWS_PER_INSERT) {
-            for row in sales_transaction::Entity::find()
-                .filter(sales_transaction::Column::TerminalId.eq(terminal_id))
-                .filter(
-                    sales_transaction::Column::TerminalTransactionId.is_in(chunk.iter().copied()),
-                )
-                .all(txn)
-                .await?
-            {
-                self.own
-                    .insert(row.terminal_transaction_id, Held::from_stored(&row)?);
-            }
+        for row in super::queries::held_transactions(txn, terminal_id, &ids).await? {
+            self.own
+                .insert(row.terminal_transaction_id, Held::from_stored(&row)?);
         }
 
         let void_targets: Vec<Uuid> = batch.iter().filter_map(|t| t.voids).collect();

@@ -109,8 +109,8 @@ pub async fn get_transaction(
 }
 
 /// Which of `ids` (the terminal's own) the hub holds, so an agent can drop them from its queue.
-pub async fn held_transactions(
-    db: &DatabaseConnection,
+pub async fn held_transactions<C: ConnectionTrait>(
+    db: &C,
     terminal_id: Uuid,
     ids: &[Uuid],
 ) -> Result<Vec<sales_transaction::Model>, DomainError> {
