@@ -75,7 +75,7 @@ impl Agent {
         self.send_queue(report).await?;
         self.pull_master(report).await?;
         self.pull_stock(report).await?;
-        report.queued = self.outbox.queued()?.len();
+        report.queued = self.outbox.queued_count()?;
         let device_id = self.device_id()?;
         self.hub
             .heartbeat(&HeartbeatRequest {

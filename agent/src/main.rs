@@ -159,7 +159,7 @@ async fn main() -> anyhow::Result<()> {
                 "stock_cursor": pos.stock_cursor,
                 "last_in_synced_inventory_update_date_time": pos.last_in_synced_inventory_update_date_time,
                 "last_out_synced_date": pos.last_out_synced_date,
-                "queued_files": outbox.queued()?.len(),
+                "queued_files": outbox.queued_count()?,
                 "rejected_files": outbox.rejected_count()?,
                 "pending_sales": count(hubshake_agent::local::PENDING),
                 "sent_sales": count(hubshake_agent::local::SENT),

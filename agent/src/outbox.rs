@@ -88,6 +88,11 @@ impl Outbox {
         std::fs::rename(&queued.path, dir.join(name))
     }
 
+    /// How many transactions are queued (without reading them).
+    pub fn queued_count(&self) -> io::Result<usize> {
+        Ok(out_files(&self.dir)?.len())
+    }
+
     pub fn rejected_count(&self) -> io::Result<usize> {
         Ok(out_files(&self.rejected_dir())?.len())
     }
