@@ -98,10 +98,7 @@ impl Agent {
                     .iter()
                     .any(|h| h.id == queued.id && h.revision >= queued.revision)
                 {
-                    self.outbox.remove(queued)?;
-                    self.local
-                        .set_sale_state(&queued.id, queued.revision, local::SENT)
-                        .await?;
+                    self.settle(queued, local::SENT).await?;
                 }
             }
         }
@@ -138,17 +135,14 @@ impl Agent {
                             "detail": result.detail,
                         });
                         tracing::warn!(id = %queued.id, %reason, "the hub will not take a transaction");
-                        self.outbox.reject(queued, &format!("{reason:#}"))?;
                         self.local
                             .set_sale_state(&queued.id, queued.revision, local::REJECTED)
                             .await?;
+                        self.outbox.reject(queued, &format!("{reason:#}"))?;
                         continue;
                     }
                 };
-                self.outbox.remove(queued)?;
-                self.local
-                    .set_sale_state(&queued.id, queued.revision, state)
-                    .await?;
+                self.settle(queued, state).await?;
             }
         }
         if !queued.is_empty() {
@@ -156,6 +150,16 @@ impl Agent {
                 LocalTime::now().format("%Y-%m-%d %H:%M:%S").to_string();
             self.settings.save_pos_config()?;
         }
+        Ok(())
+    }
+
+    /// Records a queued transaction's final state, then drops its file: killed in between, the
+    /// file is still there and the next cycle finds it held by the hub.
+    async fn settle(&mut self, queued: &Queued, state: &str) -> Result<(), CycleError> {
+        self.local
+            .set_sale_state(&queued.id, queued.revision, state)
+            .await?;
+        self.outbox.remove(queued)?;
         Ok(())
     }
 

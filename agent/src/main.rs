@@ -210,6 +210,8 @@ async fn main() -> anyhow::Result<()> {
             log_report(&report);
         }
         Command::Run { interval_secs } => {
+            // Listening from the start: a signal that arrives mid-cycle ends the loop after it.
+            let mut stop = Shutdown::listen()?;
             let mut agent = agent(load()?).await?;
             loop {
                 match agent.cycle().await {
@@ -218,7 +220,7 @@ async fn main() -> anyhow::Result<()> {
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_secs(interval_secs)) => {}
-                    _ = shutdown() => {
+                    _ = stop.requested() => {
                         tracing::info!("stopping");
                         return Ok(());
                     }
@@ -338,20 +340,35 @@ fn log_report(report: &Report) {
     );
 }
 
-async fn shutdown() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// SIGTERM and Ctrl-C, registered once: tokio keeps a signal that arrives while nobody waits.
+struct Shutdown {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => return ctrl_c.await.unwrap_or(()),
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    ctrl_c.await.unwrap_or(());
+
+    async fn requested(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await.unwrap_or(());
+    }
 }
