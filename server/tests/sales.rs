@@ -512,6 +512,26 @@ async fn terminals_stay_in_their_branch() {
     assert_eq!(held.len(), 1);
     assert_eq!(held[0]["id"], sale["id"]);
     assert_eq!(held[0]["transaction_id"], hub_id);
+    let too_many: Vec<Uuid> = (0..5001).map(|_| Uuid::new_v4()).collect();
+    let refused = chain
+        .app
+        .post(
+            "/api/v1/sync/transactions/held",
+            &till_a.token,
+            json!({ "ids": too_many }),
+        )
+        .await;
+    refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.error_fields(), ["ids"]);
+    chain
+        .app
+        .post(
+            "/api/v1/sync/transactions/held",
+            &till_a.token,
+            json!({ "ids": ["not-a-uuid"] }),
+        )
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
