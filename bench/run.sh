@@ -2,11 +2,13 @@
 # The hub under load, next to what this machine itself does, in one run; writes a markdown report
 # to bench/results/<date>-<cores>cores.md.
 #   ingest        32 terminals posting batches of 20 five-line sales; then one sale per request
-#   poll          1,000 terminals polling empty master/stock deltas every second
+#   poll          1,000 terminals polling empty master/stock deltas every second; then 32 polling
+#                 flat out, for the rate next to /healthz's
 #   initial sync  one fresh terminal pulling the 100,000-item catalogue and its branch's stock
 #   anchors       pgbench TPC-B (32 clients) on the same PostgreSQL; /healthz under the same load tool
 #   SQLite        the ingest runs again on the embedded default
-# Needs PostgreSQL (started here if it is installed but down) and pgbench.
+# The report opens with the targets of issue 7 and what this run reached.
+# Needs PostgreSQL (started here if it is installed but down), pgbench and jq.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
@@ -24,7 +26,15 @@ agent_bin="$target/release/hubshake-agent"
 
 work=$(mktemp -d)
 hub_pid=
-stop_hub() { if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; hub_pid=; fi; }
+# stop_hub: records the hub's peak resident set over its whole life (VmHWM, KiB), then stops it.
+stop_hub() {
+  if [ -n "$hub_pid" ]; then
+    awk '/VmHWM/ {print $2}' "/proc/$hub_pid/status" >>"$work/peak-rss-kib" 2>/dev/null || true
+    kill "$hub_pid" 2>/dev/null || true
+    wait "$hub_pid" 2>/dev/null || true
+    hub_pid=
+  fi
+}
 trap 'stop_hub; rm -rf "$work"' EXIT
 
 # start_hub URL PORT: the release hub on a database, in the background.
@@ -35,47 +45,73 @@ start_hub() {
   hub_pid=$!
   until curl -sf "http://127.0.0.1:$2/healthz" >/dev/null; do sleep 0.2; done
 }
-swarm() { "$agent_bin" swarm --hub "http://127.0.0.1:$port" --hub-pid "$hub_pid" "$@"; }
+# swarm NAME ARGS…: runs the load tool, its table into the report and its JSON to $work/NAME.json.
+swarm() {
+  local name=$1; shift
+  "$agent_bin" swarm --hub "http://127.0.0.1:$port" --hub-pid "$hub_pid" --json "$work/$name.json" "$@"
+}
 
 report="bench/results/$(date +%Y-%m-%d)-$(nproc)cores.md"
 mkdir -p bench/results
+body="$work/body.md"
 {
   echo "# Hubshake under load, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; load generator, hub and database on one host; ${seconds} s per run."
   echo
 } >"$report"
-section() { printf '\n## %s\n\n' "$1" >>"$report"; }
+section() { printf '\n## %s\n\n' "$1" >>"$body"; }
 
 psql -q -d postgres -c 'DROP DATABASE IF EXISTS hubshake_bench_run' -c 'CREATE DATABASE hubshake_bench_run'
 port=18080
 start_hub "postgres://$PGUSER@$PGHOST:$PGPORT/hubshake_bench_run" $port
 section "Seed (PostgreSQL)"
-swarm --mode seed --items 100000 >>"$report"
+swarm seed --mode seed --items 100000 >>"$body"
 section "Ingest, PostgreSQL: 32 terminals over 20 branches, batches of 20 five-line sales"
-swarm --terminals 32 --branches 20 --sales-per-sec 0 --batch 20 --lines 5 --duration-secs "$seconds" >>"$report"
+swarm pg-batched --terminals 32 --branches 20 --sales-per-sec 0 --batch 20 --lines 5 --duration-secs "$seconds" >>"$body"
 section "Ingest, PostgreSQL: one five-line sale per request"
-swarm --terminals 32 --branches 20 --sales-per-sec 0 --batch 1 --lines 5 --duration-secs "$seconds" >>"$report"
+swarm pg-single --terminals 32 --branches 20 --sales-per-sec 0 --batch 1 --lines 5 --duration-secs "$seconds" >>"$body"
 section "Poll: 1,000 terminals, empty deltas every second"
-swarm --terminals 1000 --branches 20 --poll-interval-ms 1000 --duration-secs "$seconds" >>"$report"
+swarm poll --terminals 1000 --branches 20 --poll-interval-ms 1000 --duration-secs "$seconds" >>"$body"
+section "Poll flat out: 32 terminals, empty deltas, no pause"
+swarm poll-flat --terminals 32 --branches 20 --poll-interval-ms 0 --duration-secs "$seconds" >>"$body"
 section "/healthz under the same tool, 32 clients"
-swarm --mode healthz --terminals 32 --duration-secs "$seconds" >>"$report"
+swarm healthz --mode healthz --terminals 32 --duration-secs "$seconds" >>"$body"
 section "Initial sync: one fresh terminal, 100,000 items"
-swarm --mode initial-sync >>"$report"
+swarm initial-sync --mode initial-sync >>"$body"
 stop_hub
 
 section "pgbench TPC-B, 32 clients, scale 20, same PostgreSQL"
 psql -q -d postgres -c 'DROP DATABASE IF EXISTS hubshake_bench_pgbench' -c 'CREATE DATABASE hubshake_bench_pgbench'
 pgbench -q -i -s 20 hubshake_bench_pgbench >/dev/null 2>&1
-pgbench -c 32 -j 2 -T "$seconds" hubshake_bench_pgbench 2>/dev/null | grep -E 'tps|latency average' | sed 's/^/    /' >>"$report"
+pgbench -c 32 -j 2 -T "$seconds" hubshake_bench_pgbench 2>/dev/null | grep -E 'tps|latency average' >"$work/pgbench.txt"
+sed 's/^/    /' "$work/pgbench.txt" >>"$body"
 
 port=18081
 start_hub "sqlite://$work/bench.db?mode=rwc" $port
-swarm --mode seed --items 1000 >/dev/null
+swarm sqlite-seed --mode seed --items 1000 >/dev/null
 section "Ingest, SQLite: 32 terminals over 20 branches, batches of 20 five-line sales"
-swarm --terminals 32 --branches 20 --sales-per-sec 0 --batch 20 --lines 5 --duration-secs "$seconds" >>"$report"
+swarm sqlite-batched --terminals 32 --branches 20 --sales-per-sec 0 --batch 20 --lines 5 --duration-secs "$seconds" >>"$body"
 section "Ingest, SQLite: one five-line sale per request"
-swarm --terminals 32 --branches 20 --sales-per-sec 0 --batch 1 --lines 5 --duration-secs "$seconds" >>"$report"
+swarm sqlite-single --terminals 32 --branches 20 --sales-per-sec 0 --batch 1 --lines 5 --duration-secs "$seconds" >>"$body"
 stop_hub
+# The targets, and what this run reached.
+j() { jq -r "$2" "$work/$1.json"; }
+tps=$(awk '/^tps/ {print $3}' "$work/pgbench.txt")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+poll_rate=$(j poll-flat '[.endpoints[].requests_per_sec] | add')
+healthz_rate=$(j healthz '.endpoints[0].requests_per_sec')
+{
+  echo "| target | reached |"
+  echo "| --- | --- |"
+  echo "| batched ingest ≥ 1.5 × pgbench tps | $(ratio "$(j pg-batched .transactions_per_sec)" "$tps") × ($(j pg-batched '.transactions_per_sec | floor') vs $(ratio "$tps" 1) tps) |"
+  echo "| single-sale ingest ≥ 0.5 × pgbench tps | $(ratio "$(j pg-single .transactions_per_sec)" "$tps") × ($(j pg-single '.transactions_per_sec | floor') tx/s) |"
+  echo "| empty poll p99 ≤ 10 ms at 1,000 terminals | $(j poll '[.endpoints[].p99_ms] | max') ms |"
+  echo "| empty polls ≥ 25 % of the /healthz rate | $(ratio "$(awk -v a="$poll_rate" 'BEGIN {print a * 100}')" "$healthz_rate") % ($(ratio "$poll_rate" 1) vs $(ratio "$healthz_rate" 1) req/s) |"
+  echo "| initial sync of 100,000 items ≤ 3 s | $(j initial-sync .seconds) s |"
+  echo "| hub RSS ≤ 150 MB throughout | $(sort -n "$work/peak-rss-kib" | tail -n 1 | awk '{printf "%.0f MB", $1 * 1024 / 1e6}') (peak of every hub of the run) |"
+  echo
+  cat "$body"
+} >>"$report"
 echo "report: $report"
 cat "$report"

@@ -284,17 +284,17 @@ pub async fn move_stock_many<C: ConnectionTrait>(
         let mut item_ids: Vec<Uuid> = of_branch.iter().map(|m| m.item_id).collect();
         item_ids.sort();
         item_ids.dedup();
-        ensure_levels(txn, branch_id, &item_ids).await?;
-        let mut levels: HashMap<Uuid, (stock_level::Model, i64)> = HashMap::new();
-        for chunk in item_ids.chunks(ROWS_PER_INSERT) {
-            for level in stock_level::Entity::find()
-                .filter(stock_level::Column::BranchId.eq(branch_id))
-                .filter(stock_level::Column::ItemId.is_in(chunk.iter().copied()))
-                .all(txn)
-                .await?
-            {
-                levels.insert(level.item_id, (level, 0));
-            }
+        // Levels exist for most items after their first movement: read them, and create only
+        // the missing ones.
+        let mut levels = read_levels(txn, branch_id, &item_ids).await?;
+        let missing: Vec<Uuid> = item_ids
+            .iter()
+            .filter(|id| !levels.contains_key(*id))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            ensure_levels(txn, branch_id, &missing).await?;
+            levels.extend(read_levels(txn, branch_id, &missing).await?);
         }
         let first_seq = allocate(txn, &stream(branch_id), of_branch.len() as i64).await?;
         for (movement, seq) in of_branch.into_iter().zip(first_seq..) {
@@ -361,6 +361,26 @@ pub async fn move_stock_many<C: ConnectionTrait>(
     }
     insert_chunked(txn, ledger_rows).await?;
     Ok(levels_after)
+}
+
+/// The levels of `item_ids` at a branch that exist, each with a running delta of zero.
+async fn read_levels<C: ConnectionTrait>(
+    txn: &C,
+    branch_id: Uuid,
+    item_ids: &[Uuid],
+) -> Result<HashMap<Uuid, (stock_level::Model, i64)>, DomainError> {
+    let mut levels = HashMap::with_capacity(item_ids.len());
+    for chunk in item_ids.chunks(ROWS_PER_INSERT) {
+        for level in stock_level::Entity::find()
+            .filter(stock_level::Column::BranchId.eq(branch_id))
+            .filter(stock_level::Column::ItemId.is_in(chunk.iter().copied()))
+            .all(txn)
+            .await?
+        {
+            levels.insert(level.item_id, (level, 0));
+        }
+    }
+    Ok(levels)
 }
 
 /// Rows per multi-row statement: well under every database's limit of bound parameters.

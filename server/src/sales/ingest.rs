@@ -14,8 +14,9 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
@@ -303,24 +304,31 @@ impl Book {
             .collect();
         let item_list: Vec<Uuid> = item_ids.iter().copied().collect();
         for chunk in item_list.chunks(ledger::ROWS_PER_INSERT) {
-            let rows: Vec<(Uuid, bool)> = item::Entity::find()
+            // Each item with whether it tracks stock and whether this branch hides it.
+            let mut select = item::Entity::find()
                 .select_only()
                 .columns([item::Column::Id, item::Column::TrackStock])
-                .filter(item::Column::Id.is_in(chunk.iter().copied()))
-                .into_tuple()
-                .all(db)
-                .await?;
-            self.items.extend(rows);
-            let hidden: Vec<Uuid> = branch_item::Entity::find()
-                .select_only()
-                .column(branch_item::Column::ItemId)
-                .filter(branch_item::Column::BranchId.eq(branch_id))
-                .filter(branch_item::Column::Hidden.eq(true))
-                .filter(branch_item::Column::ItemId.is_in(chunk.iter().copied()))
-                .into_tuple()
-                .all(db)
-                .await?;
-            self.hidden_items.extend(hidden);
+                .column(branch_item::Column::Hidden)
+                .filter(item::Column::Id.is_in(chunk.iter().copied()));
+            QueryTrait::query(&mut select).left_join(
+                branch_item::Entity,
+                Condition::all()
+                    .add(
+                        Expr::col((branch_item::Entity, branch_item::Column::ItemId))
+                            .equals((item::Entity, item::Column::Id)),
+                    )
+                    .add(
+                        Expr::col((branch_item::Entity, branch_item::Column::BranchId))
+                            .eq(branch_id),
+                    ),
+            );
+            let rows: Vec<(Uuid, bool, Option<bool>)> = select.into_tuple().all(db).await?;
+            for (item_id, track_stock, hidden) in rows {
+                self.items.insert(item_id, track_stock);
+                if hidden == Some(true) {
+                    self.hidden_items.insert(item_id);
+                }
+            }
         }
         let staff: HashSet<Uuid> = batch.iter().map(|t| t.staff_user_id).collect();
         self.staff_users =

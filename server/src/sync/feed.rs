@@ -6,8 +6,8 @@ use chrono::Utc;
 use entity::{master_change, sequence_counter};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
@@ -23,14 +23,6 @@ pub const ALL_BRANCHES: &str = "*";
 /// previous one committed.
 pub async fn begin_master_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let txn = db::begin_write(db).await?;
-    if db.get_database_backend() == DbBackend::Postgres {
-        // Master writes look rows up by `IN (…)` of up to hundreds of ids. PostgreSQL moves a
-        // prepared statement to a generic plan after five runs, planned while the tables were
-        // small: a sequential scan it then keeps as they grow (an import of 100,000 items spent
-        // 0.4 s per lookup). Custom plans see the real sizes; the hot read paths keep theirs.
-        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
-            .await?;
-    }
     if !lock_stream(&txn, MASTER_STREAM).await? {
         return Err(DbErr::RecordNotFound(format!(
             "sequence stream {MASTER_STREAM}"
@@ -56,20 +48,23 @@ pub async fn lock_stream<C: ConnectionTrait>(txn: &C, stream: &str) -> Result<bo
 /// Takes `count` consecutive sequence numbers from `stream` and returns the first. The counter
 /// row stays locked until the caller's transaction ends, so numbers are taken in commit order.
 pub async fn allocate<C: ConnectionTrait>(txn: &C, stream: &str, count: i64) -> Result<i64, DbErr> {
-    let bumped = sequence_counter::Entity::update_many()
+    let bump = sequence_counter::Entity::update_many()
         .col_expr(
             sequence_counter::Column::Value,
             Expr::col(sequence_counter::Column::Value).add(count),
         )
-        .filter(sequence_counter::Column::Stream.eq(stream))
-        .exec(txn)
-        .await?;
-    if bumped.rows_affected != 1 {
-        return Err(DbErr::RecordNotFound(format!("sequence stream {stream}")));
-    }
-    let last = sequence_counter::Entity::find_by_id(stream.to_string())
-        .one(txn)
-        .await?
+        .filter(sequence_counter::Column::Stream.eq(stream));
+    let last = if txn.support_returning() {
+        // One round trip where the database returns the bumped row.
+        bump.exec_with_returning(txn).await?.pop()
+    } else if bump.exec(txn).await?.rows_affected == 1 {
+        sequence_counter::Entity::find_by_id(stream.to_string())
+            .one(txn)
+            .await?
+    } else {
+        None
+    };
+    let last = last
         .ok_or_else(|| DbErr::RecordNotFound(format!("sequence stream {stream}")))?
         .value;
     Ok(last - count + 1)
