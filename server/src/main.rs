@@ -31,6 +31,7 @@ enum Command {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi => println!("{}", hubshake::openapi().to_pretty_json()?),
@@ -50,6 +51,24 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Reads the settings and sets up logging as they say.
+/// glibc's malloc gives busy threads arenas of their own, up to eight per core, and keeps what
+/// they freed: the hub runs a thread per SQLite connection besides its workers, and its resident
+/// set reached 190 MiB under ingest on SQLite, against 130 MiB with two arenas and no measurable
+/// loss of throughput (bench/run.sh). The same as `MALLOC_ARENA_MAX=2`, which still overrides it.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets an allocator parameter; it is called before any thread that
+        // allocates is started.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
 fn load_settings(config_file: &Path) -> anyhow::Result<Settings> {
     let settings = Settings::load(config_file).context("invalid settings")?;
     tracing_subscriber::fmt()
