@@ -14,9 +14,9 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QuerySelect, QueryTrait,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType},
 };
 use uuid::Uuid;
 
@@ -206,27 +206,84 @@ struct Book {
     payment_methods: HashSet<Uuid>,
 }
 
-/// The ids of `rows` matching `ids`, in one statement per thousand ids.
-async fn existing_ids<C, E>(
-    txn: &C,
-    id_column: E::Column,
-    ids: &HashSet<Uuid>,
-) -> Result<HashSet<Uuid>, DomainError>
-where
-    C: ConnectionTrait,
-    E: EntityTrait,
-{
-    let ids: Vec<Uuid> = ids.iter().copied().collect();
-    let mut found = HashSet::new();
-    for chunk in ids.chunks(ledger::ROWS_PER_INSERT) {
-        let rows: Vec<Uuid> = E::find()
-            .select_only()
-            .column(id_column)
-            .filter(id_column.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        found.extend(rows);
+/// What a transaction names by id besides items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reference {
+    StaffUser,
+    Customer,
+    PaymentMethod,
+}
+
+impl Reference {
+    const ALL: [Reference; 3] = [
+        Reference::StaffUser,
+        Reference::Customer,
+        Reference::PaymentMethod,
+    ];
+
+    fn tag(self) -> &'static str {
+        match self {
+            Reference::StaffUser => "staff_user",
+            Reference::Customer => "customer",
+            Reference::PaymentMethod => "payment_method",
+        }
+    }
+
+    /// `SELECT '<tag>' AS tag, id FROM <table> WHERE id IN (ids)`.
+    fn select_existing(self, ids: Vec<Uuid>) -> SelectStatement {
+        fn select<E: EntityTrait>(tag: &str, id: E::Column, ids: Vec<Uuid>) -> SelectStatement {
+            Query::select()
+                .expr_as(Expr::val(tag), Alias::new("tag"))
+                .expr_as(Expr::col((E::default(), id)), Alias::new("id"))
+                .from(E::default())
+                .and_where(id.is_in(ids))
+                .to_owned()
+        }
+        match self {
+            Reference::StaffUser => {
+                select::<staff_user::Entity>(self.tag(), staff_user::Column::Id, ids)
+            }
+            Reference::Customer => {
+                select::<customer::Entity>(self.tag(), customer::Column::Id, ids)
+            }
+            Reference::PaymentMethod => {
+                select::<payment_method::Entity>(self.tag(), payment_method::Column::Id, ids)
+            }
+        }
+    }
+}
+
+/// Which of the `wanted` references exist: one `UNION ALL` over their tables per thousand ids.
+async fn existing_references<C: ConnectionTrait>(
+    db: &C,
+    wanted: &[(Reference, Uuid)],
+) -> Result<Vec<(Reference, Uuid)>, DomainError> {
+    let mut found = Vec::new();
+    for chunk in wanted.chunks(ledger::ROWS_PER_INSERT) {
+        let mut selects = Reference::ALL.into_iter().filter_map(|reference| {
+            let ids: Vec<Uuid> = chunk
+                .iter()
+                .filter(|(r, _)| *r == reference)
+                .map(|(_, id)| *id)
+                .collect();
+            (!ids.is_empty()).then(|| reference.select_existing(ids))
+        });
+        let Some(mut union) = selects.next() else {
+            continue;
+        };
+        for select in selects {
+            union.union(UnionType::All, select);
+        }
+        for row in db.query_all(&union).await? {
+            let tag: String = row.try_get("", "tag")?;
+            let reference = Reference::ALL
+                .into_iter()
+                .find(|r| r.tag() == tag)
+                .ok_or_else(|| {
+                    DomainError::Database(DbErr::Custom(format!("unknown tag {tag}")))
+                })?;
+            found.push((reference, row.try_get("", "id")?));
+        }
     }
     Ok(found)
 }
@@ -330,19 +387,25 @@ impl Book {
                 }
             }
         }
-        let staff: HashSet<Uuid> = batch.iter().map(|t| t.staff_user_id).collect();
-        self.staff_users =
-            existing_ids::<_, staff_user::Entity>(db, staff_user::Column::Id, &staff).await?;
-        let customers: HashSet<Uuid> = batch.iter().filter_map(|t| t.customer_id).collect();
-        self.customers =
-            existing_ids::<_, customer::Entity>(db, customer::Column::Id, &customers).await?;
-        let methods: HashSet<Uuid> = batch
-            .iter()
-            .flat_map(|t| t.payments.iter().map(|p| p.payment_method_id))
-            .collect();
-        self.payment_methods =
-            existing_ids::<_, payment_method::Entity>(db, payment_method::Column::Id, &methods)
-                .await?;
+        let mut wanted: Vec<(Reference, Uuid)> = Vec::new();
+        for t in batch {
+            wanted.push((Reference::StaffUser, t.staff_user_id));
+            wanted.extend(t.customer_id.map(|id| (Reference::Customer, id)));
+            wanted.extend(
+                t.payments
+                    .iter()
+                    .map(|p| (Reference::PaymentMethod, p.payment_method_id)),
+            );
+        }
+        wanted.sort_by_key(|(reference, id)| (reference.tag(), *id));
+        wanted.dedup();
+        for (reference, id) in existing_references(db, &wanted).await? {
+            match reference {
+                Reference::StaffUser => self.staff_users.insert(id),
+                Reference::Customer => self.customers.insert(id),
+                Reference::PaymentMethod => self.payment_methods.insert(id),
+            };
+        }
         Ok(())
     }
 
