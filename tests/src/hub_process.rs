@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use crate::workspace_binary;
+use crate::{TestDatabase, workspace_binary};
 
 const STARTUP_LIMIT: Duration = Duration::from_secs(60);
 
@@ -51,6 +51,23 @@ impl HubProcess {
         let port = log_field(&listening, "port").expect("the listening line names the port");
         hub.base = format!("http://127.0.0.1:{port}");
         hub
+    }
+
+    /// Starts a hub on the suite's database (SQLite in `dir` when `database` is none) with the
+    /// admin client `admin_id`/`admin_secret` configured, plus `extra` environment.
+    pub fn start_with_admin(
+        dir: &Path,
+        database: Option<&TestDatabase>,
+        (admin_id, admin_secret): (&str, &str),
+        extra: &[(&str, &str)],
+    ) -> HubProcess {
+        let mut env = vec![
+            ("HUBSHAKE_ADMIN_CLIENT_ID", admin_id),
+            ("HUBSHAKE_ADMIN_CLIENT_SECRET", admin_secret),
+        ];
+        env.extend(database.map(|db| ("HUBSHAKE_DATABASE_URL", db.url.as_str())));
+        env.extend(extra.iter().copied());
+        HubProcess::start(dir, &env)
     }
 
     /// Reads the log until a line contains `needle` (or one already read did) and returns that line.

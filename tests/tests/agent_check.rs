@@ -36,14 +36,8 @@ async fn admin_call(request: reqwest::RequestBuilder, token: &str) -> Value {
 async fn agent_logs_in_from_seed_settings_and_its_heartbeat_is_seen() {
     let dir = tempfile::tempdir().unwrap();
     let database = server_database().await;
-    let mut env = vec![
-        ("HUBSHAKE_ADMIN_CLIENT_ID", ADMIN_ID),
-        ("HUBSHAKE_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
-    ];
-    if let Some(db) = &database {
-        env.push(("HUBSHAKE_DATABASE_URL", db.url.as_str()));
-    }
-    let hub = HubProcess::start(dir.path(), &env);
+    let hub =
+        HubProcess::start_with_admin(dir.path(), database.as_ref(), (ADMIN_ID, ADMIN_SECRET), &[]);
     let client = reqwest::Client::new();
 
     let token_answer = client

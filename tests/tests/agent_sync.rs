@@ -121,18 +121,9 @@ fn start_hub(
     database: Option<&TestDatabase>,
     listen: Option<&str>,
 ) -> HubProcess {
-    let mut env = vec![
-        ("HUBSHAKE_ADMIN_CLIENT_ID", ADMIN_ID),
-        ("HUBSHAKE_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
-        ("HUBSHAKE_LOG", "warn,hubshake=info"),
-    ];
-    if let Some(db) = database {
-        env.push(("HUBSHAKE_DATABASE_URL", db.url.as_str()));
-    }
-    if let Some(listen) = listen {
-        env.push(("HUBSHAKE_LISTEN", listen));
-    }
-    HubProcess::start(dir, &env)
+    let mut extra = vec![("HUBSHAKE_LOG", "warn,hubshake=info")];
+    extra.extend(listen.map(|at| ("HUBSHAKE_LISTEN", at)));
+    HubProcess::start_with_admin(dir, database, (ADMIN_ID, ADMIN_SECRET), &extra)
 }
 
 /// A catalogue of `n` items with a staff user and cash for `branches`; returns the item ids.

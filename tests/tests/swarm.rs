@@ -33,14 +33,8 @@ fn swarm(base: &str, args: &[&str]) -> Value {
 async fn a_swarm_sells_polls_and_reports_what_the_hub_holds() {
     let database = server_database().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut env = vec![
-        ("HUBSHAKE_ADMIN_CLIENT_ID", ADMIN_ID),
-        ("HUBSHAKE_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
-    ];
-    if let Some(db) = &database {
-        env.push(("HUBSHAKE_DATABASE_URL", db.url.as_str()));
-    }
-    let hub = HubProcess::start(dir.path(), &env);
+    let hub =
+        HubProcess::start_with_admin(dir.path(), database.as_ref(), (ADMIN_ID, ADMIN_SECRET), &[]);
     let http = reqwest::Client::new();
     let token: Value = http
         .post(format!("{}/oauth/token", hub.base))
