@@ -62,6 +62,9 @@ impl Agent {
     }
 
     async fn steps(&mut self, report: &mut Report) -> Result<(), CycleError> {
+        // The device id is on disk before the hub first hears of it, so every command sends the
+        // same one.
+        let device_id = self.settings.ensure_device_id()?;
         // Queue first: whatever happens to the hub or to this process, the sales are on disk.
         let leftovers = self.outbox.queued()?;
         for sale in self.local.pending_sales().await? {
@@ -76,7 +79,6 @@ impl Agent {
         self.pull_master(report).await?;
         self.pull_stock(report).await?;
         report.queued = self.outbox.queued_count()?;
-        let device_id = self.device_id()?;
         self.hub
             .heartbeat(&HeartbeatRequest {
                 device_id: &device_id,
@@ -204,16 +206,5 @@ impl Agent {
                 return Ok(());
             }
         }
-    }
-
-    /// This device's id, made and saved on first use.
-    fn device_id(&mut self) -> Result<String, SettingsError> {
-        if let Some(id) = &self.settings.pos.device_id {
-            return Ok(id.clone());
-        }
-        let id = uuid::Uuid::new_v4().to_string();
-        self.settings.pos.device_id = Some(id.clone());
-        self.settings.save_pos_config()?;
-        Ok(id)
     }
 }

@@ -119,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
     let load = || Settings::load(&cli.settings);
     match cli.command {
         Command::Swarm(args) => swarm(args).await?,
-        Command::Check => check(&load()?).await?,
+        Command::Check => check(&mut load()?).await?,
         Command::Sell {
             lines,
             kind,
@@ -284,13 +284,14 @@ async fn swarm(args: SwarmArgs) -> anyhow::Result<()> {
 }
 
 /// Logs in and sends one heartbeat.
-async fn check(settings: &Settings) -> anyhow::Result<()> {
+async fn check(settings: &mut Settings) -> anyhow::Result<()> {
+    let device_id = settings.ensure_device_id()?;
     let mut hub = Hub::connect(&settings.api_auth)
         .await
         .context("log-in failed")?;
     let beat = hub
         .heartbeat(&HeartbeatRequest {
-            device_id: settings.pos.device_id.as_deref().unwrap_or("check"),
+            device_id: &device_id,
             agent_version: env!("CARGO_PKG_VERSION"),
             queued_backlog: 0,
         })

@@ -66,10 +66,10 @@ pub async fn record(local: &Local, sale: Sale) -> Result<Value, SellError> {
     if let Some(voids) = &sale.voids {
         body["voids"] = json!(voids);
     } else {
-        let (lines, total) = priced_lines(local, &sale.lines).await?;
-        let total = total.normalize().to_string();
-        body["lines"] = json!(lines);
-        body["totals"] = json!({ "subtotal": total, "discount": "0", "tax": "0", "total": total });
+        let priced = priced_lines(local, &sale.lines).await?;
+        let total = priced.total().to_string();
+        body["totals"] = priced.totals();
+        body["lines"] = json!(priced.lines);
         body["payments"] = if sale.status == "open" {
             json!([])
         } else {
@@ -95,11 +95,8 @@ pub async fn record(local: &Local, sale: Sale) -> Result<Value, SellError> {
     Ok(body)
 }
 
-/// Lines priced from the local catalogue.
-async fn priced_lines(
-    local: &Local,
-    lines: &[(String, String)],
-) -> Result<(Vec<Value>, Decimal), SellError> {
+/// Lines priced and taxed from the local catalogue.
+async fn priced_lines(local: &Local, lines: &[(String, String)]) -> Result<Priced, SellError> {
     if lines.is_empty() {
         return Err(SellError::Invalid("a sale needs at least one line".into()));
     }
@@ -109,36 +106,83 @@ async fn priced_lines(
             .object("item", item_id)
             .await?
             .ok_or_else(|| SellError::Invalid(format!("item {item_id} is not in the catalogue")))?;
-        let price = item["price"]
-            .as_str()
-            .and_then(|p| Decimal::from_str(p).ok())
+        let decimal = |field: &str| item[field].as_str().and_then(|p| Decimal::from_str(p).ok());
+        let unit_price = decimal("price")
             .ok_or_else(|| SellError::Invalid(format!("item {item_id} has no price")))?;
         let quantity = Decimal::from_str(quantity)
             .map_err(|e| SellError::Invalid(format!("quantity {quantity}: {e}")))?;
-        priced.push((item_id.clone(), quantity, price));
+        priced.push(LineToPrice {
+            item_id: item_id.clone(),
+            quantity,
+            unit_price,
+            tax_rate: decimal("tax_rate").unwrap_or_default(),
+        });
     }
-    Ok(line_values(&priced))
+    Ok(Priced::new(&priced))
 }
 
-/// The JSON lines of (item, quantity, unit price), each total rounded to cents, and their sum.
-pub fn line_values(lines: &[(String, Decimal, Decimal)]) -> (Vec<Value>, Decimal) {
-    let mut total = Decimal::ZERO;
-    let values = lines
-        .iter()
-        .map(|(item_id, quantity, price)| {
-            let line_total = (quantity * price)
-                .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-                .normalize();
-            total += line_total;
-            json!({
-                "item_id": item_id,
-                "quantity": quantity.normalize().to_string(),
-                "unit_price": price.normalize().to_string(),
-                "line_total": line_total.to_string(),
+/// A line before pricing: the item, how many, its unit price and its tax rate in percent.
+pub struct LineToPrice {
+    pub item_id: String,
+    pub quantity: Decimal,
+    pub unit_price: Decimal,
+    pub tax_rate: Decimal,
+}
+
+/// The JSON lines of a sale and their sums.
+pub struct Priced {
+    pub lines: Vec<Value>,
+    pub subtotal: Decimal,
+    pub tax: Decimal,
+}
+
+fn cents(amount: Decimal) -> Decimal {
+    amount
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+}
+
+impl Priced {
+    /// Each line's total and tax rounded to cents (half away from zero), tax on top of the price.
+    pub fn new(lines: &[LineToPrice]) -> Self {
+        let mut subtotal = Decimal::ZERO;
+        let mut tax = Decimal::ZERO;
+        let lines = lines
+            .iter()
+            .map(|line| {
+                let line_total = cents(line.quantity * line.unit_price);
+                let line_tax = cents(line_total * line.tax_rate / Decimal::ONE_HUNDRED);
+                subtotal += line_total;
+                tax += line_tax;
+                json!({
+                    "item_id": line.item_id,
+                    "quantity": line.quantity.normalize().to_string(),
+                    "unit_price": line.unit_price.normalize().to_string(),
+                    "tax": line_tax.to_string(),
+                    "line_total": line_total.to_string(),
+                })
             })
+            .collect();
+        Self {
+            lines,
+            subtotal,
+            tax,
+        }
+    }
+
+    pub fn total(&self) -> Decimal {
+        (self.subtotal + self.tax).normalize()
+    }
+
+    /// The transaction's `totals`.
+    pub fn totals(&self) -> Value {
+        json!({
+            "subtotal": self.subtotal.normalize().to_string(),
+            "discount": "0",
+            "tax": self.tax.normalize().to_string(),
+            "total": self.total().to_string(),
         })
-        .collect();
-    (values, total)
+    }
 }
 
 /// The id of the first object of a kind the terminal received (its staff user, its cash).

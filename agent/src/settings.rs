@@ -9,17 +9,23 @@ use std::{
 };
 
 use base64::Engine;
-use ini::Ini;
 
-/// Default HTTP read/write timeout when `read_write_timeout` is absent, in seconds.
-const DEFAULT_TIMEOUT_SECS: u64 = 30;
+mod ini;
+use ini::IniText;
+
+/// Default HTTP read/write timeout when `read_write_timeout` is absent, in milliseconds (the
+/// unit of the seed's .NET service: its `100000` is 100 s).
+const DEFAULT_TIMEOUT_MILLIS: u64 = 30_000;
 /// The seed's "never synced" watermark.
 pub const NEVER: &str = "1990-01-01T 00:00:00.0000Z";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: ini::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -107,7 +113,8 @@ pub struct PosConfig {
     pub master_cursor: Option<i64>,
     /// Position in the hub's stock feed of this branch.
     pub stock_cursor: Option<i64>,
-    /// This device's id, made on first run and sent with every heartbeat.
+    /// This device's id: the one the terminal was registered with, or a UUID made and saved
+    /// before the agent's first call to the hub. Every heartbeat sends it.
     pub device_id: Option<String>,
     /// When the last cycle ended (RFC 3339) and how.
     pub last_cycle_at: Option<String>,
@@ -126,15 +133,8 @@ const POS: &str = "pos-config";
 
 impl Settings {
     pub fn load(path: &Path) -> Result<Self, SettingsError> {
-        let ini = Ini::load_from_file(path).map_err(|source| SettingsError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        let get = |section: &str, key: &str| {
-            ini.get_from(Some(section), key)
-                .map(|value| value.trim().to_string())
-                .filter(|value| !value.is_empty())
-        };
+        let ini = read(path)?;
+        let get = |section: &str, key: &str| ini.get(section, key);
         let required = |section: &'static str, key: &'static str| {
             get(section, key).ok_or(SettingsError::Missing { section, key })
         };
@@ -144,19 +144,19 @@ impl Settings {
             reason,
         };
         let timeout = match get("api-auth", "read_write_timeout") {
-            None => Duration::from_secs(DEFAULT_TIMEOUT_SECS),
-            Some(value) => value.parse().map(Duration::from_secs).map_err(|e| {
+            None => Duration::from_millis(DEFAULT_TIMEOUT_MILLIS),
+            Some(value) => value.parse().map(Duration::from_millis).map_err(|e| {
                 invalid(
                     "api-auth",
                     "read_write_timeout",
-                    format!("{e} (seconds expected)"),
+                    format!("{e} (milliseconds expected)"),
                 )
             })?,
         };
         let local = if let Some(file) = get("cn-local", "sqlite") {
             let base = path.parent().unwrap_or(Path::new("."));
             Some(LocalDatabase::Sqlite(base.join(file)))
-        } else if ini.section(Some("cn-local")).is_some() {
+        } else if ini.has_section("cn-local") {
             let port = match get("cn-local", "port") {
                 None => 3306,
                 Some(port) => port
@@ -221,47 +221,60 @@ impl Settings {
         self.path.parent().unwrap_or(Path::new(".")).join("Out")
     }
 
-    /// Writes `[pos-config]` back into the file, keeping every other line as it is; atomically.
+    /// This device's id; when the settings name none, a new UUID, saved before it is used.
+    pub fn ensure_device_id(&mut self) -> Result<String, SettingsError> {
+        if let Some(id) = &self.pos.device_id {
+            return Ok(id.clone());
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        self.pos.device_id = Some(id.clone());
+        self.save_pos_config()?;
+        Ok(id)
+    }
+
+    /// Writes the `[pos-config]` values the agent keeps back into the file, atomically; every
+    /// other line stays exactly as it was.
     pub fn save_pos_config(&self) -> Result<(), SettingsError> {
-        let path = self.path.display().to_string();
-        let mut ini = Ini::load_from_file(&self.path).map_err(|source| SettingsError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let mut ini = read(&self.path)?;
         let pos = &self.pos;
-        let mut section = ini.with_section(Some(POS));
-        section
-            .set(
+        let values = [
+            (
                 "last_in_synced_inventory_update_date_time",
-                &pos.last_in_synced_inventory_update_date_time,
-            )
-            .set("last_out_synced_date", &pos.last_out_synced_date)
-            .set("pos_type", &pos.pos_type);
-        let optional = [
+                Some(pos.last_in_synced_inventory_update_date_time.clone()),
+            ),
+            (
+                "last_out_synced_date",
+                Some(pos.last_out_synced_date.clone()),
+            ),
+            ("pos_type", Some(pos.pos_type.clone())),
             ("master_cursor", pos.master_cursor.map(|c| c.to_string())),
             ("stock_cursor", pos.stock_cursor.map(|c| c.to_string())),
             ("device_id", pos.device_id.clone()),
             ("last_cycle_at", pos.last_cycle_at.clone()),
             ("last_error", pos.last_error.clone()),
         ];
-        for (key, value) in optional {
-            match value {
-                Some(value) => {
-                    ini.with_section(Some(POS)).set(key, value);
-                }
-                None => {
-                    ini.delete_from(Some(POS), key);
-                }
+        for (key, value) in &values {
+            // A value the file holds with other spacing (`pos_type = retail `) is left alone.
+            if ini.get(POS, key) != *value {
+                ini.set(POS, key, value.as_deref());
             }
         }
-        let mut text = Vec::new();
-        ini.write_to(&mut text)
-            .map_err(|source| SettingsError::Write {
-                path: path.clone(),
+        write_atomically(&self.path, ini.to_text().as_bytes()).map_err(|source| {
+            SettingsError::Write {
+                path: self.path.display().to_string(),
                 source,
-            })?;
-        write_atomically(&self.path, &text).map_err(|source| SettingsError::Write { path, source })
+            }
+        })
     }
+}
+
+fn read(path: &Path) -> Result<IniText, SettingsError> {
+    std::fs::read_to_string(path)
+        .map(|text| IniText::parse(&text))
+        .map_err(|source| SettingsError::Read {
+            path: path.display().to_string(),
+            source,
+        })
 }
 
 /// Replaces `path` with `contents` so that a reader (or a crash) sees the old file or the new

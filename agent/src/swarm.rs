@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::{
     hub::{Hub, HubError},
-    sell::line_values,
+    sell::{LineToPrice, Priced},
     settings::ApiAuth,
 };
 
@@ -385,14 +385,19 @@ async fn terminal(
 
 /// A settled sale of `lines` items, paid in cash.
 fn sale(shop: &Shop, k: usize, lines: usize) -> Value {
-    let picked: Vec<(String, Decimal, Decimal)> = (0..lines)
+    let picked: Vec<LineToPrice> = (0..lines)
         .map(|l| {
             let (id, price) = &shop.items[(k * 31 + l * 17) % shop.items.len()];
-            (id.clone(), Decimal::ONE, *price)
+            LineToPrice {
+                item_id: id.clone(),
+                quantity: Decimal::ONE,
+                unit_price: *price,
+                tax_rate: Decimal::ZERO,
+            }
         })
         .collect();
-    let (lines, total) = line_values(&picked);
-    let total = total.normalize().to_string();
+    let priced = Priced::new(&picked);
+    let total = priced.total().to_string();
     let now = chrono::Local::now();
     json!({
         "id": uuid::Uuid::new_v4(),
@@ -402,9 +407,9 @@ fn sale(shop: &Shop, k: usize, lines: usize) -> Value {
         "local_time": now.to_rfc3339(),
         "business_date": now.format("%Y-%m-%d").to_string(),
         "staff_user_id": shop.staff,
-        "lines": lines,
         "payments": [{ "payment_method_id": shop.cash, "amount": total }],
-        "totals": { "subtotal": total, "discount": "0", "tax": "0", "total": total },
+        "totals": priced.totals(),
+        "lines": priced.lines,
     })
 }
 

@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod registry;
 pub mod sales;
 pub mod sync;
+pub mod time;
 pub mod validation;
 
 use std::net::TcpListener;
@@ -26,7 +27,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    auth::{jwt::TokenService, throttle::TokenThrottle},
+    auth::{admin_clients::AdminBootstrap, jwt::TokenService, throttle::TokenThrottle},
     config::Settings,
 };
 
@@ -41,6 +42,29 @@ pub struct AppState {
     pub token_throttle: TokenThrottle,
     /// Largest transaction batch body, in bytes.
     pub transaction_batch_limit: usize,
+}
+
+fn log_admin_bootstrap(bootstrap: AdminBootstrap) {
+    match bootstrap {
+        AdminBootstrap::Created {
+            client_id,
+            generated_secret: Some(secret),
+        } => tracing::warn!(
+            client_id = %client_id,
+            client_secret = %secret,
+            "created the first admin client; keep this secret now, it is not shown again"
+        ),
+        AdminBootstrap::Created { client_id, .. } => {
+            tracing::info!(client_id = %client_id, "created the configured admin client")
+        }
+        AdminBootstrap::ConfiguredSecretIgnored { client_id } => tracing::warn!(
+            client_id = %client_id,
+            "HUBSHAKE_ADMIN_CLIENT_SECRET is not the stored secret of this admin client and is \
+             ignored: the admin settings are used only on a first start with an empty database; \
+             replace a lost secret with `hubshake admin reset-secret`"
+        ),
+        AdminBootstrap::Kept => {}
+    }
 }
 
 /// The hub, bound to its port and ready to run.
@@ -59,18 +83,7 @@ impl Application {
         db::migrate(&db)
             .await
             .context("cannot migrate the database")?;
-        if let Some(admin) = auth::bootstrap_admin(&db, &settings).await? {
-            match admin.generated_secret {
-                Some(secret) => tracing::warn!(
-                    client_id = %admin.client_id,
-                    client_secret = %secret,
-                    "created the first admin client; keep this secret now, it is not shown again"
-                ),
-                None => {
-                    tracing::info!(client_id = %admin.client_id, "created the configured admin client")
-                }
-            }
-        }
+        log_admin_bootstrap(auth::admin_clients::bootstrap_admin(&db, &settings).await?);
         let tokens = TokenService::load(&db, &settings).await?;
         let state = web::Data::new(AppState {
             db,
@@ -98,7 +111,7 @@ impl Application {
                 .into_utoipa_app()
                 .configure(http::routes)
                 .split_for_parts();
-            app.service(
+            app.service(web::redirect("/docs", "/docs/")).service(
                 SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api_doc.clone()),
             )
         })

@@ -5,7 +5,7 @@ use std::{
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use hubshake::{Application, config::Settings, db};
+use hubshake::{Application, auth::admin_clients, config::Settings, db};
 use tracing_subscriber::{EnvFilter, fmt::format::FmtSpan};
 
 /// Hubshake, the multi-branch back office that POS terminals sync with.
@@ -27,6 +27,19 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage admin clients on this machine's database.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Give an admin client a new secret (printed once); the old one stops working.
+    ResetSecret {
+        /// The admin client; by default the one of the settings (`admin` unless configured).
+        #[arg(long)]
+        client_id: Option<String>,
+    },
 }
 
 #[actix_web::main]
@@ -36,13 +49,26 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi => println!("{}", hubshake::openapi().to_pretty_json()?),
         Command::Migrate => {
-            let settings = load_settings(&cli.config)?;
+            let settings = load_settings(&cli.config, LogTo::Stdout)?;
             let db = db::connect(&settings.database_url, 1).await?;
             db::migrate(&db).await?;
             tracing::info!("database migrated");
         }
+        Command::Admin(AdminCommand::ResetSecret { client_id }) => {
+            let settings = load_settings(&cli.config, LogTo::Stderr)?;
+            let db = db::connect(&settings.database_url, 1).await?;
+            db::migrate(&db).await?;
+            let client_id = client_id
+                .or(settings.admin_client_id)
+                .unwrap_or_else(|| admin_clients::DEFAULT_ADMIN_CLIENT_ID.to_string());
+            let secret = admin_clients::reset_admin_secret(&db, &client_id)
+                .await?
+                .with_context(|| format!("there is no admin client {client_id}"))?;
+            tracing::info!(client_id = %client_id, "admin secret replaced");
+            println!("{secret}");
+        }
         Command::Serve => {
-            let app = Application::build(load_settings(&cli.config)?).await?;
+            let app = Application::build(load_settings(&cli.config, LogTo::Stdout)?).await?;
             tracing::info!(port = app.port(), "hubshake listening");
             app.run_until_stopped().await?;
         }
@@ -74,13 +100,26 @@ fn tune_malloc() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn tune_malloc() {}
 
+/// Where a command logs: the server on stdout; a command whose stdout is its answer on stderr.
+#[derive(Clone, Copy)]
+enum LogTo {
+    Stdout,
+    Stderr,
+}
+
 /// Reads the settings and sets up logging as they say.
-fn load_settings(config_file: &Path) -> anyhow::Result<Settings> {
+fn load_settings(config_file: &Path, log_to: LogTo) -> anyhow::Result<Settings> {
     let settings = Settings::load(config_file).context("invalid settings")?;
-    tracing_subscriber::fmt()
+    let filter = EnvFilter::try_new(&settings.log).context("invalid log filter")?;
+    let logs = tracing_subscriber::fmt()
         .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(std::io::stdout().is_terminal())
-        .with_env_filter(EnvFilter::try_new(&settings.log).context("invalid log filter")?)
-        .init();
+        .with_env_filter(filter);
+    match log_to {
+        LogTo::Stdout => logs.with_ansi(std::io::stdout().is_terminal()).init(),
+        LogTo::Stderr => logs
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .init(),
+    }
     Ok(settings)
 }

@@ -67,6 +67,24 @@ impl<T> Page<T> {
     }
 }
 
+impl<T> Page<T> {
+    /// The page `request` asks for of a list already in memory (a bounded one, such as the days
+    /// of a summary).
+    pub fn of_all(all: Vec<T>, request: PageRequest) -> Self {
+        let total = all.len() as u64;
+        let items = all
+            .into_iter()
+            .skip(usize::try_from(request.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(request.limit).unwrap_or(usize::MAX))
+            .collect();
+        Page {
+            items,
+            total,
+            request,
+        }
+    }
+}
+
 /// Runs `select` (which must already be ordered) for one page, and counts the whole list.
 pub async fn fetch_page<E, C>(
     db: &C,

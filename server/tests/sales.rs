@@ -655,7 +655,8 @@ async fn admins_query_transactions_and_daily_sales() {
         &chain.admin,
     )
     .await;
-    let days = days.as_array().unwrap();
+    assert_eq!(days["total"], 2, "{days}");
+    let days = days["items"].as_array().unwrap();
     assert_eq!(days.len(), 2);
     let day = &days[0];
     assert_eq!(day["business_date"], "2026-11-22");

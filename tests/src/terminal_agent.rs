@@ -52,7 +52,7 @@ impl TerminalAgent {
         let text = format!(
             "[cn-local]\n{local}\n\
              [pos-config]\nlast_in_synced_inventory_update_date_time=1990-01-01T 00:00:00.0000Z\nlast_out_synced_date=1990-01-01 00:00:00\npos_type=retail\n\n\
-             [api-auth]\nheader-content_type=application/json\nbody-grant_type=client_credentials\nbody-client_id={client_id}\nbody-client_secret={client_secret}\nhost={host}\nread_write_timeout=10\n"
+             [api-auth]\nheader-content_type=application/json\nbody-grant_type=client_credentials\nbody-client_id={client_id}\nbody-client_secret={client_secret}\nhost={host}\nread_write_timeout=10000\n"
         );
         std::fs::write(&self.settings, text).expect("settings written");
     }

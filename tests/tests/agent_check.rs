@@ -14,7 +14,7 @@ fn write_settings(path: &Path, host: &str, client_id: &str, client_secret: &str)
     let settings = format!(
         "[cn-local]\nhost=localhost\nport=3306\nuser=root\npw=MjFwb3NpbmNiaWJpemE0MDEyMDA2\ndb=my_database\nflag=DefaultCommandTimeout=0;ConvertZeroDatetime=True;\n\n\
          [pos-config]\nlast_in_synced_inventory_update_date_time=1990-01-01T 00:00:00.0000Z\nlast_out_synced_date=1990-01-01 00:00:00\npos_type=retail\n\n\
-         [api-auth]\nheader-content_type=application/json\nbody-grant_type=client_credentials\nbody-client_id={client_id}\nbody-client_secret={client_secret}\nhost={host}\nread_write_timeout=30\n"
+         [api-auth]\nheader-content_type=application/json\nbody-grant_type=client_credentials\nbody-client_id={client_id}\nbody-client_secret={client_secret}\nhost={host}\nread_write_timeout=30000\n"
     );
     std::fs::write(path, settings).unwrap();
 }

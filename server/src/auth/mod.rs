@@ -1,21 +1,17 @@
 //! Identity: OAuth2 client credentials for admin clients and terminals, access tokens, callers.
 
+pub mod admin_clients;
 pub mod caller;
 pub mod jwt;
 pub mod secret;
 pub mod throttle;
 pub mod token_endpoint;
 
-use chrono::Utc;
 use entity::{admin_client, branch, terminal};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use self::jwt::Principal;
-use crate::config::Settings;
 
 /// Checks a client's credentials; `None` when the client is unknown, inactive or the secret is wrong
 /// (the caller must not learn which).
@@ -45,11 +41,8 @@ pub async fn authenticate_client(
     else {
         return Ok(None);
     };
-    let presented = presented_secret.to_string();
-    let stored = admin.secret_hash.clone();
-    let matches = tokio::task::spawn_blocking(move || secret::verify_secret(&stored, &presented))
-        .await
-        .map_err(|e| DbErr::Custom(format!("secret verification task failed: {e}")))?;
+    let matches =
+        admin_clients::verify(admin.secret_hash.clone(), presented_secret.to_string()).await?;
     Ok((admin.active && matches).then_some(Principal::Admin {
         client_id: admin.client_id,
     }))
@@ -76,62 +69,4 @@ async fn terminal_is_usable(db: &DatabaseConnection, terminal_id: Uuid) -> Resul
         .one(db)
         .await?
         .is_some_and(|(terminal, branch)| terminal.active && branch.is_some_and(|b| b.active)))
-}
-
-/// The admin client made on first start with an empty database: the configured one, or a
-/// generated one whose secret is returned so it can be shown once.
-pub struct BootstrapAdmin {
-    pub client_id: String,
-    pub generated_secret: Option<String>,
-}
-
-/// Creates the first admin client when there is none.
-pub async fn bootstrap_admin(
-    db: &DatabaseConnection,
-    settings: &Settings,
-) -> Result<Option<BootstrapAdmin>, DbErr> {
-    if admin_client::Entity::find().count(db).await? > 0 {
-        return Ok(None);
-    }
-    let client_id = settings
-        .admin_client_id
-        .clone()
-        .unwrap_or_else(|| "admin".to_string());
-    let (secret, generated) = match &settings.admin_client_secret {
-        Some(secret) => (secret.clone(), false),
-        None => (secret::generate_secret(), true),
-    };
-    let hash_input = secret.clone();
-    let secret_hash = tokio::task::spawn_blocking(move || secret::hash_chosen_secret(&hash_input))
-        .await
-        .map_err(|e| DbErr::Custom(format!("hashing task failed: {e}")))?
-        .map_err(|e| DbErr::Custom(format!("cannot hash the admin secret: {e}")))?;
-    let now = Utc::now();
-    let inserted = admin_client::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        client_id: Set(client_id.clone()),
-        secret_hash: Set(secret_hash),
-        name: Set("bootstrap admin".into()),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await;
-    match inserted {
-        Ok(_) => Ok(Some(BootstrapAdmin {
-            client_id,
-            generated_secret: generated.then_some(secret),
-        })),
-        // Another replica bootstrapped at the same moment.
-        Err(err)
-            if matches!(
-                err.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            Ok(None)
-        }
-        Err(err) => Err(err),
-    }
 }

@@ -129,7 +129,7 @@ pub async fn issue_token(
         ));
     }
     let request = parse_body(&req, &body)?;
-    let (client_id, client_secret) = client_credentials(&req, &request)?;
+    let presented = client_credentials(&req, &request)?;
     match request.grant_type.as_deref() {
         None => return Err(OAuthError::invalid_request("grant_type is required")),
         Some("client_credentials") => {}
@@ -141,17 +141,23 @@ pub async fn issue_token(
             ));
         }
     }
-    if !state.token_throttle.allow(&client_id) {
+    if !state.token_throttle.allow(&presented.client_id) {
         return Err(OAuthError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "invalid_request",
             "too many token requests for this client id; retry later",
         ));
     }
-    let principal = auth::authenticate_client(&state.db, &client_id, &client_secret)
-        .await
-        .map_err(OAuthError::server_error)?
-        .ok_or_else(OAuthError::invalid_client)?;
+    let mut principal = None;
+    for (client_id, secret) in presented.candidates() {
+        principal = auth::authenticate_client(&state.db, client_id, secret)
+            .await
+            .map_err(OAuthError::server_error)?;
+        if principal.is_some() {
+            break;
+        }
+    }
+    let principal = principal.ok_or_else(OAuthError::invalid_client)?;
     if let Some(scope) = request.scope.as_deref()
         && scope
             .split_whitespace()
@@ -208,53 +214,71 @@ fn parse_body(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, OAuthError
     }
 }
 
+/// A client's id and secret as presented. HTTP Basic credentials are form-encoded before base64
+/// by RFC 6749 §2.3.1, but curl, Python's requests, authlib and others send them as they are: a
+/// Basic header whose decoded form differs from its raw form offers both, tried in that order.
+struct Presented {
+    client_id: String,
+    secret: String,
+    raw: Option<(String, String)>,
+}
+
+impl Presented {
+    fn candidates(&self) -> impl Iterator<Item = (&str, &str)> {
+        std::iter::once((self.client_id.as_str(), self.secret.as_str())).chain(
+            self.raw
+                .iter()
+                .map(|(id, secret)| (id.as_str(), secret.as_str())),
+        )
+    }
+}
+
 /// The client's id and secret from exactly one of HTTP Basic (`client_secret_basic`) or the body
 /// (`client_secret_post`).
-fn client_credentials(
-    req: &HttpRequest,
-    request: &TokenRequest,
-) -> Result<(String, String), OAuthError> {
+fn client_credentials(req: &HttpRequest, request: &TokenRequest) -> Result<Presented, OAuthError> {
     let basic = req.headers().get(header::AUTHORIZATION).map(|value| {
         value.to_str().ok().and_then(parse_basic).ok_or_else(|| {
             OAuthError::invalid_request("the Authorization header is not valid HTTP Basic")
         })
     });
-    let (client_id, secret) = match (basic, &request.client_secret) {
+    let presented = match (basic, &request.client_secret) {
         (Some(_), Some(_)) => {
             return Err(OAuthError::invalid_request(
                 "use one client authentication method, not both Basic and the body",
             ));
         }
         (Some(basic), None) => {
-            let (id, secret) = basic?;
-            if request
-                .client_id
-                .as_ref()
-                .is_some_and(|body_id| *body_id != id)
+            let basic = basic?;
+            if let Some(body_id) = &request.client_id
+                && basic.candidates().all(|(id, _)| id != body_id)
             {
                 return Err(OAuthError::invalid_request(
                     "client_id differs from the Basic credentials",
                 ));
             }
-            (id, secret)
+            basic
         }
         (None, Some(secret)) => match &request.client_id {
-            Some(id) => (id.clone(), secret.clone()),
+            Some(id) => Presented {
+                client_id: id.clone(),
+                secret: secret.clone(),
+                raw: None,
+            },
             None => return Err(OAuthError::invalid_request("client_id is required")),
         },
         (None, None) => return Err(OAuthError::invalid_client()),
     };
-    if client_id.is_empty()
-        || client_id.len() > MAX_CREDENTIAL_LEN
-        || secret.len() > MAX_CREDENTIAL_LEN
-    {
+    let too_long = |(id, secret): (&str, &str)| {
+        id.is_empty() || id.len() > MAX_CREDENTIAL_LEN || secret.len() > MAX_CREDENTIAL_LEN
+    };
+    if presented.candidates().any(too_long) {
         return Err(OAuthError::invalid_client());
     }
-    Ok((client_id, secret))
+    Ok(presented)
 }
 
-/// RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64.
-fn parse_basic(value: &str) -> Option<(String, String)> {
+/// HTTP Basic credentials, form-decoded, with the raw form too where decoding changed them.
+fn parse_basic(value: &str) -> Option<Presented> {
     let (scheme, encoded) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
@@ -267,5 +291,18 @@ fn parse_basic(value: &str) -> Option<(String, String)> {
             .ok()
             .map(|s| s.into_owned())
     };
-    Some((unescape(id)?, unescape(secret)?))
+    let raw = (id.to_string(), secret.to_string());
+    match (unescape(id), unescape(secret)) {
+        (Some(client_id), Some(secret)) => Some(Presented {
+            raw: (raw != (client_id.clone(), secret.clone())).then_some(raw),
+            client_id,
+            secret,
+        }),
+        // Not valid form encoding: it can only have been meant as it is.
+        _ => Some(Presented {
+            client_id: raw.0,
+            secret: raw.1,
+            raw: None,
+        }),
+    }
 }

@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::PageView;
+use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -100,7 +101,7 @@ impl From<branch::Model> for BranchView {
 pub async fn create_branch(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    body: web::Json<CreateBranchRequest>,
+    body: Json<CreateBranchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let branch = registry::create_branch(
@@ -128,8 +129,8 @@ pub async fn create_branch(
 pub async fn list_branches(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
-    filter: web::Query<BranchFilter>,
+    page: Query<PageQuery>,
+    filter: Query<BranchFilter>,
 ) -> Result<web::Json<PageView<BranchView>>, ApiError> {
     let page = registry::list_branches(&state.db, filter.active, page.parse()?).await?;
     Ok(web::Json(PageView::from_page(page, BranchView::from)))
@@ -168,7 +169,7 @@ pub async fn update_branch(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    body: web::Json<UpdateBranchRequest>,
+    body: Json<UpdateBranchRequest>,
 ) -> Result<web::Json<BranchView>, ApiError> {
     let body = body.into_inner();
     let changes = BranchChanges {

@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::PageView;
+use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -85,7 +86,7 @@ impl From<category::Model> for CategoryView {
 pub async fn create_category(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    body: web::Json<CategoryRequest>,
+    body: Json<CategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created = categories::create_category(&state.db, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(CategoryView::from(created)))
@@ -97,8 +98,8 @@ pub async fn create_category(
 pub async fn list_categories(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
-    filter: web::Query<CategoryFilter>,
+    page: Query<PageQuery>,
+    filter: Query<CategoryFilter>,
 ) -> Result<web::Json<PageView<CategoryView>>, ApiError> {
     let page = categories::list_categories(&state.db, filter.parent_id, page.parse()?).await?;
     Ok(web::Json(PageView::from_page(page, CategoryView::from)))
@@ -134,7 +135,7 @@ pub async fn update_category(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     category_id: web::Path<Uuid>,
-    body: web::Json<CategoryRequest>,
+    body: Json<CategoryRequest>,
 ) -> Result<web::Json<CategoryView>, ApiError> {
     let updated =
         categories::update_category(&state.db, *category_id, body.into_inner().into()).await?;

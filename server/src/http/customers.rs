@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::PageView;
+use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -106,7 +107,7 @@ impl From<customer::Model> for CustomerView {
 pub async fn create_customer(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    body: web::Json<CustomerRequest>,
+    body: Json<CustomerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created = customers::save_customer(&state.db, None, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(CustomerView::from(created)))
@@ -118,8 +119,8 @@ pub async fn create_customer(
 pub async fn list_customers(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
-    query: web::Query<CustomerQuery>,
+    page: Query<PageQuery>,
+    query: Query<CustomerQuery>,
 ) -> Result<web::Json<PageView<CustomerView>>, ApiError> {
     let page = customers::list_customers(&state.db, query.q.as_deref(), page.parse()?).await?;
     Ok(web::Json(PageView::from_page(page, CustomerView::from)))
@@ -156,7 +157,7 @@ pub async fn update_customer(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     customer_id: web::Path<Uuid>,
-    body: web::Json<CustomerRequest>,
+    body: Json<CustomerRequest>,
 ) -> Result<web::Json<CustomerView>, ApiError> {
     Ok(web::Json(
         customers::save_customer(&state.db, Some(*customer_id), body.into_inner().into())

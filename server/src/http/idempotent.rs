@@ -3,10 +3,7 @@
 
 use std::{future::Future, pin::Pin};
 
-use actix_web::{
-    HttpRequest, HttpResponse, ResponseError, body::to_bytes, error::JsonPayloadError,
-    http::StatusCode,
-};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, body::to_bytes, http::StatusCode};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -23,7 +20,7 @@ pub type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T, DomainError>> + 't>
 
 /// Parses a JSON body the handler also needs as bytes (to recognise a retry).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| super::json_error(JsonPayloadError::Deserialize(e)))
+    super::extract::parse_json_object(body)
 }
 
 fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {

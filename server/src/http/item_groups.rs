@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::PageView;
+use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -130,7 +131,7 @@ impl From<ItemGroupDetail> for ItemGroupView {
 pub async fn create_item_group(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    body: web::Json<ItemGroupRequest>,
+    body: Json<ItemGroupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created = item_groups::save_item_group(&state.db, None, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(ItemGroupView::from(created)))
@@ -142,7 +143,7 @@ pub async fn create_item_group(
 pub async fn list_item_groups(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<ItemGroupView>>, ApiError> {
     let page = item_groups::list_item_groups(&state.db, page.parse()?).await?;
     Ok(web::Json(PageView::from_page(page, ItemGroupView::from)))
@@ -178,7 +179,7 @@ pub async fn update_item_group(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     item_group_id: web::Path<Uuid>,
-    body: web::Json<ItemGroupRequest>,
+    body: Json<ItemGroupRequest>,
 ) -> Result<web::Json<ItemGroupView>, ApiError> {
     let saved =
         item_groups::save_item_group(&state.db, Some(*item_group_id), body.into_inner().into())

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::extract::Query;
 use super::{DocumentFilter, PageView, idempotent};
 use crate::{
     AppState,
@@ -297,8 +298,8 @@ pub async fn get_item_request(
 pub async fn list_item_requests(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
-    filter: web::Query<DocumentFilter>,
+    page: Query<PageQuery>,
+    filter: Query<DocumentFilter>,
 ) -> Result<web::Json<PageView<ItemRequestView>>, ApiError> {
     let page = item_requests::list_item_requests(
         &state.db,

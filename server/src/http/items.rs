@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::PageView;
+use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -188,7 +189,7 @@ impl From<branch_item::Model> for BranchItemView {
 pub async fn create_item(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    body: web::Json<ItemRequest>,
+    body: Json<ItemRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created = items::create_item(&state.db, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(ItemView::from(created)))
@@ -207,7 +208,7 @@ pub async fn create_item(
 pub async fn import_items(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    body: web::Json<ImportRequest>,
+    body: Json<ImportRequest>,
 ) -> Result<web::Json<ImportResult>, ApiError> {
     let inputs = body
         .into_inner()
@@ -225,8 +226,8 @@ pub async fn import_items(
 pub async fn list_items(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
-    query: web::Query<ItemQuery>,
+    page: Query<PageQuery>,
+    query: Query<ItemQuery>,
 ) -> Result<web::Json<PageView<ItemView>>, ApiError> {
     let query = query.into_inner();
     let filter = ItemFilter {
@@ -267,7 +268,7 @@ pub async fn update_item(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     item_id: web::Path<Uuid>,
-    body: web::Json<ItemRequest>,
+    body: Json<ItemRequest>,
 ) -> Result<web::Json<ItemView>, ApiError> {
     Ok(web::Json(
         items::update_item(&state.db, *item_id, body.into_inner().into())
@@ -303,7 +304,7 @@ pub async fn set_branch_item(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<BranchItemRequest>,
+    body: Json<BranchItemRequest>,
 ) -> Result<web::Json<BranchItemView>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
     let body = body.into_inner();
@@ -338,7 +339,7 @@ pub async fn list_branch_items(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<BranchItemView>>, ApiError> {
     let page = items::list_branch_items(&state.db, *branch_id, page.parse()?).await?;
     Ok(web::Json(PageView::from_page(page, BranchItemView::from)))

@@ -4,6 +4,7 @@
 mod branches;
 mod categories;
 mod customers;
+mod extract;
 mod idempotent;
 mod item_groups;
 mod item_requests;

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::PageView;
+use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -91,7 +92,7 @@ impl From<PaymentMethodDetail> for PaymentMethodView {
 pub async fn create_payment_method(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    body: web::Json<PaymentMethodRequest>,
+    body: Json<PaymentMethodRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created =
         payment_methods::save_payment_method(&state.db, None, body.into_inner().into()).await?;
@@ -104,7 +105,7 @@ pub async fn create_payment_method(
 pub async fn list_payment_methods(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<PaymentMethodView>>, ApiError> {
     let page = payment_methods::list_payment_methods(&state.db, page.parse()?).await?;
     Ok(web::Json(PageView::from_page(
@@ -144,7 +145,7 @@ pub async fn update_payment_method(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     payment_method_id: web::Path<Uuid>,
-    body: web::Json<PaymentMethodRequest>,
+    body: Json<PaymentMethodRequest>,
 ) -> Result<web::Json<PaymentMethodView>, ApiError> {
     let saved = payment_methods::save_payment_method(
         &state.db,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::extract::Query;
 use super::{DocumentFilter, PageView, idempotent};
 use crate::{
     AppState,
@@ -400,8 +401,8 @@ pub async fn get_purchase_order(
 pub async fn list_purchase_orders(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
-    filter: web::Query<DocumentFilter>,
+    page: Query<PageQuery>,
+    filter: Query<DocumentFilter>,
 ) -> Result<web::Json<PageView<PurchaseOrderView>>, ApiError> {
     let page = purchase_orders::list_purchase_orders(
         &state.db,

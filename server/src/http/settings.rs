@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::PageView;
+use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -60,7 +61,7 @@ impl From<setting::Model> for SettingView {
 pub async fn list_global_settings(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<SettingView>>, ApiError> {
     let page = settings::list_settings(&state.db, None, page.parse()?).await?;
     Ok(web::Json(PageView::from_page(page, SettingView::from)))
@@ -73,7 +74,7 @@ pub async fn put_global_setting(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     key: web::Path<String>,
-    body: web::Json<SettingRequest>,
+    body: Json<SettingRequest>,
 ) -> Result<web::Json<SettingView>, ApiError> {
     Ok(web::Json(
         settings::put_setting(&state.db, None, &key, body.into_inner().value)
@@ -101,7 +102,7 @@ pub async fn list_branch_settings(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<SettingView>>, ApiError> {
     let page = settings::list_settings(&state.db, Some(*branch_id), page.parse()?).await?;
     Ok(web::Json(PageView::from_page(page, SettingView::from)))
@@ -122,7 +123,7 @@ pub async fn put_branch_setting(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, String)>,
-    body: web::Json<SettingRequest>,
+    body: Json<SettingRequest>,
 ) -> Result<web::Json<SettingView>, ApiError> {
     let (branch_id, key) = path.into_inner();
     Ok(web::Json(

@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::PageView;
+use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -99,7 +100,7 @@ impl From<StaffDetail> for StaffView {
 pub async fn create_staff(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    body: web::Json<StaffRequest>,
+    body: Json<StaffRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created = staff::save_staff(&state.db, None, body.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(StaffView::from(created)))
@@ -111,8 +112,8 @@ pub async fn create_staff(
 pub async fn list_staff(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
-    filter: web::Query<StaffFilter>,
+    page: Query<PageQuery>,
+    filter: Query<StaffFilter>,
 ) -> Result<web::Json<PageView<StaffView>>, ApiError> {
     let page = staff::list_staff(&state.db, filter.branch_id, page.parse()?).await?;
     Ok(web::Json(PageView::from_page(page, StaffView::from)))
@@ -147,7 +148,7 @@ pub async fn update_staff(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     staff_id: web::Path<Uuid>,
-    body: web::Json<StaffRequest>,
+    body: Json<StaffRequest>,
 ) -> Result<web::Json<StaffView>, ApiError> {
     Ok(web::Json(
         staff::save_staff(&state.db, Some(*staff_id), body.into_inner().into())

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::extract::{Json, Query};
 use super::{PageView, idempotent};
 use crate::{
     AppState,
@@ -17,6 +18,7 @@ use crate::{
         queries::{self, StockFilter},
     },
     pagination::PageQuery,
+    time::DateOrInstant,
 };
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -261,8 +263,8 @@ pub async fn branch_stock(
     caller: Caller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    page: web::Query<PageQuery>,
-    query: web::Query<StockQuery>,
+    page: Query<PageQuery>,
+    query: Query<StockQuery>,
 ) -> Result<web::Json<PageView<StockLevelView>>, ApiError> {
     caller.ensure_branch(*branch_id)?;
     let query = query.into_inner();
@@ -277,26 +279,28 @@ pub async fn branch_stock(
 }
 
 /// An item's stock at every branch.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = Vec<StockLevelView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<StockLevelView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/items/{item_id}/stock")]
 pub async fn item_stock(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     item_id: web::Path<Uuid>,
-) -> Result<web::Json<Vec<StockLevelView>>, ApiError> {
-    let levels = queries::item_stock(&state.db, *item_id).await?;
-    Ok(web::Json(
-        levels.into_iter().map(StockLevelView::from).collect(),
-    ))
+    page: Query<PageQuery>,
+) -> Result<web::Json<PageView<StockLevelView>>, ApiError> {
+    let page = queries::item_stock(&state.db, *item_id, page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(page, StockLevelView::from)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LedgerQuery {
-    /// From this instant (inclusive).
-    from: Option<DateTime<Utc>>,
-    /// Until this instant (exclusive).
-    to: Option<DateTime<Utc>>,
+    /// From this instant (inclusive); a date (`2026-12-01`) is the start of that day in the
+    /// branch's time zone.
+    #[param(value_type = Option<String>, example = "2026-12-01")]
+    from: Option<DateOrInstant>,
+    /// Until this instant (exclusive); a date takes the whole of that day.
+    #[param(value_type = Option<String>, example = "2026-12-01T18:00:00+08:00")]
+    to: Option<DateOrInstant>,
 }
 
 /// The ledger of an item at a branch, oldest first.
@@ -306,8 +310,8 @@ pub async fn item_ledger(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-    page: web::Query<PageQuery>,
-    query: web::Query<LedgerQuery>,
+    page: Query<PageQuery>,
+    query: Query<LedgerQuery>,
 ) -> Result<web::Json<PageView<MovementView>>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
     caller.ensure_branch(branch_id)?;
@@ -326,8 +330,9 @@ pub async fn item_ledger(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AtQuery {
-    /// The instant (RFC 3339).
-    at: DateTime<Utc>,
+    /// The instant (RFC 3339); a date is the start of that day in the branch's time zone.
+    #[param(value_type = String, example = "2026-12-01T18:00:00+08:00")]
+    at: DateOrInstant,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -344,13 +349,13 @@ pub async fn quantity_at(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-    query: web::Query<AtQuery>,
+    query: Query<AtQuery>,
 ) -> Result<web::Json<QuantityAtView>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
     caller.ensure_branch(branch_id)?;
-    let on_hand = queries::quantity_at(&state.db, branch_id, item_id, query.at).await?;
+    let (at, on_hand) = queries::quantity_at(&state.db, branch_id, item_id, query.at).await?;
     Ok(web::Json(QuantityAtView {
-        at: query.at,
+        at,
         on_hand: from_fixed4(on_hand),
     }))
 }
@@ -378,7 +383,7 @@ pub async fn set_reorder_level(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-    body: web::Json<ReorderLevelRequest>,
+    body: Json<ReorderLevelRequest>,
 ) -> Result<web::Json<StockLevelView>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
     let level =

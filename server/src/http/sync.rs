@@ -2,6 +2,8 @@ use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+
+use super::extract::{Json, Query};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
@@ -50,7 +52,7 @@ pub struct HeartbeatResponse {
 pub async fn heartbeat(
     terminal: TerminalCaller,
     state: web::Data<AppState>,
-    body: web::Json<HeartbeatRequest>,
+    body: Json<HeartbeatRequest>,
 ) -> Result<web::Json<HeartbeatResponse>, ApiError> {
     let body = body.into_inner();
     let report = Heartbeat {
@@ -157,7 +159,7 @@ pub struct MasterPullResponse {
 pub async fn pull_master(
     terminal: TerminalCaller,
     state: web::Data<AppState>,
-    query: web::Query<PullQuery>,
+    query: Query<PullQuery>,
 ) -> Result<web::Json<MasterPullResponse>, ApiError> {
     let pull = query.parse()?;
     let cursor = match (pull.cursor, pull.since) {
@@ -231,7 +233,7 @@ pub struct StockPullResponse {
 pub async fn pull_stock(
     terminal: TerminalCaller,
     state: web::Data<AppState>,
-    query: web::Query<PullQuery>,
+    query: Query<PullQuery>,
 ) -> Result<web::Json<StockPullResponse>, ApiError> {
     let pull = query.parse()?;
     let cursor = match (pull.cursor, pull.since) {

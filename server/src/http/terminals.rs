@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::PageView;
+use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -19,6 +20,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_terminals)
         .service(get_terminal)
         .service(rotate_secret)
+        .service(reset_device)
         .service(deactivate_terminal)
         .service(reactivate_terminal);
 }
@@ -101,7 +103,7 @@ pub async fn register_terminal(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    body: web::Json<RegisterTerminalRequest>,
+    body: Json<RegisterTerminalRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new = NewTerminal {
@@ -127,7 +129,7 @@ pub async fn list_terminals(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    page: web::Query<PageQuery>,
+    page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<TerminalView>>, ApiError> {
     let page = registry::list_terminals(&state.db, *branch_id, page.parse()?).await?;
     Ok(web::Json(PageView::from_page(page, TerminalView::from)))
@@ -166,6 +168,26 @@ pub async fn rotate_secret(
 ) -> Result<web::Json<TerminalCredentialsView>, ApiError> {
     Ok(web::Json(
         registry::rotate_terminal_secret(&state.db, *terminal_id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Clear the device a terminal is bound to (a till replaced or reinstalled): its next heartbeat
+/// binds it to the device that heartbeat names.
+#[utoipa::path(
+    tag = "terminals",
+    security(("bearer" = [])),
+    responses((status = 200, body = TerminalView), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/terminals/{terminal_id}/reset-device")]
+pub async fn reset_device(
+    _admin: AdminCaller,
+    state: web::Data<AppState>,
+    terminal_id: web::Path<Uuid>,
+) -> Result<web::Json<TerminalView>, ApiError> {
+    Ok(web::Json(
+        registry::reset_terminal_device(&state.db, *terminal_id)
             .await?
             .into(),
     ))

@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::extract::{Json, Query};
 use super::{PageView, idempotent::parse_json, json_body};
 use crate::{
     AppState,
@@ -138,7 +139,7 @@ pub struct HeldResponse {
 pub async fn held_transactions(
     terminal: TerminalCaller,
     state: web::Data<AppState>,
-    body: web::Json<HeldRequest>,
+    body: Json<HeldRequest>,
 ) -> Result<web::Json<HeldResponse>, ApiError> {
     let held = queries::held_transactions(&state.db, terminal.terminal_id, &body.ids).await?;
     let held = held
@@ -331,8 +332,8 @@ fn readable_branch(caller: &Caller, asked: Option<Uuid>) -> Result<Option<Uuid>,
 pub async fn list_transactions(
     caller: Caller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
-    query: web::Query<TransactionQuery>,
+    page: Query<PageQuery>,
+    query: Query<TransactionQuery>,
 ) -> Result<web::Json<PageView<TransactionSummaryView>>, ApiError> {
     let query = query.into_inner();
     let filter = TransactionFilter {
@@ -375,12 +376,12 @@ pub async fn get_transaction(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
-    /// First business date (inclusive).
-    #[param(value_type = String, example = "2026-11-01")]
-    from: NaiveDate,
-    /// Last business date (inclusive), at most 366 days after `from`.
-    #[param(value_type = String, example = "2026-11-30")]
-    to: NaiveDate,
+    /// First business date (inclusive); absent: `to`, or today in the branch's time zone.
+    #[param(value_type = Option<String>, example = "2026-11-01")]
+    from: Option<NaiveDate>,
+    /// Last business date (inclusive), at most 366 days after `from`; absent: `from`.
+    #[param(value_type = Option<String>, example = "2026-11-30")]
+    to: Option<NaiveDate>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -448,9 +449,9 @@ impl From<DailySales> for DailySalesView {
 #[utoipa::path(
     tag = "sales",
     security(("bearer" = [])),
-    params(SummaryQuery),
+    params(SummaryQuery, PageQuery),
     responses(
-        (status = 200, body = Vec<DailySalesView>),
+        (status = 200, body = PageView<DailySalesView>),
         (status = 403, description = "A terminal asked for another branch", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A range backwards or longer than 366 days", body = Problem, content_type = "application/problem+json"),
     )
@@ -460,11 +461,11 @@ pub async fn daily_sales(
     caller: Caller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    query: web::Query<SummaryQuery>,
-) -> Result<web::Json<Vec<DailySalesView>>, ApiError> {
+    query: Query<SummaryQuery>,
+    page: Query<PageQuery>,
+) -> Result<web::Json<PageView<DailySalesView>>, ApiError> {
     caller.ensure_branch(*branch_id)?;
-    let days = queries::daily_sales(&state.db, *branch_id, query.from, query.to).await?;
-    Ok(web::Json(
-        days.into_iter().map(DailySalesView::from).collect(),
-    ))
+    let days =
+        queries::daily_sales(&state.db, *branch_id, query.from, query.to, page.parse()?).await?;
+    Ok(web::Json(PageView::from_page(days, DailySalesView::from)))
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::extract::Query;
 use super::{DocumentFilter, PageView, idempotent};
 use crate::{
     AppState,
@@ -318,8 +319,8 @@ pub async fn get_transfer(
 pub async fn list_transfers(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: web::Query<PageQuery>,
-    filter: web::Query<DocumentFilter>,
+    page: Query<PageQuery>,
+    filter: Query<DocumentFilter>,
 ) -> Result<web::Json<PageView<TransferView>>, ApiError> {
     let page = transfers::list_transfers(
         &state.db,

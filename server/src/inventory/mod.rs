@@ -64,7 +64,13 @@ fn positive(value: Decimal) -> Result<i64, String> {
 
 /// The error for a document in a state that does not allow the change.
 fn wrong_state(document: &str, status: &str, action: &str) -> DomainError {
-    DomainError::Conflict(format!("a {status} {document} cannot be {action}"))
+    let status = status.replace('_', " ");
+    let article = if status.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    DomainError::Conflict(format!("{article} {status} {document} cannot be {action}"))
 }
 
 /// The life cycle of one kind of document: its name and the id, status and update-time columns

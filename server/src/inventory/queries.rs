@@ -14,6 +14,7 @@ use crate::{
     decimal::{non_negative_fixed4, to_fixed4},
     error::DomainError,
     pagination::{Page, PageRequest, fetch_page},
+    time::{self, DateOrInstant},
 };
 
 /// Filters of a branch's stock list.
@@ -95,27 +96,30 @@ pub async fn set_reorder_level(
 pub async fn item_stock(
     db: &DatabaseConnection,
     item_id: Uuid,
-) -> Result<Vec<stock_level::Model>, DomainError> {
+    page: PageRequest,
+) -> Result<Page<stock_level::Model>, DomainError> {
     item::Entity::find_by_id(item_id)
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("item"))?;
-    Ok(stock_level::Entity::find()
+    let select = stock_level::Entity::find()
         .filter(stock_level::Column::ItemId.eq(item_id))
-        .order_by_asc(stock_level::Column::BranchId)
-        .all(db)
-        .await?)
+        .order_by_asc(stock_level::Column::BranchId);
+    Ok(fetch_page(db, select, page).await?)
 }
 
-/// The ledger of an item at a branch, oldest first, between two instants (both optional).
+/// The ledger of an item at a branch, oldest first, from an instant (inclusive) to another
+/// (exclusive), both optional; a plain date is that whole day in the branch's time zone.
 pub async fn ledger(
     db: &DatabaseConnection,
     branch_id: Uuid,
     item_id: Uuid,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+    from: Option<DateOrInstant>,
+    to: Option<DateOrInstant>,
     page: PageRequest,
 ) -> Result<Page<stock_movement::Model>, DomainError> {
+    let zone = time::branch_time_zone(db, branch_id).await?;
+    let (from, to) = (from.map(|f| f.start(zone)), to.map(|t| t.end(zone)));
     let mut select = stock_movement::Entity::find()
         .filter(stock_movement::Column::BranchId.eq(branch_id))
         .filter(stock_movement::Column::ItemId.eq(item_id))
@@ -129,14 +133,15 @@ pub async fn ledger(
     Ok(fetch_page(db, select, page).await?)
 }
 
-/// The on-hand quantity of an item at a branch at an instant: the balance after the last
-/// movement stamped at or before it.
+/// The on-hand quantity of an item at a branch at an instant (a plain date: the start of that
+/// day in the branch's time zone): the balance after the last movement stamped at or before it.
 pub async fn quantity_at(
     db: &DatabaseConnection,
     branch_id: Uuid,
     item_id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<i64, DomainError> {
+    at: DateOrInstant,
+) -> Result<(DateTime<Utc>, i64), DomainError> {
+    let at = at.start(time::branch_time_zone(db, branch_id).await?);
     let last = stock_movement::Entity::find()
         .filter(stock_movement::Column::BranchId.eq(branch_id))
         .filter(stock_movement::Column::ItemId.eq(item_id))
@@ -144,5 +149,5 @@ pub async fn quantity_at(
         .order_by_desc(stock_movement::Column::Seq)
         .one(db)
         .await?;
-    Ok(last.map_or(0, |movement| movement.balance_after))
+    Ok((at, last.map_or(0, |movement| movement.balance_after)))
 }

@@ -139,6 +139,17 @@ pub async fn set_terminal_active(
     Ok(terminal.update(db).await?)
 }
 
+/// Forgets the device a terminal is bound to; the next heartbeat binds it to the device it names.
+pub async fn reset_terminal_device(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<terminal::Model, DomainError> {
+    let mut terminal = get_terminal(db, id).await?.into_active_model();
+    terminal.device_id = Set(None);
+    terminal.updated_at = Set(Utc::now());
+    Ok(terminal.update(db).await?)
+}
+
 /// Records that a terminal is alive, with what it reports about itself.
 pub async fn record_heartbeat(
     db: &DatabaseConnection,
@@ -175,7 +186,9 @@ pub async fn record_heartbeat(
         && registered != reported
     {
         return Err(DomainError::Conflict(format!(
-            "this terminal is registered to device {registered}, not {reported}"
+            "this terminal is registered to device {registered}, not {reported}; if the \
+             terminal has moved to a new device, an admin clears the binding with \
+             POST /api/v1/terminals/{terminal_id}/reset-device and the next heartbeat binds anew"
         )));
     }
     let mut terminal = current.into_active_model();

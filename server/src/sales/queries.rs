@@ -15,6 +15,7 @@ use super::{Kind, Status};
 use crate::{
     error::DomainError,
     pagination::{Page, PageRequest, fetch_page},
+    time,
 };
 
 /// Largest number of ids a terminal may ask about at once.
@@ -175,14 +176,24 @@ fn integer(backend: DbBackend, expr: SimpleExpr) -> SimpleExpr {
     expr.cast_as(Alias::new(type_name))
 }
 
-/// Sales of a branch per business day from `from` to `to` (inclusive), days without any left out.
+/// Sales of a branch per business day from `from` to `to` (inclusive), days without any left
+/// out. One date given is that day alone; none is today in the branch's time zone.
 pub async fn daily_sales(
     db: &DatabaseConnection,
     branch_id: Uuid,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<DailySales>, DomainError> {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    page: PageRequest,
+) -> Result<Page<DailySales>, DomainError> {
     use sales_transaction::Column;
+    let (from, to) = match (from, to) {
+        (Some(from), Some(to)) => (from, to),
+        (Some(day), None) | (None, Some(day)) => (day, day),
+        (None, None) => {
+            let today = time::today(time::branch_time_zone(db, branch_id).await?);
+            (today, today)
+        }
+    };
     if to < from || (to - from).num_days() >= MAX_SUMMARY_DAYS {
         return Err(DomainError::invalid(
             "to",
@@ -278,7 +289,7 @@ pub async fn daily_sales(
             *day.payments.entry(method).or_default() += signed;
         }
     }
-    Ok(days.into_values().collect())
+    Ok(Page::of_all(days.into_values().collect(), page))
 }
 
 fn add(into: &mut KindTotals, figures: &KindTotals) {
