@@ -298,3 +298,81 @@ async fn heartbeat_shows_last_seen_and_version_to_the_admin() {
     .await
     .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// A till replaced or reinstalled gets a new device id; the admin clears the old binding and the
+/// next heartbeat binds the terminal to the new device.
+#[tokio::test]
+async fn an_admin_resets_a_terminals_device_and_the_next_heartbeat_binds_it_anew() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let branch = app.create_branch(&admin, "MNL-01", "retail").await;
+    let registered = app
+        .post(
+            &format!(
+                "/api/v1/branches/{}/terminals",
+                branch["id"].as_str().unwrap()
+            ),
+            &admin,
+            json!({ "name": "Till 1", "device_id": "SN-0001" }),
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.body
+    );
+    let terminal_id = registered.body["terminal"]["id"].as_str().unwrap();
+    let token = app
+        .token(
+            registered.body["client_id"].as_str().unwrap(),
+            registered.body["client_secret"].as_str().unwrap(),
+        )
+        .await;
+    let beat = |device: &'static str| {
+        app.post(
+            "/api/v1/sync/heartbeat",
+            &token,
+            json!({ "device_id": device }),
+        )
+    };
+    assert_eq!(beat("SN-0001").await.status, StatusCode::OK);
+    let refused = beat("SN-0002").await;
+    refused.assert_problem(StatusCode::CONFLICT);
+    let detail = refused.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("/api/v1/terminals/{terminal_id}/reset-device")),
+        "the refusal tells the way out: {detail}"
+    );
+
+    let reset = app
+        .post(
+            &format!("/api/v1/terminals/{terminal_id}/reset-device"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    assert!(reset.body["device_id"].is_null());
+    assert_eq!(beat("SN-0002").await.status, StatusCode::OK);
+    let shown = app
+        .get(&format!("/api/v1/terminals/{terminal_id}"), &admin)
+        .await;
+    assert_eq!(shown.body["device_id"], "SN-0002");
+    beat("SN-0001").await.assert_problem(StatusCode::CONFLICT);
+    // Only admins reset a binding, and only of a terminal that exists.
+    app.post(
+        &format!("/api/v1/terminals/{terminal_id}/reset-device"),
+        &token,
+        json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN);
+    app.post(
+        &format!("/api/v1/terminals/{}/reset-device", uuid::Uuid::now_v7()),
+        &admin,
+        json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+}

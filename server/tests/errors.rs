@@ -4,6 +4,7 @@ mod common;
 
 use common::spawn_app;
 use reqwest::{Method, StatusCode, header};
+use serde_json::json;
 
 #[tokio::test]
 async fn framework_errors_are_problem_documents() {
@@ -101,4 +102,132 @@ async fn api_docs_are_served_offline() {
         .await
         .unwrap();
     assert_eq!(script.status(), StatusCode::OK);
+}
+
+/// Every bad query parameter is a 422 naming it; plain dates are taken where an instant is asked,
+/// and a one-day summary needs no `to`.
+#[tokio::test]
+async fn query_parameters_are_named_when_wrong_and_take_plain_dates() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let branch = app.create_branch(&admin, "MNL-01", "retail").await;
+    let branch = branch["id"].as_str().unwrap();
+    let item = app.create_item(&admin, "LAT-01", "115").await;
+    let item = item["id"].as_str().unwrap();
+    let ledger = format!("/api/v1/branches/{branch}/items/{item}/ledger");
+
+    for ok in [
+        format!("{ledger}?from=2026-12-01"),
+        format!("{ledger}?from=2026-12-01&to=2026-12-02"),
+        format!("{ledger}?from=2026-12-01T08:00:00%2B08:00"),
+        format!("/api/v1/branches/{branch}/items/{item}/stock-at?at=2026-12-01"),
+        format!("/api/v1/branches/{branch}/daily-sales?from=2026-12-01"),
+        format!("/api/v1/branches/{branch}/daily-sales"),
+    ] {
+        let answer = app.get(&ok, &admin).await;
+        assert_eq!(answer.status, StatusCode::OK, "{ok}: {}", answer.body);
+    }
+    let one_day = app
+        .get(
+            &format!("/api/v1/branches/{branch}/daily-sales?from=2026-12-01"),
+            &admin,
+        )
+        .await;
+    assert_eq!(one_day.body["total"], 0, "a list shape: {}", one_day.body);
+    assert!(one_day.body["items"].is_array());
+
+    for (query, field) in [
+        (format!("{ledger}?from=yesterday"), "from"),
+        (format!("{ledger}?to=2026-02-30"), "to"),
+        (
+            format!("/api/v1/branches/{branch}/items/{item}/stock-at"),
+            "at",
+        ),
+        (
+            format!("/api/v1/branches/{branch}/daily-sales?to=soon"),
+            "to",
+        ),
+        (
+            format!("/api/v1/branches/{branch}/stock?below=lots"),
+            "below",
+        ),
+        (
+            "/api/v1/transactions?kind=sale&from=1st".to_string(),
+            "from",
+        ),
+        ("/api/v1/items?active=maybe".to_string(), "active"),
+    ] {
+        let answer = app.get(&query, &admin).await;
+        answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(answer.error_fields(), [field], "{query}: {}", answer.body);
+    }
+}
+
+/// A body field that is missing, unknown or of the wrong type is named in `errors[].field`, with
+/// its path inside the body; an array where an object belongs is refused.
+#[tokio::test]
+async fn body_fields_are_named_when_missing_unknown_or_wrong() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let branch = app.create_branch(&admin, "MNL-01", "retail").await;
+    let branch = branch["id"].as_str().unwrap();
+    let item = app.create_item(&admin, "LAT-01", "115").await;
+    let item = item["id"].as_str().unwrap();
+    let cases = [
+        (
+            "/api/v1/branches".to_string(),
+            json!({ "name": "No code", "pos_type": "retail" }),
+            "code",
+        ),
+        (
+            "/api/v1/branches".to_string(),
+            json!({ "code": "X", "name": "X", "pos_type": "retail", "colour": "red" }),
+            "colour",
+        ),
+        (
+            format!("/api/v1/branches/{branch}/adjustments"),
+            json!({ "lines": [{ "item_id": item, "mode": "delta", "quantity": "1", "reason_code": "x", "cost": 1 }] }),
+            "lines[0].cost",
+        ),
+        (
+            format!("/api/v1/branches/{branch}/adjustments"),
+            json!({ "lines": [{ "item_id": item, "mode": "delta", "quantity": {}, "reason_code": "x" }] }),
+            "lines[0].quantity",
+        ),
+        (
+            "/api/v1/transfers".to_string(),
+            json!({ "from_branch_id": branch, "lines": [] }),
+            "to_branch_id",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let answer = app.post(&path, &admin, body.clone()).await;
+        answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            answer.error_fields(),
+            [field],
+            "{path} {body}: {}",
+            answer.body
+        );
+    }
+    for (path, body) in [
+        (
+            "/api/v1/branches",
+            json!(["ARR-1", "Array branch", "retail", null, null]),
+        ),
+        ("/api/v1/categories", json!(["Drinks"])),
+    ] {
+        let answer = app.post(path, &admin, body).await;
+        answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let branches = app.get("/api/v1/branches", &admin).await;
+    assert_eq!(branches.body["total"], 1, "no array made a branch");
+}
+
+#[tokio::test]
+async fn the_docs_address_without_its_slash_leads_to_the_page() {
+    let app = spawn_app().await;
+    let page = app.http.get(app.url("/docs")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "redirected to /docs/");
+    assert_eq!(page.url().path(), "/docs/");
 }

@@ -508,3 +508,38 @@ async fn a_terminal_gets_403_on_every_admin_route_and_on_other_branches() {
         .await
         .assert_problem(StatusCode::FORBIDDEN);
 }
+
+/// Secrets with the characters form encoding changes work however a client library sends them:
+/// HTTP Basic raw (curl -u, requests, authlib) or form-encoded (RFC 6749 §2.3.1), or in the body.
+#[tokio::test]
+async fn secrets_with_plus_percent_slash_and_colon_work_through_every_encoding() {
+    const SECRET: &str = "q7Yx+3kP/a%2Fb:c=";
+    let app = common::spawn_app_with(|s| s.admin_client_secret = Some(SECRET.into())).await;
+    let url = app.url("/oauth/token");
+    let form_encoded: String = form_urlencoded::byte_serialize(SECRET.as_bytes()).collect();
+    let basic = |secret: &str| {
+        let pair = base64::engine::general_purpose::STANDARD.encode(format!("{ADMIN_ID}:{secret}"));
+        app.http
+            .post(&url)
+            .header(header::AUTHORIZATION, format!("Basic {pair}"))
+            .form(&[("grant_type", "client_credentials")])
+    };
+    let answers = [
+        ("basic, raw", app.send(basic(SECRET)).await),
+        ("basic, form-encoded", app.send(basic(&form_encoded)).await),
+        ("form body", app.token_by_form(ADMIN_ID, SECRET).await),
+        (
+            "JSON body",
+            app.send(app.http.post(&url).json(&json!({
+                "grant_type": "client_credentials", "client_id": ADMIN_ID, "client_secret": SECRET,
+            })))
+            .await,
+        ),
+    ];
+    for (how, answer) in answers {
+        assert_eq!(answer.status, StatusCode::OK, "{how}: {}", answer.body);
+    }
+    // Neither form of a wrong secret gets in.
+    let wrong = app.send(basic("q7Yx+3kP/a%2Fb:c")).await;
+    assert_oauth_error(&wrong, StatusCode::UNAUTHORIZED, "invalid_client");
+}

@@ -6,6 +6,7 @@
 //! creates its own database named `hubshake_test_<uuid>` there. Unset, each test gets a SQLite file
 //! in a temporary directory.
 
+pub mod admin;
 pub mod hub_process;
 pub mod terminal_agent;
 

@@ -7,113 +7,12 @@ use std::collections::HashMap;
 
 use hubshake_tests::{
     TestDatabase,
+    admin::{ADMIN_ID, ADMIN_SECRET, Admin},
     hub_process::HubProcess,
     server_database,
     terminal_agent::{LocalStore, TerminalAgent},
 };
-use serde_json::{Value, json};
-
-const ADMIN_ID: &str = "e2e-admin";
-const ADMIN_SECRET: &str = "e2e-admin-secret";
-
-struct Admin {
-    http: reqwest::blocking::Client,
-    base: String,
-    token: String,
-}
-
-impl Admin {
-    fn new(base: &str) -> Self {
-        let http = reqwest::blocking::Client::new();
-        let answer: Value = http
-            .post(format!("{base}/oauth/token"))
-            .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        Self {
-            http,
-            base: base.to_string(),
-            token: answer["access_token"].as_str().unwrap().to_string(),
-        }
-    }
-
-    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let answer = request.send().unwrap();
-        let status = answer.status();
-        let body: Value = answer.json().unwrap_or(Value::Null);
-        assert!(status.is_success(), "{method} {path}: {status} {body}");
-        body
-    }
-
-    fn post(&self, path: &str, body: Value) -> Value {
-        self.call(reqwest::Method::POST, path, Some(body))
-    }
-
-    fn get(&self, path: &str) -> Value {
-        self.call(reqwest::Method::GET, path, None)
-    }
-
-    fn put(&self, path: &str, body: Value) -> Value {
-        self.call(reqwest::Method::PUT, path, Some(body))
-    }
-
-    fn branch(&self, code: &str) -> String {
-        let branch = self.post(
-            "/api/v1/branches",
-            json!({ "code": code, "name": code, "pos_type": "retail", "time_zone": "Asia/Manila" }),
-        );
-        branch["id"].as_str().unwrap().to_string()
-    }
-
-    /// Registers a terminal; returns (client id, secret).
-    fn terminal(&self, branch: &str, name: &str) -> (String, String) {
-        let terminal = self.post(
-            &format!("/api/v1/branches/{branch}/terminals"),
-            json!({ "name": name }),
-        );
-        (
-            terminal["client_id"].as_str().unwrap().to_string(),
-            terminal["client_secret"].as_str().unwrap().to_string(),
-        )
-    }
-
-    fn adjust(&self, branch: &str, item: &str, mode: &str, quantity: &str) {
-        self.post(
-            &format!("/api/v1/branches/{branch}/adjustments"),
-            json!({ "lines": [{ "item_id": item, "mode": mode, "quantity": quantity, "reason_code": "e2e" }] }),
-        );
-    }
-
-    fn on_hand(&self, branch: &str) -> HashMap<String, String> {
-        self.get(&format!("/api/v1/branches/{branch}/stock?limit=500"))["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| {
-                (
-                    l["item_id"].as_str().unwrap().to_string(),
-                    l["on_hand"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    }
-
-    fn transaction_count(&self, branch: &str) -> u64 {
-        self.get(&format!("/api/v1/transactions?branch_id={branch}&limit=1"))["total"]
-            .as_u64()
-            .unwrap()
-    }
-}
+use serde_json::json;
 
 /// A hub process on the suite's database (SQLite in `dir` when none is named).
 fn start_hub(

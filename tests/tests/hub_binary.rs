@@ -83,3 +83,93 @@ async fn hub_starts_bare_bootstraps_an_admin_and_survives_a_restart() {
     json_token(&client, &restarted.base, &admin_id, &admin_secret).await;
     assert!(restarted.terminate());
 }
+
+async fn token_status(
+    client: &reqwest::Client,
+    base: &str,
+    client_id: &str,
+    secret: &str,
+) -> StatusCode {
+    client
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// A changed admin secret in the settings is not ignored without a word, and a lost secret is
+/// replaced from the machine with `hubshake admin reset-secret`.
+#[tokio::test]
+async fn a_changed_admin_secret_is_warned_about_and_a_lost_one_is_reset_from_the_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = server_database().await;
+    let client = reqwest::Client::new();
+    let first =
+        HubProcess::start_with_admin(dir.path(), database.as_ref(), ("ops", "first-secret"), &[]);
+    assert_eq!(
+        token_status(&client, &first.base, "ops", "first-secret").await,
+        StatusCode::OK
+    );
+    assert!(first.terminate());
+
+    let mut changed =
+        HubProcess::start_with_admin(dir.path(), database.as_ref(), ("ops", "second-secret"), &[]);
+    let warning = changed.wait_for_line("HUBSHAKE_ADMIN_CLIENT_SECRET is not the stored secret");
+    assert!(
+        warning.contains("WARN") && warning.contains("reset-secret"),
+        "{warning}"
+    );
+    assert_eq!(
+        token_status(&client, &changed.base, "ops", "second-secret").await,
+        StatusCode::UNAUTHORIZED,
+        "the stored secret stays in force"
+    );
+
+    let mut reset = std::process::Command::new(hubshake_tests::workspace_binary("hubshake"));
+    reset
+        .current_dir(dir.path())
+        .env_clear()
+        .env("HUBSHAKE_ADMIN_CLIENT_ID", "ops")
+        .args(["admin", "reset-secret"]);
+    if let Some(db) = &database {
+        reset.env("HUBSHAKE_DATABASE_URL", &db.url);
+    }
+    let output = reset.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let new_secret = String::from_utf8(output.stdout).unwrap();
+    let new_secret = new_secret.trim();
+    assert!(
+        new_secret.len() >= 32 && !new_secret.contains(char::is_whitespace),
+        "only the secret is printed: {new_secret:?}"
+    );
+    assert_eq!(
+        token_status(&client, &changed.base, "ops", new_secret).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        token_status(&client, &changed.base, "ops", "first-secret").await,
+        StatusCode::UNAUTHORIZED,
+        "the old secret stops working"
+    );
+
+    let unknown = std::process::Command::new(hubshake_tests::workspace_binary("hubshake"))
+        .current_dir(dir.path())
+        .env_clear()
+        .envs(
+            database
+                .iter()
+                .map(|db| ("HUBSHAKE_DATABASE_URL", db.url.as_str())),
+        )
+        .args(["admin", "reset-secret", "--client-id", "nobody"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no admin client nobody"));
+}

@@ -107,11 +107,11 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
-/// The field an error is about: its path, or for a missing or unknown field the field itself.
+/// The field an error is about: its path (an unknown field's path ends with it), or for a missing
+/// field the path of the object that lacks it plus its name.
 fn field_error(path: &serde_path_to_error::Path, message: &str) -> ApiError {
-    let named = ["missing field `", "unknown field `"]
-        .iter()
-        .find_map(|prefix| message.strip_prefix(prefix))
+    let named = message
+        .strip_prefix("missing field `")
         .and_then(|rest| rest.split_once('`'))
         .map(|(name, _)| name);
     let parent = path.to_string();
