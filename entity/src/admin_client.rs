@@ -12,6 +12,9 @@ pub struct Model {
     pub secret_hash: String,
     pub name: String,
     pub active: bool,
+    /// Raised when the secret is replaced or the client is deactivated or reactivated; tokens
+    /// issued under another version are refused.
+    pub credential_version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

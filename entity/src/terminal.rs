@@ -17,6 +17,9 @@ pub struct Model {
     pub queued_backlog: Option<i32>,
     pub last_seen_at: Option<DateTimeUtc>,
     pub active: bool,
+    /// Raised when the secret is replaced or the client is deactivated or reactivated; tokens
+    /// issued under another version are refused.
+    pub credential_version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     #[sea_orm(belongs_to, from = "branch_id", to = "id")]

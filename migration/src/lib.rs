@@ -10,6 +10,7 @@ mod m20261123_000003_item_groups;
 mod m20261123_000004_stock;
 mod m20261123_000005_purchase_orders_and_item_requests;
 mod m20261123_000006_sales;
+mod m20261201_000007_credential_versions;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_stock::Migration),
             Box::new(m20261123_000005_purchase_orders_and_item_requests::Migration),
             Box::new(m20261123_000006_sales::Migration),
+            Box::new(m20261201_000007_credential_versions::Migration),
         ]
     }
 }

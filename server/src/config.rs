@@ -60,16 +60,33 @@ impl Default for Settings {
     }
 }
 
+/// Longest access-token lifetime accepted: a stolen token must not outlive a working day.
+pub const MAX_TOKEN_LIFETIME_SECS: u64 = 24 * 3600;
+
 /// Environment variables with the prefix that are not settings.
 const NON_SETTING_VARIABLES: &[&str] = &["config", "test_database_url"];
 
 impl Settings {
     /// Loads the settings: defaults, then the TOML file if it exists, then the environment.
     pub fn load(config_file: &Path) -> Result<Self, Box<figment::Error>> {
-        Figment::from(Serialized::defaults(Settings::default()))
+        let settings: Self = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(config_file))
             .merge(Env::prefixed("HUBSHAKE_").ignore(NON_SETTING_VARIABLES))
             .extract()
-            .map_err(Box::new)
+            .map_err(Box::new)?;
+        settings
+            .check()
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
+        Ok(settings)
+    }
+
+    /// Refuses values that load but make no sense.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&self.token_lifetime_secs) {
+            return Err(format!(
+                "token_lifetime_secs must be between 1 and {MAX_TOKEN_LIFETIME_SECS} (24 hours)"
+            ));
+        }
+        Ok(())
     }
 }

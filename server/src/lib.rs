@@ -77,6 +77,7 @@ impl Application {
     /// Connects to the database, migrates it, bootstraps the first admin client and binds the listener
     /// (port 0 picks a free port, as tests do).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.check().map_err(anyhow::Error::msg)?;
         let db = db::connect(&settings.database_url, settings.database_max_connections)
             .await
             .context("cannot connect to the database")?;

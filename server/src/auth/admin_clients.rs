@@ -73,6 +73,7 @@ pub async fn bootstrap_admin(
         secret_hash: Set(hash(secret.clone()).await?),
         name: Set("bootstrap admin".into()),
         active: Set(true),
+        credential_version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -111,6 +112,7 @@ pub async fn reset_admin_secret(
     };
     let new_secret = secret::generate_secret();
     let mut admin = admin.into_active_model();
+    admin.credential_version = Set(admin.credential_version.as_ref() + 1);
     admin.secret_hash = Set(hash(new_secret.clone()).await?);
     admin.updated_at = Set(Utc::now());
     admin.update(db).await?;

@@ -86,10 +86,12 @@ async fn resolve_caller(req: &HttpRequest, state: &AppState) -> Result<Caller, A
         .await
         .map_err(DomainError::from)?
     {
-        return Err(ApiError::invalid_token("the client is deactivated"));
+        return Err(ApiError::invalid_token(
+            "the client is deactivated, or its credentials changed after this token was issued",
+        ));
     }
     Ok(match principal {
-        Principal::Admin { client_id } => Caller::Admin { client_id },
+        Principal::Admin { client_id, .. } => Caller::Admin { client_id },
         Principal::Terminal {
             terminal_id,
             branch_id,

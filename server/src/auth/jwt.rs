@@ -25,11 +25,13 @@ const MIN_KEY_BYTES: usize = 32;
 pub enum Principal {
     Admin {
         client_id: String,
+        credential_version: i32,
     },
     Terminal {
         client_id: String,
         terminal_id: Uuid,
         branch_id: Uuid,
+        credential_version: i32,
     },
 }
 
@@ -43,7 +45,19 @@ impl Principal {
 
     fn client_id(&self) -> &str {
         match self {
-            Principal::Admin { client_id } | Principal::Terminal { client_id, .. } => client_id,
+            Principal::Admin { client_id, .. } | Principal::Terminal { client_id, .. } => client_id,
+        }
+    }
+
+    /// The client's credential version the token was issued under.
+    pub fn credential_version(&self) -> i32 {
+        match self {
+            Principal::Admin {
+                credential_version, ..
+            }
+            | Principal::Terminal {
+                credential_version, ..
+            } => *credential_version,
         }
     }
 }
@@ -63,6 +77,9 @@ struct AccessClaims {
     terminal_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     branch_id: Option<Uuid>,
+    /// The client's credential version at issue (absent in tokens from before versions: 0).
+    #[serde(default)]
+    ver: i32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +158,7 @@ impl TokenService {
             scope: principal.scope().to_string(),
             terminal_id,
             branch_id,
+            ver: principal.credential_version(),
         };
         let mut header = Header::new(ALGORITHM);
         header.typ = Some(TOKEN_TYPE.into());
@@ -164,11 +182,13 @@ impl TokenService {
         match (claims.scope.as_str(), claims.terminal_id, claims.branch_id) {
             ("admin", None, None) => Ok(Principal::Admin {
                 client_id: claims.sub,
+                credential_version: claims.ver,
             }),
             ("terminal", Some(terminal_id), Some(branch_id)) => Ok(Principal::Terminal {
                 client_id: claims.sub,
                 terminal_id,
                 branch_id,
+                credential_version: claims.ver,
             }),
             _ => Err("token scope and claims do not agree".into()),
         }

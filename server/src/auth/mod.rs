@@ -9,7 +9,6 @@ pub mod token_endpoint;
 
 use entity::{admin_client, branch, terminal};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
-use uuid::Uuid;
 
 use self::jwt::Principal;
 
@@ -32,6 +31,7 @@ pub async fn authenticate_client(
             client_id: terminal.client_id,
             terminal_id: terminal.id,
             branch_id: terminal.branch_id,
+            credential_version: terminal.credential_version,
         }));
     }
     let Some(admin) = admin_client::Entity::find()
@@ -45,28 +45,37 @@ pub async fn authenticate_client(
         admin_clients::verify(admin.secret_hash.clone(), presented_secret.to_string()).await?;
     Ok((admin.active && matches).then_some(Principal::Admin {
         client_id: admin.client_id,
+        credential_version: admin.credential_version,
     }))
 }
 
-/// Whether the client behind a verified token is still allowed in (and, for a terminal, its branch).
+/// Whether the client behind a verified token is still allowed in: active (a terminal's branch
+/// too), its credentials not replaced, deactivated or reactivated since the token was issued, and
+/// a terminal still of the branch its token names.
 pub async fn principal_is_active(
     db: &DatabaseConnection,
     principal: &Principal,
 ) -> Result<bool, DbErr> {
+    let version = principal.credential_version();
     Ok(match principal {
-        Principal::Admin { client_id } => admin_client::Entity::find()
+        Principal::Admin { client_id, .. } => admin_client::Entity::find()
             .filter(admin_client::Column::ClientId.eq(client_id.as_str()))
             .one(db)
             .await?
-            .is_some_and(|admin| admin.active),
-        Principal::Terminal { terminal_id, .. } => terminal_is_usable(db, *terminal_id).await?,
+            .is_some_and(|admin| admin.active && admin.credential_version == version),
+        Principal::Terminal {
+            terminal_id,
+            branch_id,
+            ..
+        } => terminal::Entity::find_by_id(*terminal_id)
+            .find_also_related(branch::Entity)
+            .one(db)
+            .await?
+            .is_some_and(|(terminal, branch)| {
+                terminal.active
+                    && terminal.credential_version == version
+                    && terminal.branch_id == *branch_id
+                    && branch.is_some_and(|b| b.active)
+            }),
     })
-}
-
-async fn terminal_is_usable(db: &DatabaseConnection, terminal_id: Uuid) -> Result<bool, DbErr> {
-    Ok(terminal::Entity::find_by_id(terminal_id)
-        .find_also_related(branch::Entity)
-        .one(db)
-        .await?
-        .is_some_and(|(terminal, branch)| terminal.active && branch.is_some_and(|b| b.active)))
 }

@@ -1,5 +1,10 @@
 //! `POST /oauth/token`: the OAuth2 client-credentials grant (RFC 6749 §4.4) with its own error format (§5.2).
 
+use std::{
+    net::{IpAddr, Ipv6Addr},
+    time::Duration,
+};
+
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
     http::{StatusCode, header},
@@ -46,6 +51,9 @@ pub struct OAuthError {
     error_description: String,
     #[serde(skip)]
     status: StatusCode,
+    /// Seconds, for a 429.
+    #[serde(skip)]
+    retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -54,6 +62,7 @@ impl OAuthError {
             error,
             error_description: description.into(),
             status,
+            retry_after: None,
         }
     }
 
@@ -67,6 +76,17 @@ impl OAuthError {
             "invalid_client",
             "client authentication failed",
         )
+    }
+
+    fn throttled(retry_after: Duration) -> Self {
+        Self {
+            retry_after: Some(retry_after.as_secs().max(1)),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_request",
+                "too many failed token requests for this client id from this address; retry later",
+            )
+        }
     }
 
     fn server_error(err: impl std::fmt::Display) -> Self {
@@ -94,7 +114,8 @@ impl ResponseError for OAuthError {
                 response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="hubshake""#));
             }
             StatusCode::TOO_MANY_REQUESTS => {
-                response.insert_header((header::RETRY_AFTER, "60"));
+                let seconds = self.retry_after.unwrap_or(60);
+                response.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
             _ => {}
         }
@@ -141,13 +162,14 @@ pub async fn issue_token(
             ));
         }
     }
-    if !state.token_throttle.allow(&presented.client_id) {
-        return Err(OAuthError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "invalid_request",
-            "too many token requests for this client id; retry later",
-        ));
-    }
+    // The connection's own address: a forwarded-for header is the caller's to forge.
+    let address = req
+        .peer_addr()
+        .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |peer| peer.ip());
+    let throttle = &state.token_throttle;
+    throttle
+        .check(address, &presented.client_id)
+        .map_err(OAuthError::throttled)?;
     let mut principal = None;
     for (client_id, secret) in presented.candidates() {
         principal = auth::authenticate_client(&state.db, client_id, secret)
@@ -157,7 +179,13 @@ pub async fn issue_token(
             break;
         }
     }
-    let principal = principal.ok_or_else(OAuthError::invalid_client)?;
+    let Some(principal) = principal else {
+        throttle
+            .record_failure(address, &presented.client_id)
+            .map_err(OAuthError::throttled)?;
+        return Err(OAuthError::invalid_client());
+    };
+    throttle.record_success(address, &presented.client_id);
     if let Some(scope) = request.scope.as_deref()
         && scope
             .split_whitespace()
@@ -268,10 +296,15 @@ fn client_credentials(req: &HttpRequest, request: &TokenRequest) -> Result<Prese
         },
         (None, None) => return Err(OAuthError::invalid_client()),
     };
-    let too_long = |(id, secret): (&str, &str)| {
-        id.is_empty() || id.len() > MAX_CREDENTIAL_LEN || secret.len() > MAX_CREDENTIAL_LEN
+    // None of ours is empty, that long, or holds a NUL (which PostgreSQL cannot even compare).
+    let cannot_be_ours = |(id, secret): (&str, &str)| {
+        id.is_empty()
+            || id.len() > MAX_CREDENTIAL_LEN
+            || secret.len() > MAX_CREDENTIAL_LEN
+            || id.contains('\0')
+            || secret.contains('\0')
     };
-    if presented.candidates().any(too_long) {
+    if presented.candidates().any(cannot_be_ours) {
         return Err(OAuthError::invalid_client());
     }
     Ok(presented)

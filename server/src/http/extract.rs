@@ -50,8 +50,67 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// Parses a request body that must be one JSON object.
+/// Parses a request body that must be one JSON object, with no text a database cannot store.
 pub fn parse_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if let Some(field) = unstorable_text(body) {
+        return Err(nul_error(field));
+    }
+    parse_json_shape(body)
+}
+
+fn nul_error(field: String) -> ApiError {
+    DomainError::Invalid(vec![FieldError {
+        message: "must not hold a NUL character (U+0000), which cannot be stored".into(),
+        field,
+    }])
+    .into()
+}
+
+/// The path of the first string (value or key) holding U+0000 in a JSON text. PostgreSQL text
+/// cannot hold it, so every backend refuses it alike. JSON can carry it only as the escape
+/// `\u0000`: texts without one are not parsed a second time.
+pub fn unstorable_text(json: &[u8]) -> Option<String> {
+    if !json.windows(6).any(|w| w == b"\\u0000") {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(json).ok()?;
+    nul_path(&value, String::new())
+}
+
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::String(text) => text.contains('\0').then(|| {
+            if path.is_empty() {
+                ".".into()
+            } else {
+                path.clone()
+            }
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, format!("{path}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(&key.replace('\0', "\\u0000")))
+            } else {
+                nul_path(item, join(key))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Parses a request body that must be one JSON object, leaving its text as it is.
+pub fn parse_json_shape<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // serde's derived structs also accept a JSON array of their fields in order; a client that
     // sends one has made a mistake we must not guess about.
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
@@ -98,6 +157,12 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        if let Some((name, _)) = pairs
+            .clone()
+            .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+        {
+            return std::future::ready(Err(nul_error(name.replace('\0', "\\u0000"))));
+        }
         let deserializer = serde_urlencoded::Deserializer::new(pairs);
         std::future::ready(
             serde_path_to_error::deserialize(deserializer)

@@ -35,6 +35,23 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// What a key is scoped to: the method, the route and its parsed parameters, so that one
+/// document spelt two ways (`/branches/<UUID in upper case>/…`) is one scope.
+fn route_scope(req: &HttpRequest) -> String {
+    let mut scope = format!(
+        "{} {}",
+        req.method(),
+        req.match_pattern()
+            .unwrap_or_else(|| req.path().to_string())
+    );
+    for (name, value) in req.match_info().iter() {
+        let value =
+            uuid::Uuid::parse_str(value).map_or_else(|_| value.to_string(), |id| id.to_string());
+        scope.push_str(&format!(" {name}={value}"));
+    }
+    scope
+}
+
 /// Runs `work` in one transaction and answers `success` with its result. With an
 /// `Idempotency-Key`, a retry of the same request gets the first answer (success or refusal)
 /// and changes nothing; the same key with another body gets 422.
@@ -50,14 +67,7 @@ where
     T: Serialize,
     F: for<'t> FnOnce(&'t DatabaseTransaction) -> Work<'t, T>,
 {
-    let key = key_of(req)?.map(|key| {
-        KeyUse::new(
-            client_id,
-            format!("{} {}", req.method(), req.path()),
-            key,
-            body,
-        )
-    });
+    let key = key_of(req)?.map(|key| KeyUse::new(client_id, route_scope(req), key, body));
     let txn = db::begin_write(&state.db)
         .await
         .map_err(DomainError::from)?;

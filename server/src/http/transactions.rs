@@ -8,8 +8,8 @@ use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::extract::{Json, Query};
-use super::{PageView, idempotent::parse_json, json_body};
+use super::extract::{Json, Query, parse_json_shape, unstorable_text};
+use super::{PageView, json_body};
 use crate::{
     AppState,
     auth::caller::{Caller, TerminalCaller},
@@ -46,12 +46,23 @@ struct IdOnly {
 }
 
 fn submitted(raw: &RawValue) -> Submitted {
+    let id = || {
+        serde_json::from_str::<IdOnly>(raw.get())
+            .ok()
+            .and_then(|only| only.id)
+    };
+    if let Some(field) = unstorable_text(raw.get().as_bytes()) {
+        return Submitted::Unreadable {
+            id: id(),
+            message: format!("{field} holds a NUL character, which cannot be stored"),
+            field: Some(field),
+        };
+    }
     match serde_json::from_str::<TransactionInput>(raw.get()) {
         Ok(input) => Submitted::Readable(Box::new(input)),
         Err(err) => Submitted::Unreadable {
-            id: serde_json::from_str::<IdOnly>(raw.get())
-                .ok()
-                .and_then(|only| only.id),
+            id: id(),
+            field: None,
             message: format!("the transaction does not fit: {err}"),
         },
     }
@@ -85,7 +96,8 @@ pub async fn post_transactions(
     payload: web::Payload,
 ) -> Result<web::Json<BatchResponse>, ApiError> {
     let body = json_body(&req, payload, state.transaction_batch_limit).await?;
-    let batch: TransactionBatch = parse_json(&body)?;
+    // NUL characters are looked for in each transaction, so that one alone is rejected.
+    let batch: TransactionBatch = parse_json_shape(&body)?;
     let submitted = batch
         .transactions
         .iter()

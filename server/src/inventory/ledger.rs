@@ -250,6 +250,8 @@ pub async fn move_stock<C: ConnectionTrait>(
         allow_negative: false,
     } = floor
         && after.on_hand < 0
+        // A level already below zero may always be raised (a correction of oversold stock).
+        && delta < 0
     {
         return Err(DomainError::Conflict(format!(
             "not enough stock of item {}: {} on hand, {} needed",

@@ -1,10 +1,13 @@
 use std::str::FromStr;
 
 use chrono::Utc;
-use entity::branch;
+use entity::{branch, terminal};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
+    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
@@ -109,7 +112,7 @@ pub async fn create_branch(
     .map_err(|err| DomainError::conflict_on_duplicate(err, duplicate_code(&code)))
 }
 
-pub async fn get_branch(db: &DatabaseConnection, id: Uuid) -> Result<branch::Model, DomainError> {
+pub async fn get_branch(db: &impl ConnectionTrait, id: Uuid) -> Result<branch::Model, DomainError> {
     branch::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -178,8 +181,20 @@ pub async fn set_branch_active(
     id: Uuid,
     active: bool,
 ) -> Result<branch::Model, DomainError> {
-    let mut branch = get_branch(db, id).await?.into_active_model();
+    let txn = crate::db::begin_write(db).await?;
+    let mut branch = get_branch(&txn, id).await?.into_active_model();
     branch.active = Set(active);
     branch.updated_at = Set(Utc::now());
-    Ok(branch.update(db).await?)
+    let branch = branch.update(&txn).await?;
+    // The branch's terminals' tokens from before stay refused after a reactivation.
+    terminal::Entity::update_many()
+        .col_expr(
+            terminal::Column::CredentialVersion,
+            Expr::col(terminal::Column::CredentialVersion).add(1),
+        )
+        .filter(terminal::Column::BranchId.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(branch)
 }

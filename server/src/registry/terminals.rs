@@ -76,6 +76,7 @@ pub async fn register_terminal(
         queued_backlog: Set(None),
         last_seen_at: Set(None),
         active: Set(true),
+        credential_version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -119,6 +120,7 @@ pub async fn rotate_terminal_secret(
     let client_secret = secret::generate_secret();
     let mut terminal = get_terminal(db, id).await?.into_active_model();
     terminal.secret_hash = Set(secret::hash_generated_secret(&client_secret));
+    terminal.credential_version = Set(terminal.credential_version.as_ref() + 1);
     terminal.updated_at = Set(Utc::now());
     let terminal = terminal.update(db).await?;
     Ok(TerminalWithSecret {
@@ -135,6 +137,8 @@ pub async fn set_terminal_active(
 ) -> Result<terminal::Model, DomainError> {
     let mut terminal = get_terminal(db, id).await?.into_active_model();
     terminal.active = Set(active);
+    // Reactivation must not bring back tokens issued before the deactivation.
+    terminal.credential_version = Set(terminal.credential_version.as_ref() + 1);
     terminal.updated_at = Set(Utc::now());
     Ok(terminal.update(db).await?)
 }

@@ -54,11 +54,11 @@ pub async fn ingest_batch(
     let mut entries = Vec::with_capacity(batch.len());
     for submitted in batch {
         entries.push(match submitted {
-            Submitted::Unreadable { id, message } => Entry::Rejected {
+            Submitted::Unreadable { id, field, message } => Entry::Rejected {
                 id,
                 reasons: vec![Rejection {
                     code: RejectionCode::Invalid,
-                    field: None,
+                    field,
                     message,
                 }],
             },

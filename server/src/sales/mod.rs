@@ -161,7 +161,12 @@ pub struct TotalsInput {
 #[derive(Clone, Debug)]
 pub enum Submitted {
     Readable(Box<TransactionInput>),
-    Unreadable { id: Option<Uuid>, message: String },
+    /// Not a transaction the hub can read; `field` names the part at fault where it is known.
+    Unreadable {
+        id: Option<Uuid>,
+        field: Option<String>,
+        message: String,
+    },
 }
 
 /// What became of one transaction of a batch.
