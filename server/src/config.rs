@@ -18,6 +18,8 @@ pub struct Settings {
     pub database_url: String,
     /// Upper bound of the connection pool.
     pub database_max_connections: u32,
+    /// Longest wait for a connection of a database server, in milliseconds; then 503.
+    pub database_acquire_timeout_ms: u64,
     /// Lifetime of issued access tokens, in seconds.
     pub token_lifetime_secs: u64,
     /// `iss` claim of issued tokens.
@@ -46,6 +48,7 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://hubshake.db?mode=rwc".into(),
             database_max_connections: 16,
+            database_acquire_timeout_ms: 2000,
             token_lifetime_secs: 3600,
             token_issuer: "hubshake".into(),
             token_audience: "hubshake-api".into(),
@@ -78,6 +81,10 @@ impl Settings {
             .check()
             .map_err(|e| Box::new(figment::Error::from(e)))?;
         Ok(settings)
+    }
+
+    pub fn database_acquire_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.database_acquire_timeout_ms)
     }
 
     /// Refuses values that load but make no sense.

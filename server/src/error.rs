@@ -8,6 +8,8 @@ use actix_web::{
     middleware::ErrorHandlerResponse,
 };
 use sea_orm::{DbErr, SqlErr};
+
+use crate::db;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -150,7 +152,22 @@ pub enum ApiError {
     UnsupportedMediaType(String),
 }
 
+/// Put on a response that answered 503 because the database could not be reached, so the
+/// hub's middleware records the outage.
+#[derive(Clone, Debug)]
+pub struct DatabaseUnavailable(pub String);
+
 impl ApiError {
+    /// The database failure behind this error, when it is one of not reaching the database.
+    pub fn database_unavailable(&self) -> Option<&DbErr> {
+        match self {
+            ApiError::Domain(DomainError::Database(err)) if db::health::is_unavailable(err) => {
+                Some(err)
+            }
+            _ => None,
+        }
+    }
+
     pub fn invalid_token(detail: impl Into<String>) -> Self {
         Self::Unauthorized {
             error: Some("invalid_token"),
@@ -167,6 +184,9 @@ impl ResponseError for ApiError {
             ApiError::Domain(DomainError::Invalid(_)) | ApiError::Unprocessable(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            ApiError::Domain(DomainError::Database(err)) if db::health::is_unavailable(err) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Domain(DomainError::Database(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
@@ -181,6 +201,10 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         let (detail, errors) = match self {
+            ApiError::Domain(DomainError::Database(err)) if db::health::is_unavailable(err) => (
+                "the database cannot be reached; retry later".to_string(),
+                Vec::new(),
+            ),
             ApiError::Domain(DomainError::Database(err)) => {
                 tracing::error!(error = %err, "database error");
                 ("internal error".to_string(), Vec::new())
@@ -207,6 +231,15 @@ impl ResponseError for ApiError {
                 ));
             }
             _ => {}
+        }
+        if let Some(err) = self.database_unavailable() {
+            response.insert_header((
+                header::RETRY_AFTER,
+                db::health::RETRY_AFTER_SECS.to_string(),
+            ));
+            response
+                .extensions_mut()
+                .insert(DatabaseUnavailable(err.to_string()));
         }
         problem_response(&mut response, status, Some(detail), errors)
     }

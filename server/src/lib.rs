@@ -16,9 +16,14 @@ pub mod sync;
 pub mod time;
 pub mod validation;
 
-use std::net::TcpListener;
+use std::{net::TcpListener, sync::Arc};
 
-use actix_web::{App, HttpServer, dev::Server, middleware::ErrorHandlers, web};
+use actix_web::{
+    App, HttpServer,
+    dev::Server,
+    middleware::{ErrorHandlers, from_fn},
+    web,
+};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tracing_actix_web::TracingLogger;
@@ -29,6 +34,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     auth::{admin_clients::AdminBootstrap, jwt::TokenService, throttle::TokenThrottle},
     config::Settings,
+    db::health::DatabaseHealth,
 };
 
 /// Seconds in-flight requests get to finish after SIGTERM.
@@ -38,6 +44,7 @@ const SHUTDOWN_GRACE_SECS: u64 = 30;
 /// or replicas: the throttle is best effort and the signing key lives in the database.
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub db_health: Arc<DatabaseHealth>,
     pub tokens: TokenService,
     pub token_throttle: TokenThrottle,
     /// Largest transaction batch body, in bytes.
@@ -71,6 +78,7 @@ fn log_admin_bootstrap(bootstrap: AdminBootstrap) {
 pub struct Application {
     server: Server,
     port: u16,
+    watcher: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -78,16 +86,26 @@ impl Application {
     /// (port 0 picks a free port, as tests do).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.check().map_err(anyhow::Error::msg)?;
-        let db = db::connect(&settings.database_url, settings.database_max_connections)
-            .await
-            .context("cannot connect to the database")?;
+        let db = db::connect(
+            &settings.database_url,
+            settings.database_max_connections,
+            settings.database_acquire_timeout(),
+        )
+        .await
+        .context("cannot connect to the database")?;
         db::migrate(&db)
             .await
             .context("cannot migrate the database")?;
         log_admin_bootstrap(auth::admin_clients::bootstrap_admin(&db, &settings).await?);
         let tokens = TokenService::load(&db, &settings).await?;
+        let db_health = Arc::new(DatabaseHealth::default());
+        let watcher = {
+            let (health, db) = (db_health.clone(), db.clone());
+            tokio::spawn(async move { health.watch(db).await })
+        };
         let state = web::Data::new(AppState {
             db,
+            db_health,
             tokens,
             token_throttle: TokenThrottle::new(settings.token_attempts_per_minute),
             transaction_batch_limit: settings.transaction_batch_limit_bytes,
@@ -101,6 +119,7 @@ impl Application {
         let server = HttpServer::new(move || {
             let (json, query, path) = http::extractor_configs(body_limit);
             let (app, _) = App::new()
+                .wrap(from_fn(http::watch_database))
                 .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_error))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
@@ -119,7 +138,11 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
         .run();
-        Ok(Self { server, port })
+        Ok(Self {
+            server,
+            port,
+            watcher,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -128,7 +151,9 @@ impl Application {
 
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.watcher.abort();
+        served
     }
 }
 

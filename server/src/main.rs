@@ -50,13 +50,23 @@ async fn main() -> anyhow::Result<()> {
         Command::Openapi => println!("{}", hubshake::openapi().to_pretty_json()?),
         Command::Migrate => {
             let settings = load_settings(&cli.config, LogTo::Stdout)?;
-            let db = db::connect(&settings.database_url, 1).await?;
+            let db = db::connect(
+                &settings.database_url,
+                1,
+                settings.database_acquire_timeout(),
+            )
+            .await?;
             db::migrate(&db).await?;
             tracing::info!("database migrated");
         }
         Command::Admin(AdminCommand::ResetSecret { client_id }) => {
             let settings = load_settings(&cli.config, LogTo::Stderr)?;
-            let db = db::connect(&settings.database_url, 1).await?;
+            let db = db::connect(
+                &settings.database_url,
+                1,
+                settings.database_acquire_timeout(),
+            )
+            .await?;
             db::migrate(&db).await?;
             let client_id = client_id
                 .or(settings.admin_client_id)

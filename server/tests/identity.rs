@@ -228,6 +228,16 @@ async fn deactivated_clients_get_no_token_and_their_tokens_stop_at_once() {
         json!({}),
     )
     .await;
+    // Reactivation does not bring back tokens issued before the deactivation; a new one works.
+    app.post("/api/v1/sync/heartbeat", &token, heartbeat.clone())
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    let token = app
+        .token(
+            terminal["client_id"].as_str().unwrap(),
+            terminal["client_secret"].as_str().unwrap(),
+        )
+        .await;
     assert_eq!(
         app.post("/api/v1/sync/heartbeat", &token, heartbeat.clone())
             .await

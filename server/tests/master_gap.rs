@@ -32,9 +32,13 @@ async fn concurrent_writers_never_leave_a_gap_behind_a_reader() {
     let admin = app.admin_token().await;
     let (_, token) = app.terminal_with_token(&admin, "A").await;
     // The writers are a second process on the same database, as a second hub replica would be.
-    let writers_db = hubshake::db::connect(&app.database.url, WRITERS as u32)
-        .await
-        .unwrap();
+    let writers_db = hubshake::db::connect(
+        &app.database.url,
+        WRITERS as u32,
+        app.settings.database_acquire_timeout(),
+    )
+    .await
+    .unwrap();
 
     let done = Arc::new(AtomicBool::new(false));
     let mut writers = Vec::new();

@@ -12,10 +12,15 @@ use actix_web::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use percent_encoding::percent_decode_str;
+use sea_orm::DbErr;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{AppState, auth};
+use crate::{
+    AppState, auth,
+    db::health::{RETRY_AFTER_SECS, is_unavailable},
+    error::DatabaseUnavailable,
+};
 
 /// Longest client id or secret looked at; longer ones cannot be ours.
 const MAX_CREDENTIAL_LEN: usize = 256;
@@ -51,9 +56,12 @@ pub struct OAuthError {
     error_description: String,
     #[serde(skip)]
     status: StatusCode,
-    /// Seconds, for a 429.
+    /// Seconds, for a 429 or a 503.
     #[serde(skip)]
     retry_after: Option<u64>,
+    /// Why the database could not be reached, for a 503.
+    #[serde(skip)]
+    unavailable: Option<String>,
 }
 
 impl OAuthError {
@@ -63,6 +71,7 @@ impl OAuthError {
             error_description: description.into(),
             status,
             retry_after: None,
+            unavailable: None,
         }
     }
 
@@ -89,6 +98,22 @@ impl OAuthError {
         }
     }
 
+    /// 503 `temporarily_unavailable` when the database cannot be reached, else 500.
+    fn from_database(err: DbErr) -> Self {
+        if !is_unavailable(&err) {
+            return Self::server_error(err);
+        }
+        Self {
+            retry_after: Some(RETRY_AFTER_SECS),
+            unavailable: Some(err.to_string()),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the database cannot be reached; retry later",
+            )
+        }
+    }
+
     fn server_error(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "token endpoint failed");
         Self::new(
@@ -109,15 +134,16 @@ impl ResponseError for OAuthError {
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"));
-        match self.status {
-            StatusCode::UNAUTHORIZED => {
-                response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="hubshake""#));
-            }
-            StatusCode::TOO_MANY_REQUESTS => {
-                let seconds = self.retry_after.unwrap_or(60);
-                response.insert_header((header::RETRY_AFTER, seconds.to_string()));
-            }
-            _ => {}
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="hubshake""#));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if let Some(cause) = &self.unavailable {
+            response
+                .extensions_mut()
+                .insert(DatabaseUnavailable(cause.clone()));
         }
         response.json(self)
     }
@@ -174,7 +200,7 @@ pub async fn issue_token(
     for (client_id, secret) in presented.candidates() {
         principal = auth::authenticate_client(&state.db, client_id, secret)
             .await
-            .map_err(OAuthError::server_error)?;
+            .map_err(OAuthError::from_database)?;
         if principal.is_some() {
             break;
         }

@@ -22,8 +22,10 @@ mod transfers;
 
 use actix_web::{
     HttpMessage, HttpRequest, HttpResponse,
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
     error::{JsonPayloadError, PathError, QueryPayloadError},
-    middleware::from_fn,
+    middleware::{Next, from_fn},
     web,
 };
 use serde::{Deserialize, Serialize};
@@ -34,8 +36,9 @@ use utoipa::{
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
+    AppState,
     auth::{caller, token_endpoint},
-    error::{ApiError, FieldError, Problem},
+    error::{ApiError, DatabaseUnavailable, FieldError, Problem},
     pagination::Page,
 };
 
@@ -83,6 +86,31 @@ pub fn extractor_configs(
     let query = web::QueryConfig::default().error_handler(|err, _| query_error(err).into());
     let path = web::PathConfig::default().error_handler(|err, _| path_error(err).into());
     (json, query, path)
+}
+
+/// Middleware: a request that could not reach the database marks the outage (logged once, and
+/// `/readyz` answers 503 at once until the database is back).
+pub async fn watch_database(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let answered = next.call(req).await;
+    let cause = match &answered {
+        Ok(res) => res
+            .response()
+            .extensions()
+            .get::<DatabaseUnavailable>()
+            .map(|marker| marker.0.clone()),
+        Err(err) => err
+            .as_error::<ApiError>()
+            .and_then(ApiError::database_unavailable)
+            .map(ToString::to_string),
+    };
+    if let (Some(state), Some(cause)) = (state, cause) {
+        state.db_health.report_unavailable(&cause);
+    }
+    answered
 }
 
 /// The answer for a request no route matched: 405 when the path exists with other methods, else 404.

@@ -1,7 +1,6 @@
-use actix_web::{HttpResponse, get, web};
-use sea_orm::ConnectionTrait;
+use actix_web::{HttpResponse, get, http::header, web};
 
-use crate::AppState;
+use crate::{AppState, db::health::RETRY_AFTER_SECS};
 
 /// The process is up.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Up")))]
@@ -10,7 +9,8 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
-/// The database answers; a load balancer sends traffic only to ready hubs.
+/// The database answers; a load balancer sends traffic only to ready hubs. During an outage
+/// the answer is 503 at once, without waiting for a connection.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -20,12 +20,10 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.execute_unprepared("SELECT 1").await {
-        Ok(_) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({ "status": "database unavailable" }))
-        }
+    if !state.db_health.is_down() && state.db_health.probe(&state.db).await {
+        return HttpResponse::Ok().json(serde_json::json!({ "status": "ready" }));
     }
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()))
+        .json(serde_json::json!({ "status": "database unavailable" }))
 }

@@ -1,5 +1,7 @@
 //! Database connection: one code path for SQLite, PostgreSQL and MySQL/MariaDB.
 
+pub mod health;
+
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -25,11 +27,25 @@ const SQLITE_PAGE_CACHE_KIB: u32 = 512;
 /// it for the connection's life. A hub started on a small catalogue kept sequential scans of the
 /// master feed once it held 100,000 items (a poll went from 1 ms to 40 ms and 1,000 polling
 /// terminals saturated the database); planning these statements costs tens of microseconds.
-pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+///
+/// A request waits at most `acquire_timeout` for a connection of a database server, so that an
+/// outage answers 503 quickly instead of hanging; SQLite's connections wait for its write lock
+/// instead (up to the busy timeout), which is load, not an outage.
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
+    let acquire_timeout = if url.starts_with("sqlite:") {
+        acquire_timeout.max(SQLITE_BUSY_TIMEOUT)
+    } else {
+        acquire_timeout
+    };
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(acquire_timeout)
+        .connect_timeout(acquire_timeout)
         // A ping on every checkout doubled the round trips of a poll; only a connection idle
         // long enough for a server, proxy or firewall to have dropped it is checked first.
         .test_before_acquire_if_idle_for(Duration::from_secs(30))
