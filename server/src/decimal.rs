@@ -3,6 +3,10 @@
 
 use entity::Fixed4;
 use rust_decimal::Decimal;
+use utoipa::{
+    PartialSchema, ToSchema,
+    openapi::{ObjectBuilder, OneOfBuilder, RefOr, Schema, schema::Type},
+};
 
 const SCALE: u32 = 4;
 
@@ -16,6 +20,22 @@ pub fn to_fixed4(value: Decimal) -> Result<Fixed4, String> {
     i64::try_from(scaled.mantissa()).map_err(|_| "is too large".to_string())
 }
 
+/// A decimal written as text in a query: an optional `-`, 1 to 14 digits and an optional
+/// fraction of 1 to 4 digits (`3`, `-0.5`); nothing else (no `+`, exponent, spaces or `_`).
+pub fn parse_text(text: &str) -> Result<Decimal, String> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let is_digits = |part: &str, max: usize| {
+        (1..=max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !(is_digits(whole, 14) && is_digits(fraction, 4)) {
+        return Err(
+            "must be a decimal of at most 14 digits and 4 decimal places, such as 3 or -0.5".into(),
+        );
+    }
+    Decimal::from_str_exact(text).map_err(|_| "is too large".to_string())
+}
+
 pub fn from_fixed4(stored: Fixed4) -> Decimal {
     Decimal::new(stored, SCALE).normalize()
 }
@@ -27,3 +47,28 @@ pub fn non_negative_fixed4(value: Decimal) -> Result<Fixed4, String> {
     }
     to_fixed4(value)
 }
+
+/// The grammar of a decimal sent as text; a query's decimals must follow it.
+pub const DECIMAL_PATTERN: &str = r"^-?[0-9]+(\.[0-9]+)?$";
+
+/// A decimal in a request body: a string such as `"120.50"` or a JSON number, both parsed
+/// exactly (never through a float).
+pub struct DecimalInput;
+
+impl PartialSchema for DecimalInput {
+    fn schema() -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(DECIMAL_PATTERN)),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .description(Some(
+                "A decimal: a string such as \"120.50\" or a number; at most four decimal places",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for DecimalInput {}

@@ -145,7 +145,12 @@ pub enum ApiError {
     #[error("no resource at {0}")]
     NoRoute(String),
     #[error("method {method} is not allowed on {path}")]
-    MethodNotAllowed { method: String, path: String },
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        /// The methods the path allows, for the `Allow` header.
+        allow: String,
+    },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -229,6 +234,9 @@ impl ResponseError for ApiError {
                     header::WWW_AUTHENTICATE,
                     r#"Bearer realm="hubshake", error="insufficient_scope""#,
                 ));
+            }
+            ApiError::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
             }
             _ => {}
         }

@@ -116,6 +116,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let body_limit = settings.body_limit_bytes;
         let api_doc = openapi();
+        let route_methods = web::Data::new(http::RouteMethods::from_document(&api_doc));
         let server = HttpServer::new(move || {
             let (json, query, path) = http::extractor_configs(body_limit);
             let (app, _) = App::new()
@@ -123,6 +124,7 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_error))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
+                .app_data(route_methods.clone())
                 .app_data(json)
                 .app_data(query)
                 .app_data(path)
@@ -159,10 +161,11 @@ impl Application {
 
 /// The OpenAPI document of every route, as served at `/api-docs/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new()
+    let (_, mut api) = App::new()
         .into_utoipa_app()
         .openapi(http::ApiDoc::openapi())
         .configure(http::routes)
         .split_for_parts();
+    http::declare_common_responses(&mut api);
     api
 }

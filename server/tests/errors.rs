@@ -64,12 +64,21 @@ async fn framework_errors_are_problem_documents() {
     app.get("/api/v1/nothing", &admin)
         .await
         .assert_problem(StatusCode::NOT_FOUND);
-    app.call(Method::DELETE, "/api/v1/branches", &admin, None)
-        .await
-        .assert_problem(StatusCode::METHOD_NOT_ALLOWED);
-    app.call(Method::GET, "/oauth/token", &admin, None)
-        .await
-        .assert_problem(StatusCode::METHOD_NOT_ALLOWED);
+    // A 405 names the methods the path allows (RFC 9110 §15.5.6).
+    for (method, path, allow) in [
+        (Method::DELETE, "/api/v1/branches".to_string(), "GET, POST"),
+        (Method::GET, "/oauth/token".to_string(), "POST"),
+        (Method::DELETE, "/api/v1/items/import".to_string(), "POST"),
+        (
+            Method::POST,
+            format!("/api/v1/items/{}", uuid::Uuid::now_v7()),
+            "GET, PUT, DELETE",
+        ),
+    ] {
+        let answer = app.call(method.clone(), &path, &admin, None).await;
+        answer.assert_problem(StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(answer.headers[header::ALLOW], allow, "{method} {path}");
+    }
 }
 
 #[tokio::test]
@@ -121,6 +130,7 @@ async fn query_parameters_are_named_when_wrong_and_take_plain_dates() {
         format!("{ledger}?from=2026-12-01&to=2026-12-02"),
         format!("{ledger}?from=2026-12-01T08:00:00%2B08:00"),
         format!("/api/v1/branches/{branch}/items/{item}/stock-at?at=2026-12-01"),
+        format!("/api/v1/branches/{branch}/items/{item}/stock-at"),
         format!("/api/v1/branches/{branch}/daily-sales?from=2026-12-01"),
         format!("/api/v1/branches/{branch}/daily-sales"),
     ] {
@@ -140,7 +150,7 @@ async fn query_parameters_are_named_when_wrong_and_take_plain_dates() {
         (format!("{ledger}?from=yesterday"), "from"),
         (format!("{ledger}?to=2026-02-30"), "to"),
         (
-            format!("/api/v1/branches/{branch}/items/{item}/stock-at"),
+            format!("/api/v1/branches/{branch}/items/{item}/stock-at?at=noon"),
             "at",
         ),
         (

@@ -22,7 +22,7 @@ use crate::{
 };
 
 pub const KIND: &str = "item_group";
-const GROUP_KINDS: [&str; 2] = ["modifier", "combo"];
+pub const GROUP_KINDS: [&str; 2] = ["modifier", "combo"];
 const MAX_OPTIONS: usize = 100;
 
 #[derive(Clone, Debug)]

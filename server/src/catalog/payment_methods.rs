@@ -18,7 +18,7 @@ use crate::{
 };
 
 pub const KIND: &str = "payment_method";
-const METHOD_KINDS: [&str; 4] = ["cash", "card", "voucher", "other"];
+pub const METHOD_KINDS: [&str; 4] = ["cash", "card", "voucher", "other"];
 
 #[derive(Clone, Debug)]
 pub struct PaymentMethodInput {

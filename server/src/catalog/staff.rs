@@ -19,7 +19,7 @@ use crate::{
 };
 
 pub const KIND: &str = "staff_user";
-const ROLES: [&str; 4] = ["cashier", "waiter", "supervisor", "manager"];
+pub const ROLES: [&str; 4] = ["cashier", "waiter", "supervisor", "manager"];
 
 #[derive(Clone, Debug)]
 pub struct StaffInput {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::DecimalInput;
 use super::PageView;
 use super::extract::{Json, Query};
 use crate::{
@@ -33,7 +34,7 @@ pub struct CustomerRequest {
     phone: Option<String>,
     email: Option<String>,
     /// 0 when absent.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<DecimalInput>)]
     loyalty_points: Option<Decimal>,
     tax_id: Option<String>,
     /// True when absent.

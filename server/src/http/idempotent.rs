@@ -27,29 +27,29 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(HEADER) else {
         return Ok(None);
     };
+    let visible = |key: &str| key.bytes().all(|b| b.is_ascii_graphic());
     match value.to_str() {
-        Ok(key) if !key.is_empty() && key.len() <= MAX_KEY_LEN => Ok(Some(key.to_string())),
+        Ok(key) if !key.is_empty() && key.len() <= MAX_KEY_LEN && visible(key) => {
+            Ok(Some(key.to_string()))
+        }
         _ => Err(ApiError::BadRequest(format!(
             "{HEADER} must be 1 to {MAX_KEY_LEN} visible ASCII characters"
         ))),
     }
 }
 
-/// What a key is scoped to: the method, the route and its parsed parameters, so that one
-/// document spelt two ways (`/branches/<UUID in upper case>/…`) is one scope.
+/// What a key is scoped to: the method and the path with its ids in their canonical form, so
+/// that one document spelt two ways (`/branches/<UUID in upper case or without hyphens>/…`) is
+/// one scope.
 fn route_scope(req: &HttpRequest) -> String {
-    let mut scope = format!(
-        "{} {}",
-        req.method(),
-        req.match_pattern()
-            .unwrap_or_else(|| req.path().to_string())
-    );
-    for (name, value) in req.match_info().iter() {
-        let value =
-            uuid::Uuid::parse_str(value).map_or_else(|_| value.to_string(), |id| id.to_string());
-        scope.push_str(&format!(" {name}={value}"));
-    }
-    scope
+    let path: Vec<String> = req
+        .path()
+        .split('/')
+        .map(|segment| {
+            uuid::Uuid::parse_str(segment).map_or_else(|_| segment.to_string(), |id| id.to_string())
+        })
+        .collect();
+    format!("{} {}", req.method(), path.join("/"))
 }
 
 /// Runs `work` in one transaction and answers `success` with its result. With an

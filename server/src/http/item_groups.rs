@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::DecimalInput;
 use super::PageView;
 use super::extract::{Json, Query};
 use crate::{
@@ -29,7 +30,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct OptionRequest {
     item_id: Uuid,
     /// Added to the price when chosen; 0 when absent.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<DecimalInput>)]
     price_delta: Option<Decimal>,
 }
 

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
-use super::{DocumentFilter, PageView, idempotent};
+use super::{DecimalInput, DocumentFilter, PageView, idempotent};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, Caller},
@@ -34,7 +34,7 @@ const KEY_PARAM: &str = "Makes a retry return the first answer";
 #[serde(deny_unknown_fields)]
 pub struct RequestLine {
     item_id: Uuid,
-    #[schema(value_type = String, example = "10")]
+    #[schema(value_type = DecimalInput, example = "10")]
     quantity: Decimal,
 }
 
@@ -53,7 +53,7 @@ pub struct ItemRequestRequest {
 pub struct ApprovedLineRequest {
     line_no: i32,
     /// What will be sent, at most what was requested; 0 declines the line.
-    #[schema(value_type = String)]
+    #[schema(value_type = DecimalInput)]
     quantity: Decimal,
 }
 
@@ -136,6 +136,7 @@ impl From<ItemRequestDetail> for ItemRequestView {
         (status = 201, body = ItemRequestView),
         (status = 403, description = "A terminal asking for another branch", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A branch is deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid lines", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::DecimalInput;
 use super::PageView;
 use super::extract::{Json, Query};
 use crate::{
@@ -46,12 +47,12 @@ pub struct ItemRequest {
     category_id: Option<Uuid>,
     /// `piece` when absent; `kg`, `l`, … for fractional quantities.
     unit: Option<String>,
-    #[schema(value_type = String, example = "120.50")]
+    #[schema(value_type = DecimalInput, example = "120.50")]
     base_price: Decimal,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<DecimalInput>)]
     cost: Option<Decimal>,
     /// Percent, 0 to 100; 0 when absent.
-    #[schema(value_type = Option<String>, example = "12")]
+    #[schema(value_type = Option<DecimalInput>, example = "12")]
     tax_rate: Option<Decimal>,
     /// True when absent.
     track_stock: Option<bool>,
@@ -146,7 +147,7 @@ impl From<ItemDetail> for ItemView {
 #[serde(deny_unknown_fields)]
 pub struct BranchItemRequest {
     /// The branch's own price; the base price when absent.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<DecimalInput>)]
     price: Option<Decimal>,
     /// Hide the item from this branch's terminals.
     #[serde(default)]

@@ -1,6 +1,7 @@
 //! The HTTP surface: one module per resource. Handlers parse, authorise, call one domain function
 //! and map its result.
 
+mod api_doc;
 mod branches;
 mod categories;
 mod customers;
@@ -29,16 +30,13 @@ use actix_web::{
     web,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::{
-    IntoParams, Modify, OpenApi, ToSchema,
-    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
-};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     AppState,
     auth::{caller, token_endpoint},
-    error::{ApiError, DatabaseUnavailable, FieldError, Problem},
+    error::{ApiError, DatabaseUnavailable},
     pagination::Page,
 };
 
@@ -113,13 +111,29 @@ pub async fn watch_database(
     answered
 }
 
-/// The answer for a request no route matched: 405 when the path exists with other methods, else 404.
-pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+use crate::decimal::DecimalInput;
+pub use api_doc::{ApiDoc, RouteMethods, declare_common_responses};
+
+/// The answer for a request no route matched: 405 with `Allow` when the path exists with other
+/// methods, else 404.
+pub async fn no_route(
+    req: HttpRequest,
+    routes: web::Data<RouteMethods>,
+) -> Result<HttpResponse, ApiError> {
     let path = req.path().to_string();
-    Err(if req.resource_map().has_resource(&path) {
+    let allowed = routes.allowed(&path);
+    Err(if !allowed.is_empty() {
         ApiError::MethodNotAllowed {
             method: req.method().to_string(),
             path,
+            allow: allowed.join(", "),
+        }
+    } else if req.resource_map().has_resource(&path) {
+        // Served outside the API document (the docs page): reading is all it allows.
+        ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            path,
+            allow: "GET".into(),
         }
     } else {
         ApiError::NoRoute(path)
@@ -199,45 +213,3 @@ impl<T> PageView<T> {
         }
     }
 }
-
-struct SecuritySchemes;
-
-impl Modify for SecuritySchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                utoipa::openapi::security::HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "client_basic",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
-        );
-    }
-}
-
-/// The parts of the OpenAPI document that do not come from the routes.
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Hubshake", description = "Multi-branch back office that POS terminals sync with."),
-    components(schemas(Problem, FieldError)),
-    modifiers(&SecuritySchemes),
-    tags(
-        (name = "identity", description = "OAuth2 client-credentials tokens"),
-        (name = "branches", description = "Branches (admin)"),
-        (name = "terminals", description = "Terminals of a branch (admin)"),
-        (name = "catalog", description = "Categories, items, branch prices, payment methods (admin)"),
-        (name = "people", description = "Staff users and customers (admin)"),
-        (name = "settings", description = "Global and per-branch settings (admin)"),
-        (name = "stock", description = "Stock levels, the ledger, adjustments and transfer tickets"),
-        (name = "sync", description = "Terminal sync protocol"),
-        (name = "sales", description = "Transactions terminals sent, and daily sales"),
-        (name = "operations", description = "Health and readiness"),
-    )
-)]
-pub struct ApiDoc;

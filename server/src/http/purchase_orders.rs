@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
-use super::{DocumentFilter, PageView, idempotent};
+use super::{DecimalInput, DocumentFilter, PageView, idempotent};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -39,9 +39,9 @@ const KEY_PARAM: &str = "Makes a retry return the first answer";
 #[serde(deny_unknown_fields)]
 pub struct OrderLineRequest {
     item_id: Uuid,
-    #[schema(value_type = String, example = "24")]
+    #[schema(value_type = DecimalInput, example = "24")]
     quantity: Decimal,
-    #[schema(value_type = String, example = "41.50")]
+    #[schema(value_type = DecimalInput, example = "41.50")]
     unit_cost: Decimal,
 }
 
@@ -63,7 +63,7 @@ pub struct PurchaseOrderRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReceiptLineRequest {
     line_no: i32,
-    #[schema(value_type = String)]
+    #[schema(value_type = DecimalInput)]
     quantity: Decimal,
 }
 
@@ -178,6 +178,7 @@ impl From<GoodsReceiptDetail> for GoodsReceiptView {
     responses(
         (status = 201, body = PurchaseOrderView),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A branch is deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]

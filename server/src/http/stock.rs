@@ -7,12 +7,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::extract::{Json, Query};
-use super::{PageView, idempotent};
+use super::{DecimalInput, PageView, idempotent};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, Caller},
-    decimal::from_fixed4,
-    error::{ApiError, Problem},
+    decimal::{self, from_fixed4},
+    error::{ApiError, DomainError, Problem},
     inventory::{
         adjustments::{self, AdjustmentDetail, AdjustmentInput, AdjustmentLineInput},
         queries::{self, StockFilter},
@@ -38,7 +38,7 @@ pub struct AdjustmentLineRequest {
     /// `delta`: add the signed quantity; `count`: on hand becomes the quantity.
     #[schema(example = "delta")]
     mode: String,
-    #[schema(value_type = String, example = "-2")]
+    #[schema(value_type = DecimalInput, example = "-2")]
     quantity: Decimal,
     #[schema(example = "damaged")]
     reason_code: String,
@@ -249,8 +249,8 @@ pub struct StockQuery {
     item_id: Option<Uuid>,
     category_id: Option<Uuid>,
     /// Only items with less than this on hand.
-    #[param(value_type = Option<String>)]
-    below: Option<Decimal>,
+    #[param(pattern = r"^-?[0-9]{1,14}(\.[0-9]{1,4})?$", example = "3")]
+    below: Option<String>,
     /// Only items below their reorder level at this branch.
     #[serde(default)]
     below_reorder_level: bool,
@@ -268,10 +268,16 @@ pub async fn branch_stock(
 ) -> Result<web::Json<PageView<StockLevelView>>, ApiError> {
     caller.ensure_branch(*branch_id)?;
     let query = query.into_inner();
+    let below = query
+        .below
+        .as_deref()
+        .map(decimal::parse_text)
+        .transpose()
+        .map_err(|message| DomainError::invalid("below", message))?;
     let filter = StockFilter {
         item_id: query.item_id,
         category_id: query.category_id,
-        below: query.below,
+        below,
         below_reorder_level: query.below_reorder_level,
     };
     let page = queries::branch_stock(&state.db, *branch_id, filter, page.parse()?).await?;
@@ -296,10 +302,10 @@ pub async fn item_stock(
 pub struct LedgerQuery {
     /// From this instant (inclusive); a date (`2026-12-01`) is the start of that day in the
     /// branch's time zone.
-    #[param(value_type = Option<String>, example = "2026-12-01")]
+    #[param(schema_with = super::api_doc::date_or_instant, example = "2026-12-01")]
     from: Option<DateOrInstant>,
     /// Until this instant (exclusive); a date takes the whole of that day.
-    #[param(value_type = Option<String>, example = "2026-12-01T18:00:00+08:00")]
+    #[param(schema_with = super::api_doc::date_or_instant, example = "2026-12-01T18:00:00+08:00")]
     to: Option<DateOrInstant>,
 }
 
@@ -330,9 +336,10 @@ pub async fn item_ledger(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AtQuery {
-    /// The instant (RFC 3339); a date is the start of that day in the branch's time zone.
-    #[param(value_type = String, example = "2026-12-01T18:00:00+08:00")]
-    at: DateOrInstant,
+    /// The instant (RFC 3339); a date is the start of that day in the branch's time zone;
+    /// absent: now.
+    #[param(schema_with = super::api_doc::date_or_instant, example = "2026-12-01T18:00:00+08:00")]
+    at: Option<DateOrInstant>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -353,7 +360,8 @@ pub async fn quantity_at(
 ) -> Result<web::Json<QuantityAtView>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
     caller.ensure_branch(branch_id)?;
-    let (at, on_hand) = queries::quantity_at(&state.db, branch_id, item_id, query.at).await?;
+    let at = query.at.unwrap_or(DateOrInstant::Instant(Utc::now()));
+    let (at, on_hand) = queries::quantity_at(&state.db, branch_id, item_id, at).await?;
     Ok(web::Json(QuantityAtView {
         at,
         on_hand: from_fixed4(on_hand),
@@ -364,7 +372,7 @@ pub async fn quantity_at(
 #[serde(deny_unknown_fields)]
 pub struct ReorderLevelRequest {
     /// Below this on hand the item should be reordered; none clears it.
-    #[schema(value_type = Option<String>, example = "12")]
+    #[schema(value_type = Option<DecimalInput>, example = "12")]
     reorder_level: Option<Decimal>,
 }
 
@@ -375,6 +383,7 @@ pub struct ReorderLevelRequest {
     responses(
         (status = 200, body = StockLevelView),
         (status = 404, description = "No such branch, or no item that tracks stock", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The branch is deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]

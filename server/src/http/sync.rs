@@ -29,6 +29,7 @@ pub struct HeartbeatRequest {
     device_id: Option<String>,
     agent_version: Option<String>,
     /// Transactions queued on the terminal, not yet acknowledged by the hub.
+    #[schema(minimum = 0, maximum = 2147483647)]
     queued_backlog: Option<i64>,
 }
 
@@ -69,11 +70,14 @@ pub async fn heartbeat(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PullQuery {
-    /// The `next_cursor` of the previous pull; 0 or absent for a full snapshot.
+    /// The `next_cursor` of the previous pull; 0 or absent for a full snapshot. Not with `since`.
+    #[param(minimum = 0)]
     cursor: Option<i64>,
     /// Changes per page, 1 to 5,000 (default 500).
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<i64>,
     /// Instead of a cursor, a date watermark (RFC 3339, or the seed's `1990-01-01T 00:00:00.0000Z`).
+    #[param(schema_with = super::api_doc::watermark)]
     since: Option<String>,
 }
 

@@ -35,8 +35,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransactionBatch {
-    /// 1 to 500 transactions.
-    #[schema(value_type = Vec<TransactionInput>)]
+    /// 1 to 500 transactions, each a `TransactionInput`. Each is read on its own: one that does
+    /// not fit that shape is answered `rejected` alone, never the whole batch.
+    #[schema(value_type = Vec<Value>, min_items = 1, max_items = 500)]
     transactions: Vec<Box<RawValue>>,
 }
 
@@ -175,10 +176,10 @@ pub struct TransactionQuery {
     customer_id: Option<Uuid>,
     receipt_number: Option<String>,
     /// Business dates from (inclusive).
-    #[param(value_type = Option<String>, example = "2026-11-01")]
+    #[param(value_type = Option<String>, format = Date, example = "2026-11-01")]
     from: Option<NaiveDate>,
     /// Business dates to (inclusive).
-    #[param(value_type = Option<String>, example = "2026-11-30")]
+    #[param(value_type = Option<String>, format = Date, example = "2026-11-30")]
     to: Option<NaiveDate>,
     kind: Option<Kind>,
     status: Option<Status>,
@@ -389,10 +390,10 @@ pub async fn get_transaction(
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// First business date (inclusive); absent: `to`, or today in the branch's time zone.
-    #[param(value_type = Option<String>, example = "2026-11-01")]
+    #[param(value_type = Option<String>, format = Date, example = "2026-11-01")]
     from: Option<NaiveDate>,
     /// Last business date (inclusive), at most 366 days after `from`; absent: `from`.
-    #[param(value_type = Option<String>, example = "2026-11-30")]
+    #[param(value_type = Option<String>, format = Date, example = "2026-11-30")]
     to: Option<NaiveDate>,
 }
 

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
-use super::{DocumentFilter, PageView, idempotent};
+use super::{DecimalInput, DocumentFilter, PageView, idempotent};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct LineRequest {
     item_id: Uuid,
-    #[schema(value_type = String, example = "12")]
+    #[schema(value_type = DecimalInput, example = "12")]
     quantity: Decimal,
 }
 
@@ -51,7 +51,7 @@ pub struct TransferRequest {
 pub struct ReceivedLineRequest {
     line_no: i32,
     /// What arrived; the difference from what was sent is recorded as a discrepancy.
-    #[schema(value_type = String)]
+    #[schema(value_type = DecimalInput)]
     quantity: Decimal,
 }
 
@@ -132,6 +132,7 @@ const KEY_PARAM: &str = "Makes a retry return the first answer";
     responses(
         (status = 201, body = TransferView),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A branch is deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid lines", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -5,6 +5,7 @@ mod checks;
 pub mod ingest;
 pub mod queries;
 
+use crate::decimal::DecimalInput;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -114,19 +115,19 @@ pub struct TransactionInput {
 pub struct LineInput {
     pub item_id: Uuid,
     /// Positive, also on returns (the kind says which way stock moves).
-    #[schema(value_type = String, example = "3")]
+    #[schema(value_type = DecimalInput, example = "3")]
     pub quantity: Decimal,
-    #[schema(value_type = String, example = "0.10")]
+    #[schema(value_type = DecimalInput, example = "0.10")]
     pub unit_price: Decimal,
     #[serde(default)]
-    #[schema(value_type = String, example = "0")]
+    #[schema(value_type = DecimalInput, example = "0")]
     pub discount: Decimal,
     /// The line's tax amount.
     #[serde(default)]
-    #[schema(value_type = String, example = "0.04")]
+    #[schema(value_type = DecimalInput, example = "0.04")]
     pub tax: Decimal,
     /// quantity × unit_price − discount, exact or rounded to cents (half away from zero).
-    #[schema(value_type = String, example = "0.30")]
+    #[schema(value_type = DecimalInput, example = "0.30")]
     pub line_total: Decimal,
 }
 
@@ -135,7 +136,7 @@ pub struct LineInput {
 pub struct PaymentInput {
     pub payment_method_id: Uuid,
     /// What was paid (refunded, on a return), net of change given.
-    #[schema(value_type = String, example = "0.34")]
+    #[schema(value_type = DecimalInput, example = "0.34")]
     pub amount: Decimal,
     pub reference: Option<String>,
 }
@@ -144,16 +145,16 @@ pub struct PaymentInput {
 #[serde(deny_unknown_fields)]
 pub struct TotalsInput {
     /// The sum of line totals.
-    #[schema(value_type = String, example = "0.30")]
+    #[schema(value_type = DecimalInput, example = "0.30")]
     pub subtotal: Decimal,
     /// The sum of line discounts.
-    #[schema(value_type = String, example = "0")]
+    #[schema(value_type = DecimalInput, example = "0")]
     pub discount: Decimal,
     /// The sum of line taxes.
-    #[schema(value_type = String, example = "0.04")]
+    #[schema(value_type = DecimalInput, example = "0.04")]
     pub tax: Decimal,
     /// What the customer pays: `subtotal`, plus `tax` unless tax-inclusive.
-    #[schema(value_type = String, example = "0.34")]
+    #[schema(value_type = DecimalInput, example = "0.34")]
     pub total: Decimal,
 }
 

@@ -49,7 +49,7 @@ pub async fn changes_after(
 
 /// A terminal's date watermark: RFC 3339, or the seed's `1990-01-01T 00:00:00.0000Z` form.
 pub fn parse_since(value: &str) -> Result<DateTime<Utc>, String> {
-    let normalized = value.trim().replacen("T ", "T", 1);
+    let normalized = value.replacen("T ", "T", 1);
     DateTime::parse_from_rfc3339(&normalized)
         .map(|time| time.with_timezone(&Utc))
         .map_err(|_| {
