@@ -1,6 +1,7 @@
 //! The agent's command line refuses bad settings with a message that names the problem.
 //! (Having an integration test also makes `cargo test` build this package's binary, which the
 //! end-to-end tests in `tests/` run.)
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 use std::process::Command;
 

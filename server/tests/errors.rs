@@ -1,4 +1,5 @@
 //! Every error the API gives is an RFC 9457 problem document, never an HTML or plain-text page.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 mod common;
 
