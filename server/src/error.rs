@@ -9,7 +9,7 @@ use actix_web::{
 };
 use sea_orm::{DbErr, SqlErr};
 
-use crate::db;
+use crate::{db, problems::ProblemType};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -28,16 +28,51 @@ pub struct FieldError {
 pub enum DomainError {
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// The request is well formed but clashes with the current state (duplicate key, wrong state).
-    #[error("{0}")]
-    Conflict(String),
+    /// The request is well formed but clashes with the current state.
+    #[error("{1}")]
+    Conflict(Conflict, String),
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
+    /// The `Idempotency-Key` was used before with another request.
+    #[error("this Idempotency-Key was already used with a different request")]
+    KeyReused,
     #[error("database error: {0}")]
     Database(#[from] DbErr),
 }
 
+/// How a request clashes with the current state (409); each is a problem type of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conflict {
+    AlreadyExists,
+    InUse,
+    NotEmpty,
+    WrongState,
+    InsufficientStock,
+    BranchDeactivated,
+    DeviceMismatch,
+    KeyInProgress,
+}
+
+impl Conflict {
+    pub fn problem_type(self) -> ProblemType {
+        match self {
+            Conflict::AlreadyExists => ProblemType::AlreadyExists,
+            Conflict::InUse => ProblemType::InUse,
+            Conflict::NotEmpty => ProblemType::NotEmpty,
+            Conflict::WrongState => ProblemType::WrongState,
+            Conflict::InsufficientStock => ProblemType::InsufficientStock,
+            Conflict::BranchDeactivated => ProblemType::BranchDeactivated,
+            Conflict::DeviceMismatch => ProblemType::DeviceMismatch,
+            Conflict::KeyInProgress => ProblemType::KeyInProgress,
+        }
+    }
+}
+
 impl DomainError {
+    pub fn conflict(kind: Conflict, detail: impl Into<String>) -> Self {
+        Self::Conflict(kind, detail.into())
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError {
             field: field.into(),
@@ -47,21 +82,26 @@ impl DomainError {
 
     /// Turns a unique-constraint violation into a conflict with the given message.
     pub fn conflict_on_duplicate(err: DbErr, message: impl Into<String>) -> Self {
-        Self::conflict_if(err, message, |e| {
+        Self::conflict_if(err, Conflict::AlreadyExists, message, |e| {
             matches!(e, SqlErr::UniqueConstraintViolation(_))
         })
     }
 
     /// Turns a foreign-key violation (a row others still refer to) into a conflict.
     pub fn conflict_on_reference(err: DbErr, message: impl Into<String>) -> Self {
-        Self::conflict_if(err, message, |e| {
+        Self::conflict_if(err, Conflict::InUse, message, |e| {
             matches!(e, SqlErr::ForeignKeyConstraintViolation(_))
         })
     }
 
-    fn conflict_if(err: DbErr, message: impl Into<String>, is: fn(&SqlErr) -> bool) -> Self {
+    fn conflict_if(
+        err: DbErr,
+        kind: Conflict,
+        message: impl Into<String>,
+        is: fn(&SqlErr) -> bool,
+    ) -> Self {
         match err.sql_err() {
-            Some(e) if is(&e) => Self::Conflict(message.into()),
+            Some(e) if is(&e) => Self::Conflict(kind, message.into()),
             _ => Self::Database(err),
         }
     }
@@ -112,9 +152,14 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(status: StatusCode, detail: Option<String>, errors: Vec<FieldError>) -> Self {
+    fn new(
+        problem_type: ProblemType,
+        status: StatusCode,
+        detail: Option<String>,
+        errors: Vec<FieldError>,
+    ) -> Self {
         Self {
-            problem_type: "about:blank".into(),
+            problem_type: problem_type.uri(),
             title: status.canonical_reason().unwrap_or("Error").into(),
             status: status.as_u16(),
             detail,
@@ -181,14 +226,39 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The problem type this error answers with.
+    pub fn problem_type(&self) -> ProblemType {
+        match self {
+            ApiError::Domain(DomainError::NotFound(_)) => ProblemType::NotFound,
+            ApiError::Domain(DomainError::Conflict(kind, _)) => kind.problem_type(),
+            ApiError::Domain(DomainError::Invalid(_)) | ApiError::Unprocessable(_) => {
+                ProblemType::InvalidFields
+            }
+            ApiError::Domain(DomainError::KeyReused) => ProblemType::KeyReused,
+            ApiError::Domain(DomainError::Database(err)) if db::health::is_unavailable(err) => {
+                ProblemType::DatabaseUnavailable
+            }
+            ApiError::Domain(DomainError::Database(_)) => ProblemType::Internal,
+            ApiError::BadRequest(_) => ProblemType::BadRequest,
+            ApiError::Unauthorized { error: None, .. } => ProblemType::TokenRequired,
+            ApiError::Unauthorized { .. } => ProblemType::InvalidToken,
+            ApiError::Forbidden(_) => ProblemType::InsufficientScope,
+            ApiError::NoRoute(_) => ProblemType::NoRoute,
+            ApiError::MethodNotAllowed { .. } => ProblemType::MethodNotAllowed,
+            ApiError::PayloadTooLarge(_) => ProblemType::BodyTooLarge,
+            ApiError::UnsupportedMediaType(_) => ProblemType::UnsupportedMediaType,
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Domain(DomainError::NotFound(_)) => StatusCode::NOT_FOUND,
-            ApiError::Domain(DomainError::Conflict(_)) => StatusCode::CONFLICT,
-            ApiError::Domain(DomainError::Invalid(_)) | ApiError::Unprocessable(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::Domain(DomainError::Conflict(..)) => StatusCode::CONFLICT,
+            ApiError::Domain(DomainError::Invalid(_) | DomainError::KeyReused)
+            | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Domain(DomainError::Database(err)) if db::health::is_unavailable(err) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -215,6 +285,13 @@ impl ResponseError for ApiError {
                 ("internal error".to_string(), Vec::new())
             }
             ApiError::Domain(DomainError::Invalid(errors)) => (self.to_string(), errors.clone()),
+            ApiError::Domain(DomainError::KeyReused) => (
+                self.to_string(),
+                vec![FieldError {
+                    field: "Idempotency-Key".into(),
+                    message: "was used before with another request".into(),
+                }],
+            ),
             other => (other.to_string(), Vec::new()),
         };
         let mut response = HttpResponse::build(status);
@@ -249,19 +326,26 @@ impl ResponseError for ApiError {
                 .extensions_mut()
                 .insert(DatabaseUnavailable(err.to_string()));
         }
-        problem_response(&mut response, status, Some(detail), errors)
+        problem_response(
+            &mut response,
+            self.problem_type(),
+            status,
+            Some(detail),
+            errors,
+        )
     }
 }
 
 fn problem_response(
     response: &mut actix_web::HttpResponseBuilder,
+    problem_type: ProblemType,
     status: StatusCode,
     detail: Option<String>,
     errors: Vec<FieldError>,
 ) -> HttpResponse {
     response
         .content_type(PROBLEM_CONTENT_TYPE)
-        .json(Problem::new(status, detail, errors))
+        .json(Problem::new(problem_type, status, detail, errors))
 }
 
 /// Middleware hook: replaces the body of error responses that actix produced itself (payload and
@@ -288,7 +372,13 @@ pub fn problem_for_bare_error<B>(
             builder.append_header((name.clone(), value.clone()));
         }
     }
-    let problem = problem_response(&mut builder, status, detail, Vec::new());
+    let problem = problem_response(
+        &mut builder,
+        ProblemType::for_status(status.as_u16()),
+        status,
+        detail,
+        Vec::new(),
+    );
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(request, problem).map_into_right_body(),
     ))

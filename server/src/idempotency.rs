@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::error::DomainError;
+use crate::error::{Conflict, DomainError};
 
 pub const MAX_KEY_LEN: usize = 200;
 
@@ -79,14 +79,12 @@ pub async fn claim(txn: &DatabaseTransaction, key: &KeyUse) -> Result<Claim, Dom
         .await?
         .ok_or(DomainError::NotFound("idempotency key"))?;
     if first.request_hash != key.request_hash {
-        return Err(DomainError::invalid(
-            "Idempotency-Key",
-            "this key was already used with a different request",
-        ));
+        return Err(DomainError::KeyReused);
     }
     if first.status_code == 0 {
-        return Err(DomainError::Conflict(
-            "a request with this Idempotency-Key is still running".into(),
+        return Err(DomainError::conflict(
+            Conflict::KeyInProgress,
+            "a request with this Idempotency-Key is still running",
         ));
     }
     Ok(Claim::Replay {

@@ -10,6 +10,7 @@ pub mod http;
 pub mod idempotency;
 pub mod inventory;
 pub mod pagination;
+pub mod problems;
 pub mod registry;
 pub mod sales;
 pub mod sync;

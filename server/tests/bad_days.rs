@@ -36,11 +36,11 @@ async fn a_nul_character_is_a_field_error_and_never_poisons_a_batch() {
         ),
     ] {
         let answer = app.post(path, admin, body).await;
-        answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        answer.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
         assert_eq!(answer.error_fields(), [field], "{path}: {}", answer.body);
     }
     let search = app.get("/api/v1/items?q=la%00tte", admin).await;
-    search.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    search.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(search.error_fields(), ["q"]);
     let token = app
         .send(app.http.post(app.url("/oauth/token")).json(&json!({
@@ -60,7 +60,7 @@ async fn a_nul_character_is_a_field_error_and_never_poisons_a_batch() {
             json!({ "agent_version": "1.0\u{0}" }),
         )
         .await;
-    beat.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    beat.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(beat.error_fields(), ["agent_version"]);
 
     let good: Vec<Value> = (0..3)
@@ -310,7 +310,7 @@ async fn oversold_stock_is_corrected_by_a_positive_adjustment() {
     // Lower is refused, as before.
     adjust(json!({ "item_id": item, "mode": "delta", "quantity": "-1", "reason_code": "lost" }))
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "insufficient-stock");
     assert_eq!(
         chain.on_hand(&branch, &item).await,
         common::sales::dec("-2")
@@ -331,7 +331,7 @@ async fn arrays_are_refused_where_objects_are_required() {
             json!(["SN-1", "1.0", 0]),
         )
         .await;
-    beat.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    beat.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let shown = chain
         .app
         .get(
@@ -352,5 +352,5 @@ async fn arrays_are_refused_where_objects_are_required() {
             json!([[]]),
         )
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
 }

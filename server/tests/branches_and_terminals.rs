@@ -65,9 +65,9 @@ async fn branch_lifecycle() {
             &admin,
         )
         .await;
-    missing.assert_problem(StatusCode::NOT_FOUND);
+    missing.assert_problem_type(StatusCode::NOT_FOUND, "not-found");
     let not_uuid = app.get("/api/v1/branches/not-a-uuid", &admin).await;
-    not_uuid.assert_problem(StatusCode::BAD_REQUEST);
+    not_uuid.assert_problem_type(StatusCode::BAD_REQUEST, "bad-request");
 }
 
 #[tokio::test]
@@ -78,7 +78,7 @@ async fn duplicate_branch_code_is_a_conflict() {
     let body = json!({ "code": "ceb-01", "name": "Again", "pos_type": "retail" });
     app.post("/api/v1/branches", &admin, body)
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "already-exists");
 
     let other = app.create_branch(&admin, "CEB-02", "retail").await;
     let renamed = app
@@ -89,7 +89,7 @@ async fn duplicate_branch_code_is_a_conflict() {
             Some(json!({ "code": "CEB-01" })),
         )
         .await;
-    renamed.assert_problem(StatusCode::CONFLICT);
+    renamed.assert_problem_type(StatusCode::CONFLICT, "already-exists");
 }
 
 #[tokio::test]
@@ -103,7 +103,7 @@ async fn invalid_branch_fields_are_named() {
             json!({ "code": "has space", "name": "  ", "pos_type": "bar", "time_zone": "Mars/Olympus" }),
         )
         .await;
-    answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    answer.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let mut fields = answer.error_fields();
     fields.sort();
     assert_eq!(fields, ["code", "name", "pos_type", "time_zone"]);
@@ -111,7 +111,7 @@ async fn invalid_branch_fields_are_named() {
     let missing = app
         .post("/api/v1/branches", &admin, json!({ "code": "X" }))
         .await;
-    missing.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    missing.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let unknown = app
         .post(
             "/api/v1/branches",
@@ -119,7 +119,7 @@ async fn invalid_branch_fields_are_named() {
             json!({ "code": "X", "name": "X", "pos_type": "retail", "colour": "red" }),
         )
         .await;
-    unknown.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    unknown.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(app.get("/api/v1/branches", &admin).await.body["total"], 0);
 }
 
@@ -160,12 +160,12 @@ async fn lists_are_paginated_within_bounds() {
         ("offset=-5", "offset"),
     ] {
         let answer = app.get(&format!("/api/v1/branches?{query}"), &admin).await;
-        answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        answer.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
         assert_eq!(answer.error_fields(), [field], "{query}");
     }
     // A value that is not a number at all is named like any other bad value.
     let words = app.get("/api/v1/branches?limit=many", &admin).await;
-    words.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    words.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(words.error_fields(), ["limit"]);
 }
 
@@ -214,14 +214,14 @@ async fn terminals_are_registered_listed_and_shown() {
         &admin,
     )
     .await
-    .assert_problem(StatusCode::NOT_FOUND);
+    .assert_problem_type(StatusCode::NOT_FOUND, "not-found");
     app.post(
         &format!("/api/v1/branches/{missing_branch}/terminals"),
         &admin,
         json!({ "name": "X" }),
     )
     .await
-    .assert_problem(StatusCode::NOT_FOUND);
+    .assert_problem_type(StatusCode::NOT_FOUND, "not-found");
     let nameless = app
         .post(
             &format!("/api/v1/branches/{branch_id}/terminals"),
@@ -229,7 +229,7 @@ async fn terminals_are_registered_listed_and_shown() {
             json!({ "name": "" }),
         )
         .await;
-    nameless.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    nameless.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(nameless.error_fields(), ["name"]);
 
     app.post(
@@ -244,7 +244,7 @@ async fn terminals_are_registered_listed_and_shown() {
         json!({ "name": "Till 3" }),
     )
     .await
-    .assert_problem(StatusCode::CONFLICT);
+    .assert_problem_type(StatusCode::CONFLICT, "branch-deactivated");
 }
 
 #[tokio::test]
@@ -280,7 +280,7 @@ async fn heartbeat_shows_last_seen_and_version_to_the_admin() {
         json!({ "device_id": "SN-9" }),
     )
     .await
-    .assert_problem(StatusCode::CONFLICT);
+    .assert_problem_type(StatusCode::CONFLICT, "device-mismatch");
     let bad = app
         .post(
             "/api/v1/sync/heartbeat",
@@ -288,7 +288,7 @@ async fn heartbeat_shows_last_seen_and_version_to_the_admin() {
             json!({ "queued_backlog": -1 }),
         )
         .await;
-    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(bad.error_fields(), ["queued_backlog"]);
     // A terminal cannot name a branch or any field it does not own.
     app.post(
@@ -297,7 +297,7 @@ async fn heartbeat_shows_last_seen_and_version_to_the_admin() {
         json!({ "branch_id": terminal["terminal"]["branch_id"] }),
     )
     .await
-    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
 }
 
 /// A till replaced or reinstalled gets a new device id; the admin clears the old binding and the
@@ -339,7 +339,7 @@ async fn an_admin_resets_a_terminals_device_and_the_next_heartbeat_binds_it_anew
     };
     assert_eq!(beat("SN-0001").await.status, StatusCode::OK);
     let refused = beat("SN-0002").await;
-    refused.assert_problem(StatusCode::CONFLICT);
+    refused.assert_problem_type(StatusCode::CONFLICT, "device-mismatch");
     let detail = refused.body["detail"].as_str().unwrap();
     assert!(
         detail.contains(&format!("/api/v1/terminals/{terminal_id}/reset-device")),
@@ -360,7 +360,9 @@ async fn an_admin_resets_a_terminals_device_and_the_next_heartbeat_binds_it_anew
         .get(&format!("/api/v1/terminals/{terminal_id}"), &admin)
         .await;
     assert_eq!(shown.body["device_id"], "SN-0002");
-    beat("SN-0001").await.assert_problem(StatusCode::CONFLICT);
+    beat("SN-0001")
+        .await
+        .assert_problem_type(StatusCode::CONFLICT, "device-mismatch");
     // Only admins reset a binding, and only of a terminal that exists.
     app.post(
         &format!("/api/v1/terminals/{terminal_id}/reset-device"),
@@ -368,12 +370,12 @@ async fn an_admin_resets_a_terminals_device_and_the_next_heartbeat_binds_it_anew
         json!({}),
     )
     .await
-    .assert_problem(StatusCode::FORBIDDEN);
+    .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
     app.post(
         &format!("/api/v1/terminals/{}/reset-device", uuid::Uuid::now_v7()),
         &admin,
         json!({}),
     )
     .await
-    .assert_problem(StatusCode::NOT_FOUND);
+    .assert_problem_type(StatusCode::NOT_FOUND, "not-found");
 }

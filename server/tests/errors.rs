@@ -22,7 +22,7 @@ async fn framework_errors_are_problem_documents() {
                 .body("{\"code\":"),
         )
         .await;
-    malformed.assert_problem(StatusCode::BAD_REQUEST);
+    malformed.assert_problem_type(StatusCode::BAD_REQUEST, "bad-request");
 
     let oversize = app
         .send(
@@ -33,7 +33,7 @@ async fn framework_errors_are_problem_documents() {
                 .body(format!("{{\"name\":\"{}\"}}", "x".repeat(5000))),
         )
         .await;
-    oversize.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+    oversize.assert_problem_type(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large");
 
     let oversize_token_request = app
         .send(
@@ -46,7 +46,7 @@ async fn framework_errors_are_problem_documents() {
                 )),
         )
         .await;
-    oversize_token_request.assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+    oversize_token_request.assert_problem_type(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large");
 
     let wrong_media = app
         .send(
@@ -57,14 +57,14 @@ async fn framework_errors_are_problem_documents() {
                 .body("{}"),
         )
         .await;
-    wrong_media.assert_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    wrong_media.assert_problem_type(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
 
     app.get("/no/such/route", &admin)
         .await
-        .assert_problem(StatusCode::NOT_FOUND);
+        .assert_problem_type(StatusCode::NOT_FOUND, "no-route");
     app.get("/api/v1/nothing", &admin)
         .await
-        .assert_problem(StatusCode::NOT_FOUND);
+        .assert_problem_type(StatusCode::NOT_FOUND, "no-route");
     // A 405 names the methods the path allows (RFC 9110 §15.5.6).
     for (method, path, allow) in [
         (Method::DELETE, "/api/v1/branches".to_string(), "GET, POST"),
@@ -77,7 +77,7 @@ async fn framework_errors_are_problem_documents() {
         ),
     ] {
         let answer = app.call(method.clone(), &path, &admin, None).await;
-        answer.assert_problem(StatusCode::METHOD_NOT_ALLOWED);
+        answer.assert_problem_type(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
         assert_eq!(answer.headers[header::ALLOW], allow, "{method} {path}");
     }
 }
@@ -169,7 +169,7 @@ async fn query_parameters_are_named_when_wrong_and_take_plain_dates() {
         ("/api/v1/items?active=maybe".to_string(), "active"),
     ] {
         let answer = app.get(&query, &admin).await;
-        answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        answer.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
         assert_eq!(answer.error_fields(), [field], "{query}: {}", answer.body);
     }
 }
@@ -213,7 +213,7 @@ async fn body_fields_are_named_when_missing_unknown_or_wrong() {
     ];
     for (path, body, field) in cases {
         let answer = app.post(&path, &admin, body.clone()).await;
-        answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        answer.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
         assert_eq!(
             answer.error_fields(),
             [field],
@@ -229,7 +229,7 @@ async fn body_fields_are_named_when_missing_unknown_or_wrong() {
         ("/api/v1/categories", json!(["Drinks"])),
     ] {
         let answer = app.post(path, &admin, body).await;
-        answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        answer.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     }
     let branches = app.get("/api/v1/branches", &admin).await;
     assert_eq!(branches.body["total"], 1, "no array made a branch");

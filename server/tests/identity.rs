@@ -208,7 +208,7 @@ async fn deactivated_clients_get_no_token_and_their_tokens_stop_at_once() {
     let refused = app
         .post("/api/v1/sync/heartbeat", &token, heartbeat.clone())
         .await;
-    refused.assert_problem(StatusCode::UNAUTHORIZED);
+    refused.assert_problem_type(StatusCode::UNAUTHORIZED, "invalid-token");
     assert!(
         refused.headers[header::WWW_AUTHENTICATE]
             .to_str()
@@ -232,7 +232,7 @@ async fn deactivated_clients_get_no_token_and_their_tokens_stop_at_once() {
     // Reactivation does not bring back tokens issued before the deactivation; a new one works.
     app.post("/api/v1/sync/heartbeat", &token, heartbeat.clone())
         .await
-        .assert_problem(StatusCode::UNAUTHORIZED);
+        .assert_problem_type(StatusCode::UNAUTHORIZED, "invalid-token");
     let token = app
         .token(
             terminal["client_id"].as_str().unwrap(),
@@ -256,7 +256,7 @@ async fn deactivated_clients_get_no_token_and_their_tokens_stop_at_once() {
     .await;
     app.post("/api/v1/sync/heartbeat", &token, heartbeat)
         .await
-        .assert_problem(StatusCode::UNAUTHORIZED);
+        .assert_problem_type(StatusCode::UNAUTHORIZED, "invalid-token");
 }
 
 #[tokio::test]
@@ -413,7 +413,7 @@ async fn invalid_access_tokens_are_refused_with_401() {
     ];
     for (flaw, token) in refused {
         let answer = app.get("/api/v1/branches", &token).await;
-        answer.assert_problem(StatusCode::UNAUTHORIZED);
+        answer.assert_problem_type(StatusCode::UNAUTHORIZED, "invalid-token");
         let challenge = answer.headers[header::WWW_AUTHENTICATE].to_str().unwrap();
         assert!(
             challenge.contains(r#"error="invalid_token""#),
@@ -422,7 +422,7 @@ async fn invalid_access_tokens_are_refused_with_401() {
     }
 
     let no_token = app.send(app.http.get(app.url("/api/v1/branches"))).await;
-    no_token.assert_problem(StatusCode::UNAUTHORIZED);
+    no_token.assert_problem_type(StatusCode::UNAUTHORIZED, "token-required");
     assert_eq!(
         no_token.headers[header::WWW_AUTHENTICATE],
         r#"Bearer realm="hubshake""#
@@ -498,7 +498,7 @@ async fn a_terminal_gets_403_on_every_admin_route_and_on_other_branches() {
                 "{method} {path}: {}",
                 answer.body
             );
-            answer.assert_problem(StatusCode::FORBIDDEN);
+            answer.assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
             assert!(
                 answer.headers[header::WWW_AUTHENTICATE]
                     .to_str()
@@ -517,7 +517,7 @@ async fn a_terminal_gets_403_on_every_admin_route_and_on_other_branches() {
     // And an admin token is refused on terminal routes.
     app.post("/api/v1/sync/heartbeat", &admin, json!({}))
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
 }
 
 /// Secrets with the characters form encoding changes work however a client library sends them:

@@ -403,11 +403,11 @@ async fn bad_pull_parameters_are_refused() {
         let answer = app
             .get(&format!("/api/v1/sync/master?{query}"), &token)
             .await;
-        answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        answer.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
         assert_eq!(answer.error_fields(), [field], "{query}");
     }
     let words = app.get("/api/v1/sync/master?cursor=abc", &token).await;
-    words.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    words.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(words.error_fields(), ["cursor"]);
     assert_eq!(
         app.get("/api/v1/sync/master?limit=5000", &token)
@@ -417,7 +417,7 @@ async fn bad_pull_parameters_are_refused() {
     );
     app.get("/api/v1/sync/master", &admin)
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
 }
 
 #[tokio::test]
@@ -440,7 +440,7 @@ async fn item_input_is_checked() {
             json!({ "sku": "", "name": "", "base_price": "1.23456", "tax_rate": "120", "cost": "-1", "barcodes": ["9", "9"] }),
         )
         .await;
-    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let mut fields = bad.error_fields();
     fields.sort();
     assert_eq!(
@@ -454,7 +454,7 @@ async fn item_input_is_checked() {
         json!({ "sku": "A1", "name": "Again", "base_price": "1" }),
     )
     .await
-    .assert_problem(StatusCode::CONFLICT);
+    .assert_problem_type(StatusCode::CONFLICT, "already-exists");
     let clash = app
         .post(
             "/api/v1/items",
@@ -462,12 +462,12 @@ async fn item_input_is_checked() {
             json!({ "sku": "B1", "name": "B", "base_price": "1", "barcodes": ["111"] }),
         )
         .await;
-    clash.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    clash.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(clash.error_fields(), ["barcodes"]);
     let no_category = app
         .post("/api/v1/items", &admin, json!({ "sku": "C1", "name": "C", "base_price": "1", "category_id": "01900000-0000-7000-8000-000000000000" }))
         .await;
-    no_category.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    no_category.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(no_category.error_fields(), ["category_id"]);
 
     // Decimals keep every digit, whether sent as a string or a number.
@@ -508,11 +508,11 @@ async fn categories_form_a_tree_and_are_deleted_only_when_empty() {
             json!({ "name": "Top", "parent_id": id(&child) }),
         )
         .await;
-    cycle.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    cycle.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(cycle.error_fields(), ["parent_id"]);
     app.delete(&format!("/api/v1/categories/{}", id(&top)), &admin)
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "not-empty");
     let children = app
         .get(
             &format!("/api/v1/categories?parent_id={}", id(&top)),
@@ -534,7 +534,7 @@ async fn categories_form_a_tree_and_are_deleted_only_when_empty() {
     );
     app.get(&format!("/api/v1/categories/{}", id(&top)), &admin)
         .await
-        .assert_problem(StatusCode::NOT_FOUND);
+        .assert_problem_type(StatusCode::NOT_FOUND, "not-found");
 }
 
 #[tokio::test]
@@ -548,7 +548,7 @@ async fn staff_customers_and_methods_are_checked() {
             json!({ "code": "S", "name": "S", "role": "chef", "pin": "12", "branch_ids": [] }),
         )
         .await;
-    no_pin.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    no_pin.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let mut fields = no_pin.error_fields();
     fields.sort();
     assert_eq!(fields, ["branch_ids", "pin", "role"]);
@@ -559,7 +559,7 @@ async fn staff_customers_and_methods_are_checked() {
             json!({ "code": "S", "name": "S", "role": "cashier", "pin": "1234", "branch_ids": ["01900000-0000-7000-8000-000000000000"] }),
         )
         .await;
-    unknown_branch.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    unknown_branch.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let customer = app
         .post(
             "/api/v1/customers",
@@ -567,7 +567,7 @@ async fn staff_customers_and_methods_are_checked() {
             json!({ "code": "C", "name": "C", "email": "not-an-email" }),
         )
         .await;
-    customer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    customer.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(customer.error_fields(), ["email"]);
     let method = app
         .post(
@@ -576,7 +576,7 @@ async fn staff_customers_and_methods_are_checked() {
             json!({ "code": "X", "name": "X", "kind": "barter" }),
         )
         .await;
-    method.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    method.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(method.error_fields(), ["kind"]);
     let setting = app
         .put(
@@ -585,7 +585,7 @@ async fn staff_customers_and_methods_are_checked() {
             json!({ "value": "x" }),
         )
         .await;
-    setting.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    setting.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
 }
 
 #[tokio::test]
@@ -601,7 +601,7 @@ async fn import_is_all_or_nothing_with_errors_per_row() {
     let refused = app
         .post("/api/v1/items/import", &admin, json!({ "items": rows }))
         .await;
-    refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let mut fields = refused.error_fields();
     fields.sort();
     assert_eq!(fields, ["items[1].name", "items[2].sku"]);
@@ -630,7 +630,7 @@ async fn import_is_all_or_nothing_with_errors_per_row() {
     let refused = app
         .post("/api/v1/items/import", &admin, json!({ "items": too_many }))
         .await;
-    refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(refused.error_fields(), ["items"]);
 }
 
@@ -694,7 +694,7 @@ async fn restaurant_item_groups_reach_terminals_and_protect_their_items() {
     // An item a group uses cannot vanish from under it.
     app.delete(&format!("/api/v1/items/{}", id(&oat)), &admin)
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "in-use");
     let bad = app
         .post(
             "/api/v1/item-groups",
@@ -702,7 +702,7 @@ async fn restaurant_item_groups_reach_terminals_and_protect_their_items() {
             json!({ "name": "Bad", "kind": "side", "min_choices": 2, "max_choices": 1, "options": [] }),
         )
         .await;
-    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let mut fields = bad.error_fields();
     fields.sort();
     assert_eq!(fields, ["kind", "max_choices", "options"]);

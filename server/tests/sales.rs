@@ -468,12 +468,12 @@ async fn terminals_stay_in_their_branch() {
             &till_b.token,
         )
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
     chain
         .app
         .get(&format!("/api/v1/transactions/{hub_id}"), &till_b.token)
         .await
-        .assert_problem(StatusCode::NOT_FOUND);
+        .assert_problem_type(StatusCode::NOT_FOUND, "not-found");
     let mine = chain
         .app
         .get(&format!("/api/v1/transactions/{hub_id}"), &till_a.token)
@@ -486,7 +486,7 @@ async fn terminals_stay_in_their_branch() {
             &till_b.token,
         )
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
 
     // An admin is not a terminal: it cannot post transactions.
     chain
@@ -497,7 +497,7 @@ async fn terminals_stay_in_their_branch() {
             json!({ "transactions": [sale] }),
         )
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
 
     // Held ids: only the caller's own.
     let held = chain
@@ -522,7 +522,7 @@ async fn terminals_stay_in_their_branch() {
             json!({ "ids": too_many }),
         )
         .await;
-    refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(refused.error_fields(), ["ids"]);
     chain
         .app
@@ -532,7 +532,7 @@ async fn terminals_stay_in_their_branch() {
             json!({ "ids": ["not-a-uuid"] }),
         )
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
 }
 
 #[tokio::test]
@@ -547,12 +547,12 @@ async fn batch_limits() {
     let sale = transaction("sale", &staff, &chain.cash, &[(&rice, "1", "55")]);
     let too_many: Vec<Value> = (0..501).map(|_| sale.clone()).collect();
     let answer = chain.send(&till, &too_many).await;
-    answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    answer.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(answer.error_fields(), ["transactions"]);
     chain
         .send(&till, &[])
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
 
     let huge: Vec<Value> = (0..400)
         .map(|_| transaction("sale", &staff, &chain.cash, &[(&rice, "1", "55")]))
@@ -565,12 +565,22 @@ async fn batch_limits() {
     chain
         .send(&till, &huge)
         .await
-        .assert_problem(StatusCode::PAYLOAD_TOO_LARGE);
+        .assert_problem_type(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large");
 
     let url = chain.app.url("/api/v1/sync/transactions");
-    for (content_type, body, status) in [
-        ("application/json", "{not json", StatusCode::BAD_REQUEST),
-        ("text/plain", "{}", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    for (content_type, body, status, problem) in [
+        (
+            "application/json",
+            "{not json",
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+        ),
+        (
+            "text/plain",
+            "{}",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+        ),
     ] {
         let request = chain
             .app
@@ -579,7 +589,11 @@ async fn batch_limits() {
             .bearer_auth(&till.token)
             .header("content-type", content_type)
             .body(body);
-        chain.app.send(request).await.assert_problem(status);
+        chain
+            .app
+            .send(request)
+            .await
+            .assert_problem_type(status, problem);
     }
     assert_eq!(
         chain.on_hand(&branch, &rice).await,
@@ -709,17 +723,17 @@ async fn admins_query_transactions_and_daily_sales() {
             &chain.admin,
         )
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     chain
         .app
         .get("/api/v1/transactions?limit=501", &chain.admin)
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
 
     // An item with sales cannot be deleted: it would erase history.
     chain
         .app
         .delete(&format!("/api/v1/items/{rice}"), &chain.admin)
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "in-use");
 }

@@ -173,7 +173,7 @@ async fn documents_may_not_drive_stock_negative_unless_the_branch_allows_it() {
             None,
         )
         .await;
-    refused.assert_problem(StatusCode::CONFLICT);
+    refused.assert_problem_type(StatusCode::CONFLICT, "insufficient-stock");
     assert_eq!(shop.on_hand(a, item).await.0, "2");
     assert_eq!(
         shop.on_hand(a, &shop.other_item).await.0,
@@ -208,7 +208,7 @@ async fn adjustment_input_is_checked() {
             None,
         )
         .await;
-    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let mut fields = bad.error_fields();
     fields.sort();
     assert_eq!(
@@ -223,18 +223,18 @@ async fn adjustment_input_is_checked() {
     let unknown_item = shop
         .adjust(&shop.branch_a, json!([{ "item_id": "01900000-0000-7000-8000-000000000000", "mode": "delta", "quantity": "1", "reason_code": "x" }]), None)
         .await;
-    unknown_item.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    unknown_item.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(unknown_item.error_fields(), ["lines[0].item_id"]);
     shop.adjust(&shop.branch_a, json!([]), None)
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     shop.adjust(
         "01900000-0000-7000-8000-000000000000",
         json!([{ "item_id": shop.item, "mode": "delta", "quantity": "1", "reason_code": "x" }]),
         None,
     )
     .await
-    .assert_problem(StatusCode::NOT_FOUND);
+    .assert_problem_type(StatusCode::NOT_FOUND, "not-found");
 }
 
 #[tokio::test]
@@ -258,7 +258,7 @@ async fn a_transfer_moves_stock_through_transit_and_records_a_short_receipt() {
 
     shop.transfer_action(&transfer, "receive", json!({}))
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
     let dispatched = shop.transfer_action(&transfer, "dispatch", json!({})).await;
     assert_eq!(dispatched.status, StatusCode::OK, "{}", dispatched.body);
     assert_eq!(shop.on_hand(a, item).await.0, "12");
@@ -268,7 +268,7 @@ async fn a_transfer_moves_stock_through_transit_and_records_a_short_receipt() {
     );
     shop.transfer_action(&transfer, "dispatch", json!({}))
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
 
     let received = shop
         .transfer_action(
@@ -305,10 +305,10 @@ async fn a_transfer_moves_stock_through_transit_and_records_a_short_receipt() {
 
     shop.transfer_action(&transfer, "cancel", json!({}))
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
     shop.transfer_action(&transfer, "receive", json!({}))
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
     let listed = shop
         .app
         .get(
@@ -344,14 +344,14 @@ async fn cancelling_a_dispatched_transfer_returns_the_stock() {
             &shop.token_a,
         )
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
     let too_much = shop
         .app
         .post("/api/v1/transfers", &shop.admin, json!({ "from_branch_id": a, "to_branch_id": b, "lines": [{ "item_id": item, "quantity": "6" }] }))
         .await;
     shop.transfer_action(&id(&too_much.body), "dispatch", json!({}))
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "insufficient-stock");
     assert_eq!(
         shop.on_hand(a, item).await.0,
         "5",
@@ -384,13 +384,13 @@ async fn cancelling_a_dispatched_transfer_returns_the_stock() {
     );
     shop.transfer_action(&transfer, "dispatch", json!({}))
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
 
     let same_branch = shop
         .app
         .post("/api/v1/transfers", &shop.admin, json!({ "from_branch_id": a, "to_branch_id": a, "lines": [{ "item_id": item, "quantity": "1" }] }))
         .await;
-    same_branch.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    same_branch.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(same_branch.error_fields(), ["to_branch_id"]);
 }
 
@@ -411,7 +411,7 @@ async fn a_retried_document_write_returns_the_first_answer_and_changes_nothing()
     let other_body =
         json!([{ "item_id": item, "mode": "delta", "quantity": "4", "reason_code": "found" }]);
     let mismatch = shop.adjust(a, other_body, Some("adj-1")).await;
-    mismatch.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    mismatch.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "key-reused");
     assert_eq!(mismatch.error_fields(), ["Idempotency-Key"]);
 
     // A refusal is an answer too: replayed even once the stock would allow the write.
@@ -419,7 +419,7 @@ async fn a_retried_document_write_returns_the_first_answer_and_changes_nothing()
         json!([{ "item_id": item, "mode": "delta", "quantity": "-5", "reason_code": "damaged" }]);
     shop.adjust(a, take.clone(), Some("adj-2"))
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "insufficient-stock");
     shop.adjust(
         a,
         json!([{ "item_id": item, "mode": "delta", "quantity": "10", "reason_code": "found" }]),
@@ -428,7 +428,7 @@ async fn a_retried_document_write_returns_the_first_answer_and_changes_nothing()
     .await;
     shop.adjust(a, take, Some("adj-2"))
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "insufficient-stock");
     assert_eq!(shop.on_hand(a, item).await.0, "13");
 
     // Keys belong to one route: the same key elsewhere is a new request.
@@ -464,14 +464,14 @@ async fn terminals_read_only_their_own_branch_and_pull_its_stock_feed() {
     shop.app
         .get(&format!("/api/v1/branches/{b}/stock"), &shop.token_a)
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
     shop.app
         .get(
             &format!("/api/v1/branches/{b}/items/{item}/ledger"),
             &shop.token_a,
         )
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
     let write = shop
         .app
         .post(
@@ -480,7 +480,7 @@ async fn terminals_read_only_their_own_branch_and_pull_its_stock_feed() {
             json!({ "lines": [] }),
         )
         .await;
-    write.assert_problem(StatusCode::FORBIDDEN);
+    write.assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
 
     let feed = shop
         .app
@@ -523,11 +523,11 @@ async fn terminals_read_only_their_own_branch_and_pull_its_stock_feed() {
     shop.app
         .get("/api/v1/sync/stock?limit=0", &shop.token_a)
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     shop.app
         .get("/api/v1/sync/stock", &shop.admin)
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
 
     let across = shop
         .app
@@ -566,7 +566,7 @@ async fn a_purchase_order_is_received_in_parts_and_closed_short() {
     };
     receipt(json!([{ "line_no": 1, "quantity": "1" }]))
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
 
     let submitted = shop
         .app
@@ -582,11 +582,11 @@ async fn a_purchase_order_is_received_in_parts_and_closed_short() {
     assert_eq!(first.body["purchase_order"]["status"], "partially_received");
     assert_eq!(shop.on_hand(a, item).await.0, "6");
     let over = receipt(json!([{ "line_no": 1, "quantity": "5" }])).await;
-    over.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    over.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(over.error_fields(), ["lines[0].quantity"]);
     receipt(json!([{ "line_no": 9, "quantity": "1" }]))
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let second =
         receipt(json!([{ "line_no": 1, "quantity": "2" }, { "line_no": 2, "quantity": "4" }]))
             .await;
@@ -607,7 +607,7 @@ async fn a_purchase_order_is_received_in_parts_and_closed_short() {
     assert_eq!(closed.body["status"], "closed");
     receipt(json!([{ "line_no": 1, "quantity": "2" }]))
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
     shop.app
         .post(
             &format!("/api/v1/purchase-orders/{po}/cancel"),
@@ -615,7 +615,7 @@ async fn a_purchase_order_is_received_in_parts_and_closed_short() {
             json!({}),
         )
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
     let ledger = shop
         .app
         .get(
@@ -679,7 +679,7 @@ async fn a_fully_received_order_is_received_and_over_receipt_needs_the_flag() {
             json!({}),
         )
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
     let listed = shop
         .app
         .get(
@@ -719,7 +719,7 @@ async fn a_terminal_asks_for_items_and_the_request_is_fulfilled_by_a_transfer() 
     shop.app
         .post("/api/v1/item-requests", &shop.token_a, json!({ "requesting_branch_id": b, "supplying_branch_id": a, "lines": [{ "item_id": item, "quantity": "1" }] }))
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
     shop.app
         .post(
             &format!("/api/v1/item-requests/{request}/approve"),
@@ -727,7 +727,7 @@ async fn a_terminal_asks_for_items_and_the_request_is_fulfilled_by_a_transfer() 
             json!({}),
         )
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
 
     let too_much = shop
         .app
@@ -737,7 +737,7 @@ async fn a_terminal_asks_for_items_and_the_request_is_fulfilled_by_a_transfer() 
             json!({ "lines": [{ "line_no": 1, "quantity": "13" }] }),
         )
         .await;
-    too_much.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    too_much.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let approved = shop
         .app
         .post(
@@ -770,7 +770,7 @@ async fn a_terminal_asks_for_items_and_the_request_is_fulfilled_by_a_transfer() 
             json!({ "reason": "late" }),
         )
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
 
     shop.transfer_action(&transfer, "dispatch", json!({})).await;
     shop.transfer_action(&transfer, "receive", json!({})).await;
@@ -798,7 +798,7 @@ async fn a_terminal_asks_for_items_and_the_request_is_fulfilled_by_a_transfer() 
             json!({ "reason": " " }),
         )
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     let done = shop
         .app
         .post(
@@ -816,7 +816,7 @@ async fn a_terminal_asks_for_items_and_the_request_is_fulfilled_by_a_transfer() 
             json!({}),
         )
         .await
-        .assert_problem(StatusCode::CONFLICT);
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
 }
 
 #[tokio::test]
@@ -865,7 +865,7 @@ async fn items_below_their_reorder_level_are_listed() {
             json!({ "reorder_level": "-1" }),
         )
         .await
-        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     shop.app
         .put(
             &format!("/api/v1/branches/{a}/items/{item}/reorder-level"),
@@ -873,7 +873,7 @@ async fn items_below_their_reorder_level_are_listed() {
             json!({ "reorder_level": "1" }),
         )
         .await
-        .assert_problem(StatusCode::FORBIDDEN);
+        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
 }
 
 #[tokio::test]
@@ -884,7 +884,7 @@ async fn every_invalid_transfer_line_is_named() {
         "lines": [{ "item_id": shop.item, "quantity": "0" }, { "item_id": shop.other_item, "quantity": "-2" }]
     });
     let answer = shop.app.post("/api/v1/transfers", &shop.admin, body).await;
-    answer.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    answer.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(
         answer.error_fields(),
         ["lines[0].quantity", "lines[1].quantity"]

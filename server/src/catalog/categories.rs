@@ -10,7 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    error::{DomainError, FieldErrors},
+    error::{Conflict, DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
     sync::feed::{self, View},
     validation::required_text,
@@ -151,9 +151,12 @@ pub async fn delete_category(db: &DatabaseConnection, id: Uuid) -> Result<(), Do
         .count(&txn)
         .await?;
     if children > 0 || items > 0 {
-        return Err(DomainError::Conflict(format!(
-            "the category still has {children} subcategories and {items} items; move them first"
-        )));
+        return Err(DomainError::conflict(
+            Conflict::NotEmpty,
+            format!(
+                "the category still has {children} subcategories and {items} items; move them first"
+            ),
+        ));
     }
     category::Entity::delete_by_id(id).exec(&txn).await?;
     publish_category(&txn, id, None).await?;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{CHUNK, insert_or_update};
 use crate::{
     decimal::{from_fixed4, non_negative_fixed4},
-    error::{DomainError, FieldErrors},
+    error::{Conflict, DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
     sync::feed::{self, View},
     validation::{optional_text, required_text},
@@ -430,9 +430,10 @@ pub async fn delete_item(db: &DatabaseConnection, id: Uuid) -> Result<(), Domain
     let txn = feed::begin_master_write(db).await?;
     let groups = super::item_groups::groups_using_item(&txn, id).await?;
     if groups > 0 {
-        return Err(DomainError::Conflict(format!(
-            "the item is used by {groups} item groups; take it out of them first"
-        )));
+        return Err(DomainError::conflict(
+            Conflict::InUse,
+            format!("the item is used by {groups} item groups; take it out of them first"),
+        ));
     }
     let deleted = item::Entity::delete_by_id(id)
         .exec(&txn)

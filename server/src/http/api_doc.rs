@@ -19,6 +19,7 @@ use utoipa::{
 use crate::{
     catalog::{item_groups, payment_methods, staff},
     error::{FieldError, Problem},
+    problems::ProblemType,
 };
 
 struct SecuritySchemes;
@@ -130,6 +131,17 @@ fn declare_field_constraints(api: &mut openapi::OpenApi) {
     let Some(components) = api.components.as_mut() else {
         return;
     };
+    if let Some(problem) = components.schemas.get_mut("Problem")
+        && let Ok(mut value) = serde_json::to_value(&*problem)
+    {
+        let types: Vec<String> = ProblemType::ALL.iter().map(|t| t.uri()).collect();
+        value["properties"]["type"]["enum"] = types.into();
+        value["properties"]["type"]["description"] =
+            "What kind of refusal this is; the table is in README (Problem types).".into();
+        if let Ok(listed) = serde_json::from_value(value) {
+            *problem = listed;
+        }
+    }
     for (name, schema) in components.schemas.iter_mut() {
         let Ok(mut value) = serde_json::to_value(&*schema) else {
             continue;

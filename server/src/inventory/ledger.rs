@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::{
     db,
     decimal::from_fixed4,
-    error::DomainError,
+    error::{Conflict, DomainError},
     sync::feed::{allocate, lock_stream},
 };
 
@@ -115,10 +115,10 @@ pub async fn active_branch<C: ConnectionTrait>(
         .await?
         .ok_or(DomainError::NotFound("branch"))?;
     if !branch.active {
-        return Err(DomainError::Conflict(format!(
-            "branch {} is deactivated",
-            branch.code
-        )));
+        return Err(DomainError::conflict(
+            Conflict::BranchDeactivated,
+            format!("branch {} is deactivated", branch.code),
+        ));
     }
     Ok(branch)
 }
@@ -253,12 +253,15 @@ pub async fn move_stock<C: ConnectionTrait>(
         // A level already below zero may always be raised (a correction of oversold stock).
         && delta < 0
     {
-        return Err(DomainError::Conflict(format!(
-            "not enough stock of item {}: {} on hand, {} needed",
-            movement.item_id,
-            from_fixed4(after.on_hand - delta),
-            from_fixed4(-delta)
-        )));
+        return Err(DomainError::conflict(
+            Conflict::InsufficientStock,
+            format!(
+                "not enough stock of item {}: {} on hand, {} needed",
+                movement.item_id,
+                from_fixed4(after.on_hand - delta),
+                from_fixed4(-delta)
+            ),
+        ));
     }
     Ok(after)
 }

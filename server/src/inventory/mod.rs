@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::{
     decimal::to_fixed4,
-    error::{DomainError, FieldErrors},
+    error::{Conflict, DomainError, FieldErrors},
 };
 
 /// Largest number of lines in one document.
@@ -70,7 +70,10 @@ fn wrong_state(document: &str, status: &str, action: &str) -> DomainError {
     } else {
         "a"
     };
-    DomainError::Conflict(format!("{article} {status} {document} cannot be {action}"))
+    DomainError::conflict(
+        Conflict::WrongState,
+        format!("{article} {status} {document} cannot be {action}"),
+    )
 }
 
 /// The life cycle of one kind of document: its name and the id, status and update-time columns

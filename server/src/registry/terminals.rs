@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::get_branch;
 use crate::{
     auth::secret,
-    error::{DomainError, FieldErrors},
+    error::{Conflict, DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
     validation::{optional_text, required_text},
 };
@@ -58,10 +58,13 @@ pub async fn register_terminal(
     };
     let branch = get_branch(db, branch_id).await?;
     if !branch.active {
-        return Err(DomainError::Conflict(format!(
-            "branch {} is deactivated; reactivate it before registering terminals",
-            branch.code
-        )));
+        return Err(DomainError::conflict(
+            Conflict::BranchDeactivated,
+            format!(
+                "branch {} is deactivated; reactivate it before registering terminals",
+                branch.code
+            ),
+        ));
     }
     let client_secret = secret::generate_secret();
     let now = Utc::now();
@@ -189,11 +192,14 @@ pub async fn record_heartbeat(
     if let (Some(registered), Some(reported)) = (&current.device_id, &device_id)
         && registered != reported
     {
-        return Err(DomainError::Conflict(format!(
-            "this terminal is registered to device {registered}, not {reported}; if the \
+        return Err(DomainError::conflict(
+            Conflict::DeviceMismatch,
+            format!(
+                "this terminal is registered to device {registered}, not {reported}; if the \
              terminal has moved to a new device, an admin clears the binding with \
              POST /api/v1/terminals/{terminal_id}/reset-device and the next heartbeat binds anew"
-        )));
+            ),
+        ));
     }
     let mut terminal = current.into_active_model();
     if device_id.is_some() {

@@ -44,7 +44,25 @@ impl Answer {
         );
         assert_eq!(self.body["status"], status.as_u16(), "body: {}", self.body);
         assert!(self.body["title"].is_string(), "body: {}", self.body);
-        assert!(self.body["type"].is_string(), "body: {}", self.body);
+        assert!(
+            self.body["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("/problems/")),
+            "every problem has a type of its own: {}",
+            self.body
+        );
+    }
+
+    /// Asserts a problem with this status and problem type (`wrong-state` for
+    /// `/problems/wrong-state`).
+    pub fn assert_problem_type(&self, status: StatusCode, slug: &str) {
+        self.assert_problem(status);
+        assert_eq!(
+            self.body["type"],
+            format!("/problems/{slug}"),
+            "body: {}",
+            self.body
+        );
     }
 
     /// Field names of a validation problem.
