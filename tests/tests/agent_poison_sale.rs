@@ -1,0 +1,77 @@
+//! A sale the hub can never store (a NUL character in its receipt number) does not stop a
+//! terminal's queue: the hub rejects that sale alone, the agent moves its file to
+//! `Out/rejected/` with the reason beside it, and the sales queued with it reach the hub.
+
+use hubshake_tests::{
+    admin::{ADMIN_ID, ADMIN_SECRET, Admin, id_of},
+    hub_process::HubProcess,
+    server_database,
+    terminal_agent::{LocalStore, TerminalAgent},
+};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poisoned_sale_is_set_aside_and_the_queue_keeps_flowing() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = server_database().await;
+    let hub = HubProcess::start_with_admin(
+        dir.path(),
+        database.as_ref(),
+        (ADMIN_ID, ADMIN_SECRET),
+        &[("HUBSHAKE_LOG", "warn,hubshake=info")],
+    );
+    let base = hub.base.clone();
+    tokio::task::spawn_blocking(move || {
+        let admin = Admin::new(&base);
+        let branch = admin.branch("MNL-01");
+        let staff = id_of(&admin.post(
+            "/api/v1/staff",
+            json!({ "code": "ANA", "name": "Ana", "role": "cashier", "pin": "1234", "branch_ids": [branch] }),
+        ));
+        let cash = id_of(&admin.post(
+            "/api/v1/payment-methods",
+            json!({ "code": "CASH", "name": "Cash", "kind": "cash" }),
+        ));
+        let item = id_of(&admin.post(
+            "/api/v1/items",
+            json!({ "sku": "LAT-01", "name": "Latte", "base_price": "10" }),
+        ));
+        let (client_id, secret) = admin.terminal(&branch, "Till 1");
+        let agent = TerminalAgent::new(&base, &client_id, &secret, &LocalStore::Sqlite);
+        agent.sync_once();
+
+        for _ in 0..3 {
+            agent.sell("sale", &[(&item, "1")]);
+        }
+        // The oldest file of the queue, as a POS that wrote a bad receipt number would leave it.
+        let poisoned = json!({
+            "id": uuid::Uuid::new_v4(), "receipt_number": "x\u{0}y", "kind": "sale",
+            "status": "settled", "local_time": "2026-11-23T14:05:00+08:00",
+            "business_date": "2026-11-23", "staff_user_id": staff,
+            "lines": [{ "item_id": item, "quantity": "1", "unit_price": "10", "line_total": "10" }],
+            "payments": [{ "payment_method_id": cash, "amount": "10" }],
+            "totals": { "subtotal": "10", "discount": "0", "tax": "0", "total": "10" },
+        });
+        let out = agent.dir.path().join("Out");
+        std::fs::create_dir_all(&out).unwrap();
+        let name = format!("0000000000001-{}-r00001.out", poisoned["id"].as_str().unwrap());
+        std::fs::write(out.join(&name), poisoned.to_string()).unwrap();
+
+        agent.sync_once();
+        let status = agent.status();
+        assert_eq!(status["queued_files"], 0, "{status}");
+        assert_eq!(status["rejected_files"], 1, "{status}");
+        let reason =
+            std::fs::read_to_string(out.join("rejected").join(format!("{name}.reason"))).unwrap();
+        assert!(reason.contains("receipt_number"), "{reason}");
+        assert_eq!(admin.transaction_count(&branch), 3, "the good sales arrived");
+
+        // The next sale flows as usual.
+        agent.sell("sale", &[(&item, "1")]);
+        agent.sync_once();
+        assert_eq!(admin.transaction_count(&branch), 4);
+        assert_eq!(agent.status()["rejected_files"], 1);
+    })
+    .await
+    .unwrap();
+}
