@@ -89,6 +89,21 @@ pub async fn server_database() -> Option<TestDatabase> {
     }
 }
 
+/// Whether a test that needs PostgreSQL runs in this suite. Elsewhere it says it skipped;
+/// with `HUBSHAKE_TEST_REQUIRE_POSTGRES` set (CI's PostgreSQL run) a skip is a failure, so a
+/// misconfigured run cannot pass without these tests.
+pub fn runs_on_postgres(test: &str) -> bool {
+    if server_url().is_some_and(|url| url.starts_with("postgres")) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("HUBSHAKE_TEST_REQUIRE_POSTGRES").is_none(),
+        "{test} needs PostgreSQL, and this run requires it: set HUBSHAKE_TEST_DATABASE_URL=postgres://…"
+    );
+    eprintln!("skipped {test}: it needs PostgreSQL (HUBSHAKE_TEST_DATABASE_URL=postgres://…)");
+    false
+}
+
 fn server_url() -> Option<String> {
     std::env::var("HUBSHAKE_TEST_DATABASE_URL")
         .ok()

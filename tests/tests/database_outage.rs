@@ -13,6 +13,7 @@ use std::{
 use hubshake_tests::{
     admin::{ADMIN_ID, ADMIN_SECRET},
     hub_process::HubProcess,
+    runs_on_postgres,
 };
 use reqwest::{StatusCode, blocking::Client, header};
 
@@ -134,10 +135,6 @@ impl Drop for PrivateCluster {
     }
 }
 
-fn on_postgres_suite() -> bool {
-    std::env::var("HUBSHAKE_TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))
-}
-
 fn admin_token(http: &Client, base: &str) -> reqwest::blocking::Response {
     http.post(format!("{base}/oauth/token"))
         .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
@@ -165,10 +162,7 @@ fn outage_lines(hub: &mut HubProcess) -> usize {
 
 #[test]
 fn a_stopped_database_gets_fast_503s_and_the_hub_recovers_by_itself() {
-    if !on_postgres_suite() {
-        eprintln!(
-            "skipped: runs in the PostgreSQL suite (HUBSHAKE_TEST_DATABASE_URL=postgres://…)"
-        );
+    if !runs_on_postgres("a_stopped_database_gets_fast_503s_and_the_hub_recovers_by_itself") {
         return;
     }
     let cluster = PrivateCluster::create();
