@@ -38,6 +38,10 @@ pub enum DomainError {
     KeyReused,
     #[error("database error: {0}")]
     Database(#[from] DbErr),
+    /// A failure of the hub itself (a task that died, a stored value it cannot read): logged
+    /// with its cause chain, answered as an opaque 500.
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
 }
 
 /// How a request clashes with the current state (409); each is a problem type of its own.
@@ -69,6 +73,11 @@ impl Conflict {
 }
 
 impl DomainError {
+    /// An internal failure: what failed, with its cause.
+    pub fn internal(context: &'static str, cause: impl std::fmt::Display) -> Self {
+        Self::Internal(anyhow::anyhow!("{cause}").context(context))
+    }
+
     pub fn conflict(kind: Conflict, detail: impl Into<String>) -> Self {
         Self::Conflict(kind, detail.into())
     }
@@ -239,7 +248,9 @@ impl ApiError {
             ApiError::Domain(DomainError::Database(err)) if db::health::is_unavailable(err) => {
                 ProblemType::DatabaseUnavailable
             }
-            ApiError::Domain(DomainError::Database(_)) => ProblemType::Internal,
+            ApiError::Domain(DomainError::Database(_) | DomainError::Internal(_)) => {
+                ProblemType::Internal
+            }
             ApiError::BadRequest(_) => ProblemType::BadRequest,
             ApiError::Unauthorized { error: None, .. } => ProblemType::TokenRequired,
             ApiError::Unauthorized { .. } => ProblemType::InvalidToken,
@@ -262,7 +273,9 @@ impl ResponseError for ApiError {
             ApiError::Domain(DomainError::Database(err)) if db::health::is_unavailable(err) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            ApiError::Domain(DomainError::Database(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Domain(DomainError::Database(_) | DomainError::Internal(_)) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -282,6 +295,10 @@ impl ResponseError for ApiError {
             ),
             ApiError::Domain(DomainError::Database(err)) => {
                 tracing::error!(error = %err, "database error");
+                ("internal error".to_string(), Vec::new())
+            }
+            ApiError::Domain(DomainError::Internal(err)) => {
+                tracing::error!(error = format!("{err:#}"), "internal error");
                 ("internal error".to_string(), Vec::new())
             }
             ApiError::Domain(DomainError::Invalid(errors)) => (self.to_string(), errors.clone()),

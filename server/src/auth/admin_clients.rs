@@ -4,13 +4,13 @@
 use chrono::Utc;
 use entity::admin_client;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 
 use super::secret;
-use crate::config::Settings;
+use crate::{config::Settings, error::DomainError};
 
 /// The client id of the first admin when the settings name none.
 pub const DEFAULT_ADMIN_CLIENT_ID: &str = "admin";
@@ -39,10 +39,11 @@ fn configured_client_id(settings: &Settings) -> String {
 
 /// Creates the first admin client when there is none; otherwise tells whether the configured
 /// secret still is the stored one, so a changed setting is not ignored without a word.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn bootstrap_admin(
     db: &DatabaseConnection,
     settings: &Settings,
-) -> Result<AdminBootstrap, DbErr> {
+) -> Result<AdminBootstrap, DomainError> {
     let client_id = configured_client_id(settings);
     if admin_client::Entity::find().count(db).await? > 0 {
         let Some(configured) = settings.admin_client_secret.clone() else {
@@ -93,16 +94,17 @@ pub async fn bootstrap_admin(
         {
             Ok(AdminBootstrap::Kept)
         }
-        Err(err) => Err(err),
+        Err(err) => Err(err.into()),
     }
 }
 
 /// Gives the admin client `client_id` a new generated secret and returns it; `None` when there is
 /// no such client. The old secret stops working at once.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn reset_admin_secret(
     db: &DatabaseConnection,
     client_id: &str,
-) -> Result<Option<String>, DbErr> {
+) -> Result<Option<String>, DomainError> {
     let Some(admin) = admin_client::Entity::find()
         .filter(admin_client::Column::ClientId.eq(client_id))
         .one(db)
@@ -120,15 +122,15 @@ pub async fn reset_admin_secret(
 }
 
 /// argon2 takes tens of milliseconds: off the async workers.
-async fn hash(secret: String) -> Result<String, DbErr> {
+async fn hash(secret: String) -> Result<String, DomainError> {
     tokio::task::spawn_blocking(move || secret::hash_chosen_secret(&secret))
         .await
-        .map_err(|e| DbErr::Custom(format!("hashing task failed: {e}")))?
-        .map_err(|e| DbErr::Custom(format!("cannot hash the admin secret: {e}")))
+        .map_err(|e| DomainError::internal("the hashing task failed", e))?
+        .map_err(|e| DomainError::internal("cannot hash the admin secret", e))
 }
 
-pub(super) async fn verify(stored_hash: String, presented: String) -> Result<bool, DbErr> {
+pub(super) async fn verify(stored_hash: String, presented: String) -> Result<bool, DomainError> {
     tokio::task::spawn_blocking(move || secret::verify_secret(&stored_hash, &presented))
         .await
-        .map_err(|e| DbErr::Custom(format!("secret verification task failed: {e}")))
+        .map_err(|e| DomainError::internal("the secret verification task failed", e))
 }

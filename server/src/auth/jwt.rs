@@ -88,6 +88,8 @@ pub enum KeyError {
     TooShort,
     #[error(transparent)]
     Database(#[from] DbErr),
+    #[error("the stored signing key is not base64url: {0}")]
+    Corrupt(base64::DecodeError),
 }
 
 /// Issues and verifies access tokens with the hub's one signing key.
@@ -228,6 +230,6 @@ async fn stored_key(db: &DatabaseConnection) -> Result<(String, Vec<u8>), KeyErr
     };
     let secret = URL_SAFE_NO_PAD
         .decode(&key.secret)
-        .map_err(|e| DbErr::Custom(format!("stored signing key is not base64url: {e}")))?;
+        .map_err(KeyError::Corrupt)?;
     Ok((key.kid, secret))
 }

@@ -11,6 +11,7 @@ use entity::{admin_client, branch, terminal};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use self::jwt::Principal;
+use crate::error::DomainError;
 
 /// Checks a client's credentials; `None` when the client is unknown, inactive or the secret is wrong
 /// (the caller must not learn which).
@@ -18,7 +19,7 @@ pub async fn authenticate_client(
     db: &DatabaseConnection,
     client_id: &str,
     presented_secret: &str,
-) -> Result<Option<Principal>, DbErr> {
+) -> Result<Option<Principal>, DomainError> {
     if let Some((terminal, branch)) = terminal::Entity::find()
         .filter(terminal::Column::ClientId.eq(client_id))
         .find_also_related(branch::Entity)

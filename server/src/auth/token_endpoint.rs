@@ -12,14 +12,13 @@ use actix_web::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use percent_encoding::percent_decode_str;
-use sea_orm::DbErr;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
     AppState, auth,
     db::health::{RETRY_AFTER_SECS, is_unavailable},
-    error::DatabaseUnavailable,
+    error::{DatabaseUnavailable, DomainError},
 };
 
 /// Longest client id or secret looked at; longer ones cannot be ours.
@@ -99,7 +98,10 @@ impl OAuthError {
     }
 
     /// 503 `temporarily_unavailable` when the database cannot be reached, else 500.
-    fn from_database(err: DbErr) -> Self {
+    fn from_domain(err: DomainError) -> Self {
+        let DomainError::Database(err) = err else {
+            return Self::server_error(err);
+        };
         if !is_unavailable(&err) {
             return Self::server_error(err);
         }
@@ -200,7 +202,7 @@ pub async fn issue_token(
     for (client_id, secret) in presented.candidates() {
         principal = auth::authenticate_client(&state.db, client_id, secret)
             .await
-            .map_err(OAuthError::from_database)?;
+            .map_err(OAuthError::from_domain)?;
         if principal.is_some() {
             break;
         }

@@ -84,6 +84,7 @@ fn checked_name(input: &CategoryInput) -> Result<String, DomainError> {
         .ok_or_else(|| errors.into_error())
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_category(
     db: &DatabaseConnection,
     input: CategoryInput,
@@ -110,6 +111,7 @@ pub async fn create_category(
 }
 
 /// Replaces a category's name, parent and active flag.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn update_category(
     db: &DatabaseConnection,
     id: Uuid,
@@ -136,6 +138,7 @@ pub async fn update_category(
 }
 
 /// Deletes a category that has no subcategories and no items.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn delete_category(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
     let txn = feed::begin_master_write(db).await?;
     category::Entity::find_by_id(id)

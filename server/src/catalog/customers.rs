@@ -144,6 +144,7 @@ pub async fn save_customer(
     Ok(saved)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn delete_customer(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
     let txn = feed::begin_master_write(db).await?;
     if customer::Entity::delete_by_id(id)

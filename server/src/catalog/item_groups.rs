@@ -247,6 +247,7 @@ pub async fn save_item_group(
     Ok(saved)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn delete_item_group(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
     let txn = feed::begin_master_write(db).await?;
     if item_group::Entity::delete_by_id(id)

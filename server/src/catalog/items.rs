@@ -391,6 +391,7 @@ async fn check_references<C: ConnectionTrait>(
     check_barcodes(txn, &[("barcodes".into(), item_id, valid.barcodes.clone())]).await
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_item(
     db: &DatabaseConnection,
     input: ItemInput,
@@ -406,6 +407,7 @@ pub async fn create_item(
 }
 
 /// Replaces every field of an item.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn update_item(
     db: &DatabaseConnection,
     id: Uuid,
@@ -426,6 +428,7 @@ pub async fn update_item(
 }
 
 /// Deletes an item; terminals receive a tombstone.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn delete_item(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
     let txn = feed::begin_master_write(db).await?;
     let groups = super::item_groups::groups_using_item(&txn, id).await?;
@@ -531,6 +534,7 @@ pub async fn list_items(
 
 /// Creates or replaces up to [`MAX_IMPORT_ROWS`] items by SKU, all or nothing. Every invalid row
 /// is reported, as `items[i].field`.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn import_items(
     db: &DatabaseConnection,
     inputs: Vec<ItemInput>,
@@ -606,6 +610,7 @@ pub async fn import_items(
 }
 
 /// Sets a branch's own price for an item, or hides the item there.
+#[tracing::instrument(skip_all, fields(branch_id = %branch_id, item_id = %item_id), err(level = "info"))]
 pub async fn set_branch_item(
     db: &DatabaseConnection,
     branch_id: Uuid,

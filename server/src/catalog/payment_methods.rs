@@ -149,6 +149,7 @@ pub async fn save_payment_method(
     Ok(detail)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn delete_payment_method(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
     let txn = feed::begin_master_write(db).await?;
     if payment_method::Entity::delete_by_id(id)

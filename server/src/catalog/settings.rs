@@ -57,6 +57,7 @@ async fn publish_key<C: ConnectionTrait>(txn: &C, key: &str) -> Result<(), Domai
 }
 
 /// Sets a key globally (`branch_id` none) or for one branch.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn put_setting(
     db: &DatabaseConnection,
     branch_id: Option<Uuid>,
@@ -96,6 +97,7 @@ pub async fn put_setting(
 }
 
 /// Removes a global value or a branch's own value (the branch then sees the global one).
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn delete_setting(
     db: &DatabaseConnection,
     branch_id: Option<Uuid>,

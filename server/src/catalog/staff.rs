@@ -126,16 +126,8 @@ pub async fn save_staff(
         Some(pin) => Some(
             tokio::task::spawn_blocking(move || secret::hash_chosen_secret(&pin))
                 .await
-                .map_err(|e| {
-                    DomainError::Database(sea_orm::DbErr::Custom(format!(
-                        "hashing task failed: {e}"
-                    )))
-                })?
-                .map_err(|e| {
-                    DomainError::Database(sea_orm::DbErr::Custom(format!(
-                        "cannot hash the PIN: {e}"
-                    )))
-                })?,
+                .map_err(|e| DomainError::internal("the PIN hashing task failed", e))?
+                .map_err(|e| DomainError::internal("cannot hash the PIN", e))?,
         ),
         None => None,
     };
@@ -191,6 +183,7 @@ pub async fn save_staff(
     Ok(detail)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn delete_staff(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
     let txn = feed::begin_master_write(db).await?;
     if staff_user::Entity::delete_by_id(id)

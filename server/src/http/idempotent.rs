@@ -75,7 +75,9 @@ where
         && let Claim::Replay { status, body } = idempotency::claim(&txn, key).await?
     {
         txn.rollback().await.map_err(DomainError::from)?;
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        // A stored status that is not one is corruption, never a success to replay.
+        let status = StatusCode::from_u16(status)
+            .map_err(|e| internal("a stored Idempotency-Key answer has no valid status", e))?;
         return Ok(answer(status, body, true));
     }
 
@@ -84,7 +86,8 @@ where
     let (status, text) = match work(&savepoint).await {
         Ok(value) => {
             savepoint.commit().await.map_err(DomainError::from)?;
-            let text = serde_json::to_string(&value).map_err(|e| internal(e.to_string()))?;
+            let text = serde_json::to_string(&value)
+                .map_err(|e| internal("cannot write the answer", e))?;
             (success, text)
         }
         // A database failure may be passing: keep no answer, so a retry does the work again.
@@ -95,7 +98,7 @@ where
             let status = response.status();
             let bytes = to_bytes(response.into_body())
                 .await
-                .map_err(|e| internal(format!("cannot read the refusal: {e}")))?;
+                .map_err(|e| internal("cannot read the refusal", e))?;
             (status, String::from_utf8_lossy(&bytes).into_owned())
         }
     };
@@ -106,8 +109,8 @@ where
     Ok(answer(status, text, false))
 }
 
-fn internal(message: String) -> ApiError {
-    DomainError::Database(sea_orm::DbErr::Custom(message)).into()
+fn internal(context: &'static str, cause: impl std::fmt::Display) -> ApiError {
+    DomainError::internal(context, cause).into()
 }
 
 fn answer(status: StatusCode, body: String, replayed: bool) -> HttpResponse {

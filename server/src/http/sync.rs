@@ -179,11 +179,7 @@ pub async fn pull_master(
                 .payload
                 .map(RawValue::from_string)
                 .transpose()
-                .map_err(|e| {
-                    DomainError::Database(sea_orm::DbErr::Custom(format!(
-                        "stored payload is not JSON: {e}"
-                    )))
-                })?;
+                .map_err(|e| DomainError::internal("a stored change's payload is not JSON", e))?;
             Ok(ChangeView {
                 seq: change.seq,
                 kind: change.kind,

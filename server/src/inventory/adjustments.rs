@@ -103,6 +103,7 @@ fn checked(input: &AdjustmentInput) -> Result<(Option<String>, Vec<CheckedLine>)
 }
 
 /// Applies an adjustment document at `branch_id` inside `txn`.
+#[tracing::instrument(skip_all, fields(branch_id = %branch_id), err(level = "info"))]
 pub async fn create_adjustment<C: ConnectionTrait>(
     txn: &C,
     branch_id: Uuid,
@@ -184,6 +185,7 @@ pub async fn create_adjustment<C: ConnectionTrait>(
 }
 
 /// One adjustment of a branch.
+#[tracing::instrument(skip_all, fields(branch_id = %branch_id, id = %id), err(level = "info"))]
 pub async fn get_adjustment<C: ConnectionTrait>(
     db: &C,
     branch_id: Uuid,

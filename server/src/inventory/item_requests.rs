@@ -69,6 +69,7 @@ async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ItemRequestDetail,
     Ok(ItemRequestDetail { request, lines })
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_item_request<C: ConnectionTrait>(
     txn: &C,
     actor: &str,
@@ -121,6 +122,7 @@ pub async fn create_item_request<C: ConnectionTrait>(
 
 /// Approves a pending request, possibly for less than asked, and makes the draft transfer ticket
 /// from the supplying branch that will fulfil it.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn approve_item_request<C: ConnectionTrait>(
     txn: &C,
     actor: &str,
@@ -203,6 +205,7 @@ pub async fn approve_item_request<C: ConnectionTrait>(
 }
 
 /// Rejects a pending request, saying why.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn reject_item_request<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,

@@ -101,6 +101,7 @@ async fn move_on_order<C: ConnectionTrait>(
 }
 
 /// Creates a draft purchase order; nothing is on order until it is submitted.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_purchase_order<C: ConnectionTrait>(
     txn: &C,
     actor: &str,
@@ -163,6 +164,7 @@ pub async fn create_purchase_order<C: ConnectionTrait>(
 }
 
 /// Sends a draft to the supplier: its quantities are on order at the branch.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn submit_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
@@ -186,6 +188,7 @@ pub async fn submit_purchase_order<C: ConnectionTrait>(
 
 /// Records one delivery: each named line's quantity enters the branch's stock as `po_receipt`.
 /// Received quantities never exceed those ordered unless the order allows over-receipt.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn receive_goods<C: ConnectionTrait>(
     txn: &C,
     actor: &str,
@@ -309,6 +312,7 @@ pub async fn receive_goods<C: ConnectionTrait>(
 }
 
 /// Closes an order that will receive no more: what was still due is no longer on order.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn close_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
@@ -324,6 +328,7 @@ pub async fn close_purchase_order<C: ConnectionTrait>(
 }
 
 /// Cancels a draft or an ordered purchase order (nothing received yet).
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn cancel_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,

@@ -62,6 +62,7 @@ pub async fn branch_stock(
 }
 
 /// Sets (or clears) the on-hand quantity below which an item should be reordered at a branch.
+#[tracing::instrument(skip_all, fields(branch_id = %branch_id, item_id = %item_id), err(level = "info"))]
 pub async fn set_reorder_level(
     db: &DatabaseConnection,
     branch_id: Uuid,

@@ -50,6 +50,7 @@ pub struct TransferDetail {
 }
 
 /// Creates a draft transfer ticket; nothing moves until it is dispatched.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_transfer<C: ConnectionTrait>(
     txn: &C,
     actor: &str,
@@ -141,6 +142,7 @@ async fn locked<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<TransferDetail,
 }
 
 /// Takes the stock out of the source branch; it is in transit to the destination until received.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn dispatch_transfer<C: ConnectionTrait>(
     txn: &C,
     actor: &str,
@@ -181,6 +183,7 @@ pub async fn dispatch_transfer<C: ConnectionTrait>(
 
 /// Puts what arrived into the destination. The whole quantity sent enters as `transfer_in`; a
 /// short or over receipt is then recorded as an `adjustment` movement of the difference.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn receive_transfer<C: ConnectionTrait>(
     txn: &C,
     actor: &str,
@@ -269,6 +272,7 @@ pub async fn receive_transfer<C: ConnectionTrait>(
 }
 
 /// Cancels a draft, or a dispatched ticket by returning its stock to the source.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn cancel_transfer<C: ConnectionTrait>(
     txn: &C,
     actor: &str,

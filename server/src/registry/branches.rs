@@ -76,6 +76,7 @@ fn duplicate_code(code: &str) -> String {
     format!("a branch with code {code} already exists")
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_branch(
     db: &DatabaseConnection,
     new: NewBranch,
@@ -132,6 +133,7 @@ pub async fn list_branches(
     Ok(fetch_page(db, select, page).await?)
 }
 
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn update_branch(
     db: &DatabaseConnection,
     id: Uuid,
@@ -176,6 +178,7 @@ pub async fn update_branch(
 }
 
 /// Deactivates or reactivates a branch; a deactivated branch's terminals are refused at once.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn set_branch_active(
     db: &DatabaseConnection,
     id: Uuid,

@@ -42,6 +42,7 @@ pub struct Heartbeat {
 }
 
 /// Registers a terminal under an active branch and gives it client credentials.
+#[tracing::instrument(skip_all, fields(branch_id = %branch_id), err(level = "info"))]
 pub async fn register_terminal(
     db: &DatabaseConnection,
     branch_id: Uuid,
@@ -116,6 +117,7 @@ pub async fn list_terminals(
 }
 
 /// Replaces a terminal's secret; the old one stops working for new tokens at once.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn rotate_terminal_secret(
     db: &DatabaseConnection,
     id: Uuid,
@@ -133,6 +135,7 @@ pub async fn rotate_terminal_secret(
 }
 
 /// Deactivates or reactivates a terminal; a deactivated terminal's tokens are refused at once.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn set_terminal_active(
     db: &DatabaseConnection,
     id: Uuid,
@@ -147,6 +150,7 @@ pub async fn set_terminal_active(
 }
 
 /// Forgets the device a terminal is bound to; the next heartbeat binds it to the device it names.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn reset_terminal_device(
     db: &DatabaseConnection,
     id: Uuid,
@@ -158,6 +162,7 @@ pub async fn reset_terminal_device(
 }
 
 /// Records that a terminal is alive, with what it reports about itself.
+#[tracing::instrument(skip_all, fields(terminal_id = %terminal_id), err(level = "info"))]
 pub async fn record_heartbeat(
     db: &DatabaseConnection,
     terminal_id: Uuid,

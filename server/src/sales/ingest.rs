@@ -14,7 +14,7 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QuerySelect, QueryTrait,
     sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType},
 };
@@ -32,6 +32,7 @@ use crate::{
 };
 
 /// Records a terminal's batch and answers for each transaction, in the batch's order.
+#[tracing::instrument(skip_all, fields(terminal_id = %terminal_id, branch_id = %branch_id), err(level = "info"))]
 pub async fn ingest_batch(
     db: &DatabaseConnection,
     terminal_id: Uuid,
@@ -49,7 +50,7 @@ pub async fn ingest_batch(
         .await?
         .ok_or(DomainError::NotFound("branch"))?;
     let pos_type = PosType::parse(&branch.pos_type)
-        .map_err(|e| DomainError::Database(sea_orm::DbErr::Custom(e)))?;
+        .map_err(|e| DomainError::internal("the branch's stored POS type", e))?;
 
     let mut entries = Vec::with_capacity(batch.len());
     for submitted in batch {
@@ -64,9 +65,9 @@ pub async fn ingest_batch(
             },
             Submitted::Readable(input) => match check(&input, pos_type) {
                 Ok(checked) => {
-                    let fingerprint = checked.fingerprint().map_err(|e| {
-                        DomainError::Database(sea_orm::DbErr::Custom(e.to_string()))
-                    })?;
+                    let fingerprint = checked
+                        .fingerprint()
+                        .map_err(|e| DomainError::internal("a transaction's fingerprint", e))?;
                     Entry::Valid {
                         checked: Box::new(checked),
                         fingerprint,
@@ -162,12 +163,8 @@ struct Held {
 
 impl Held {
     fn from_stored(row: &sales_transaction::Model) -> Result<Self, DomainError> {
-        let corrupt = || {
-            DomainError::Database(sea_orm::DbErr::Custom(format!(
-                "transaction {} has an unknown kind or status",
-                row.id
-            )))
-        };
+        let corrupt =
+            || DomainError::internal("a stored transaction has an unknown kind or status", row.id);
         Ok(Self {
             hub_id: row.id,
             kind: Kind::from_stored(&row.kind).ok_or_else(corrupt)?,
@@ -279,9 +276,7 @@ async fn existing_references<C: ConnectionTrait>(
             let reference = Reference::ALL
                 .into_iter()
                 .find(|r| r.tag() == tag)
-                .ok_or_else(|| {
-                    DomainError::Database(DbErr::Custom(format!("unknown tag {tag}")))
-                })?;
+                .ok_or_else(|| DomainError::internal("a lookup answered an unknown tag", tag))?;
             found.push((reference, row.try_get("", "id")?));
         }
     }
