@@ -125,6 +125,24 @@ impl Drop for HubProcess {
     }
 }
 
+/// Runs `body` against a hub on the suite's database, with its admin logged in. The body is
+/// blocking code (agents are processes): it runs on a blocking thread while the hub lives.
+pub async fn with_hub_and_admin(body: impl FnOnce(&str, crate::admin::Admin) + Send + 'static) {
+    let dir = tempfile::tempdir().expect("a folder for the hub");
+    let database = crate::server_database().await;
+    let hub = HubProcess::start_with_admin(
+        dir.path(),
+        database.as_ref(),
+        (crate::admin::ADMIN_ID, crate::admin::ADMIN_SECRET),
+        &[("HUBSHAKE_LOG", "warn,hubshake=info")],
+    );
+    let base = hub.base.clone();
+    tokio::task::spawn_blocking(move || body(&base, crate::admin::Admin::new(&base)))
+        .await
+        .expect("the test body ran");
+    drop(hub);
+}
+
 /// The value of `name=value` in a log line.
 pub fn log_field(line: &str, name: &str) -> Option<String> {
     let start = line.find(&format!("{name}="))? + name.len() + 1;

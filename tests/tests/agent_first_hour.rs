@@ -4,11 +4,7 @@
 
 use std::{path::Path, process::Output};
 
-use hubshake_tests::{
-    admin::{ADMIN_ID, ADMIN_SECRET, Admin, id_of},
-    hub_process::HubProcess,
-    server_database, workspace_binary,
-};
+use hubshake_tests::{admin::id_of, hub_process::with_hub_and_admin, workspace_binary};
 use serde_json::json;
 
 /// The seed's sample settings.ini as a user pastes it from the seed document: no-break spaces at
@@ -92,30 +88,16 @@ fn assert_success(output: &Output, what: &str) {
     );
 }
 
-fn start_hub(dir: &Path, database: Option<&hubshake_tests::TestDatabase>) -> HubProcess {
-    HubProcess::start_with_admin(
-        dir,
-        database,
-        (ADMIN_ID, ADMIN_SECRET),
-        &[("HUBSHAKE_LOG", "warn,hubshake=info")],
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn check_then_sync_once_use_one_device_id_and_keep_the_users_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = server_database().await;
-    let hub = start_hub(dir.path(), database.as_ref());
-    let base = hub.base.clone();
-    tokio::task::spawn_blocking(move || {
-        let admin = Admin::new(&base);
+    with_hub_and_admin(|base, admin| {
         let branch = admin.branch("MNL-01");
         let terminal = admin.register_terminal(&branch, json!({ "name": "Till 1" }));
         let terminal_id = id_of(&terminal["terminal"]);
         let till = tempfile::tempdir().unwrap();
         let settings = till.path().join("settings.ini");
         let written = seed_settings(
-            &base,
+            base,
             terminal["client_id"].as_str().unwrap(),
             terminal["client_secret"].as_str().unwrap(),
             None,
@@ -140,18 +122,12 @@ async fn check_then_sync_once_use_one_device_id_and_keep_the_users_lines() {
         let seen = admin.get(&format!("/api/v1/terminals/{terminal_id}"));
         assert_eq!(seen["device_id"], device.as_str());
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_registered_with_a_device_id_syncs_and_is_rebound_after_a_reset() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = server_database().await;
-    let hub = start_hub(dir.path(), database.as_ref());
-    let base = hub.base.clone();
-    tokio::task::spawn_blocking(move || {
-        let admin = Admin::new(&base);
+    with_hub_and_admin(|base, admin| {
         let branch = admin.branch("MNL-01");
         let terminal =
             admin.register_terminal(&branch, json!({ "name": "Till 1", "device_id": "SN-0001" }));
@@ -164,7 +140,7 @@ async fn a_terminal_registered_with_a_device_id_syncs_and_is_rebound_after_a_res
         let settings = till.path().join("settings.ini");
         std::fs::write(
             &settings,
-            seed_settings(&base, client_id, secret, Some("SN-0001")),
+            seed_settings(base, client_id, secret, Some("SN-0001")),
         )
         .unwrap();
         assert_success(&agent(&settings, "check"), "check");
@@ -172,7 +148,7 @@ async fn a_terminal_registered_with_a_device_id_syncs_and_is_rebound_after_a_res
 
         // The till is reinstalled: a settings file without the device id makes a new one, which
         // the hub refuses until an admin resets the binding.
-        std::fs::write(&settings, seed_settings(&base, client_id, secret, None)).unwrap();
+        std::fs::write(&settings, seed_settings(base, client_id, secret, None)).unwrap();
         let refused = agent(&settings, "sync-once");
         assert!(!refused.status.success());
         let message = String::from_utf8_lossy(&refused.stderr);
@@ -190,6 +166,5 @@ async fn a_terminal_registered_with_a_device_id_syncs_and_is_rebound_after_a_res
         assert_eq!(seen["device_id"], new_device.as_str());
         assert_ne!(new_device, "SN-0001");
     })
-    .await
-    .unwrap();
+    .await;
 }
