@@ -119,16 +119,13 @@ impl Application {
         let api_doc = openapi();
         let route_methods = web::Data::new(http::RouteMethods::from_document(&api_doc));
         let server = HttpServer::new(move || {
-            let (json, query, path) = http::extractor_configs(body_limit);
             let (app, _) = App::new()
                 .wrap(from_fn(http::watch_database))
                 .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_error))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(route_methods.clone())
-                .app_data(json)
-                .app_data(query)
-                .app_data(path)
+                .app_data(http::path_config())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .default_service(web::to(http::no_route))
                 .into_utoipa_app()

@@ -722,3 +722,26 @@ async fn restaurant_item_groups_reach_terminals_and_protect_their_items() {
         StatusCode::NO_CONTENT
     );
 }
+
+/// An import is larger than other bodies: it has a limit of its own (16 MiB), while every other
+/// route keeps the configured one.
+#[tokio::test]
+async fn an_import_may_be_larger_than_the_body_limit_of_other_routes() {
+    let app = common::spawn_app_with(|s| s.body_limit_bytes = 4096).await;
+    let admin = app.admin_token().await;
+    let rows: Vec<_> = (0..200)
+        .map(|i| json!({ "sku": format!("BULK-{i:04}"), "name": format!("Bulk item {i}"), "base_price": "1.25" }))
+        .collect();
+    let body = json!({ "items": rows });
+    assert!(body.to_string().len() > 4096 * 2);
+    let imported = app.post("/api/v1/items/import", &admin, body).await;
+    assert!(imported.status.is_success(), "{}", imported.body);
+    assert_eq!(app.get("/api/v1/items", &admin).await.body["total"], 200);
+    app.post(
+        "/api/v1/categories",
+        &admin,
+        json!({ "name": "x".repeat(5000) }),
+    )
+    .await
+    .assert_problem_type(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large");
+}

@@ -24,7 +24,7 @@ const IMPORT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(
         utoipa_actix_web::scope("/items/import")
-            .app_data(super::json_config(IMPORT_BODY_LIMIT))
+            .app_data(web::PayloadConfig::new(IMPORT_BODY_LIMIT))
             .service(import_items),
     )
     .service(create_item)

@@ -25,7 +25,7 @@ use actix_web::{
     HttpMessage, HttpRequest, HttpResponse,
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
-    error::{JsonPayloadError, PathError, QueryPayloadError},
+    error::{JsonPayloadError, PathError},
     middleware::{Next, from_fn},
     web,
 };
@@ -69,21 +69,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         );
 }
 
-/// JSON bodies up to `body_limit` bytes, with parsing errors as problem documents.
-pub fn json_config(body_limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(body_limit)
-        .error_handler(|err, _| json_error(err).into())
-}
-
-/// Request-body, query-string and path parsing errors as problem documents.
-pub fn extractor_configs(
-    body_limit: usize,
-) -> (web::JsonConfig, web::QueryConfig, web::PathConfig) {
-    let json = json_config(body_limit);
-    let query = web::QueryConfig::default().error_handler(|err, _| query_error(err).into());
-    let path = web::PathConfig::default().error_handler(|err, _| path_error(err).into());
-    (json, query, path)
+/// Path parsing errors as problem documents (bodies and query strings have extractors of their
+/// own, in `extract`; a body's limit is the nearest `PayloadConfig`).
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _| path_error(err).into())
 }
 
 /// Middleware: a request that could not reach the database marks the outage (logged once, and
@@ -173,10 +162,6 @@ async fn json_body(
         Ok(Err(err)) => Err(ApiError::BadRequest(format!("cannot read the body: {err}"))),
         Err(_) => Err(json_error(JsonPayloadError::Overflow { limit })),
     }
-}
-
-fn query_error(err: QueryPayloadError) -> ApiError {
-    ApiError::BadRequest(format!("invalid query string: {err}"))
 }
 
 fn path_error(err: PathError) -> ApiError {
