@@ -58,6 +58,22 @@ async fn framework_errors_are_problem_documents() {
         )
         .await;
     wrong_media.assert_problem_type(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
+    // Media types are case-insensitive, and a charset parameter is fine.
+    let spelt_otherwise = app
+        .send(
+            app.http
+                .post(&branches)
+                .bearer_auth(&admin)
+                .header(header::CONTENT_TYPE, "Application/JSON; charset=UTF-8")
+                .body(r#"{"code":"CT-1","name":"Case","pos_type":"retail"}"#),
+        )
+        .await;
+    assert_eq!(
+        spelt_otherwise.status,
+        StatusCode::CREATED,
+        "{}",
+        spelt_otherwise.body
+    );
 
     app.get("/no/such/route", &admin)
         .await

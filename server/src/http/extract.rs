@@ -31,7 +31,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let media_type = req.content_type();
+        // Media types are case-insensitive (RFC 9110 §8.3.1).
+        let media_type = req.content_type().to_ascii_lowercase();
         let is_json = media_type == "application/json" || media_type.ends_with("+json");
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {

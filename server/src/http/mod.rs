@@ -154,7 +154,7 @@ async fn json_body(
     payload: web::Payload,
     limit: usize,
 ) -> Result<web::Bytes, ApiError> {
-    if req.content_type() != "application/json" {
+    if !req.content_type().eq_ignore_ascii_case("application/json") {
         return Err(json_error(JsonPayloadError::ContentType));
     }
     match payload.to_bytes_limited(limit).await {
