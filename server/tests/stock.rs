@@ -317,6 +317,17 @@ async fn a_transfer_moves_stock_through_transit_and_records_a_short_receipt() {
         )
         .await;
     assert_eq!(listed.body["total"], 1);
+    // A list carries each document's lines, as its own page does.
+    let listed = &listed.body["items"][0];
+    let own = shop
+        .app
+        .get(
+            &format!("/api/v1/transfers/{}", listed["id"].as_str().unwrap()),
+            &shop.admin,
+        )
+        .await;
+    assert!(!own.body["lines"].as_array().unwrap().is_empty());
+    assert_eq!(listed["lines"], own.body["lines"]);
 }
 
 #[tokio::test]
@@ -688,6 +699,16 @@ async fn a_fully_received_order_is_received_and_over_receipt_needs_the_flag() {
         )
         .await;
     assert_eq!(listed.body["total"], 1);
+    let listed = &listed.body["items"][0];
+    let own = shop
+        .app
+        .get(
+            &format!("/api/v1/purchase-orders/{}", listed["id"].as_str().unwrap()),
+            &shop.admin,
+        )
+        .await;
+    assert!(!own.body["lines"].as_array().unwrap().is_empty());
+    assert_eq!(listed["lines"], own.body["lines"]);
 }
 
 #[tokio::test]

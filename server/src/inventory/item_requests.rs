@@ -275,13 +275,16 @@ pub async fn list_item_requests(
         select = select.filter(item_request::Column::Status.eq(status));
     }
     let page = fetch_page(db, select, page).await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for request in page.items {
-        items.push(load(db, request.id).await?);
-    }
-    Ok(Page {
-        items,
-        total: page.total,
-        request: page.request,
-    })
+    super::page_with_lines::<_, item_request::Entity, item_request_line::Entity, _>(
+        db,
+        page,
+        |r| r.id,
+        super::LinesOf {
+            document: item_request_line::Column::ItemRequestId,
+            document_of: |l| l.item_request_id,
+            line_no: item_request_line::Column::LineNo,
+        },
+        |request, lines| ItemRequestDetail { request, lines },
+    )
+    .await
 }

@@ -11,14 +11,18 @@ pub mod transfers;
 
 use chrono::Utc;
 use rust_decimal::Decimal;
+use std::collections::HashMap;
+
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
 use crate::{
     decimal::to_fixed4,
     error::{Conflict, DomainError, FieldErrors},
+    pagination::Page,
 };
 
 /// Largest number of lines in one document.
@@ -60,6 +64,48 @@ fn positive(value: Decimal) -> Result<i64, String> {
         return Err("must be more than 0".into());
     }
     to_fixed4(value)
+}
+
+/// How the lines of a kind of document name their document and their order.
+struct LinesOf<Line: EntityTrait> {
+    document: Line::Column,
+    document_of: fn(&Line::Model) -> Uuid,
+    line_no: Line::Column,
+}
+
+/// Every line of the documents of one page, in one query: the page's documents with their lines
+/// (in line order), made by `detail`.
+async fn page_with_lines<C, Doc, Line, D>(
+    db: &C,
+    page: Page<Doc::Model>,
+    id_of: fn(&Doc::Model) -> Uuid,
+    lines_of: LinesOf<Line>,
+    detail: fn(Doc::Model, Vec<Line::Model>) -> D,
+) -> Result<Page<D>, DomainError>
+where
+    C: ConnectionTrait,
+    Doc: EntityTrait,
+    Line: EntityTrait,
+{
+    let ids: Vec<Uuid> = page.items.iter().map(id_of).collect();
+    let mut lines: HashMap<Uuid, Vec<Line::Model>> = HashMap::new();
+    if !ids.is_empty() {
+        for line in Line::find()
+            .filter(lines_of.document.is_in(ids))
+            .order_by_asc(lines_of.line_no)
+            .all(db)
+            .await?
+        {
+            lines
+                .entry((lines_of.document_of)(&line))
+                .or_default()
+                .push(line);
+        }
+    }
+    Ok(page.map(|document| {
+        let lines = lines.remove(&id_of(&document)).unwrap_or_default();
+        detail(document, lines)
+    }))
 }
 
 /// The error for a document in a state that does not allow the change.

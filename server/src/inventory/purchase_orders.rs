@@ -379,13 +379,16 @@ pub async fn list_purchase_orders(
         select = select.filter(purchase_order::Column::Status.eq(status));
     }
     let page = fetch_page(db, select, page).await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for order in page.items {
-        items.push(load(db, order.id).await?);
-    }
-    Ok(Page {
-        items,
-        total: page.total,
-        request: page.request,
-    })
+    super::page_with_lines::<_, purchase_order::Entity, purchase_order_line::Entity, _>(
+        db,
+        page,
+        |o| o.id,
+        super::LinesOf {
+            document: purchase_order_line::Column::PurchaseOrderId,
+            document_of: |l| l.purchase_order_id,
+            line_no: purchase_order_line::Column::LineNo,
+        },
+        |order, lines| PurchaseOrderDetail { order, lines },
+    )
+    .await
 }

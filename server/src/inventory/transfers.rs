@@ -339,13 +339,16 @@ pub async fn list_transfers(
         select = select.filter(transfer_ticket::Column::Status.eq(status));
     }
     let page = fetch_page(db, select, page).await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for ticket in page.items {
-        items.push(load(db, ticket.id).await?);
-    }
-    Ok(Page {
-        items,
-        total: page.total,
-        request: page.request,
-    })
+    super::page_with_lines::<_, transfer_ticket::Entity, transfer_line::Entity, _>(
+        db,
+        page,
+        |t| t.id,
+        super::LinesOf {
+            document: transfer_line::Column::TransferTicketId,
+            document_of: |l| l.transfer_ticket_id,
+            line_no: transfer_line::Column::LineNo,
+        },
+        |ticket, lines| TransferDetail { ticket, lines },
+    )
+    .await
 }
