@@ -4,7 +4,7 @@
 use chrono::Utc;
 use entity::admin_client;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
@@ -49,10 +49,7 @@ pub async fn bootstrap_admin(
         let Some(configured) = settings.admin_client_secret.clone() else {
             return Ok(AdminBootstrap::Kept);
         };
-        let stored = admin_client::Entity::find()
-            .filter(admin_client::Column::ClientId.eq(client_id.as_str()))
-            .one(db)
-            .await?;
+        let stored = find(db, &client_id).await?;
         let matches = match stored {
             Some(admin) => verify(admin.secret_hash, configured).await?,
             None => false,
@@ -105,11 +102,7 @@ pub async fn reset_admin_secret(
     db: &DatabaseConnection,
     client_id: &str,
 ) -> Result<Option<String>, DomainError> {
-    let Some(admin) = admin_client::Entity::find()
-        .filter(admin_client::Column::ClientId.eq(client_id))
-        .one(db)
-        .await?
-    else {
+    let Some(admin) = find(db, client_id).await? else {
         return Ok(None);
     };
     let new_secret = secret::generate_secret();
@@ -119,6 +112,17 @@ pub async fn reset_admin_secret(
     admin.updated_at = Set(Utc::now());
     admin.update(db).await?;
     Ok(Some(new_secret))
+}
+
+/// The admin client with this client id.
+pub(super) async fn find(
+    db: &DatabaseConnection,
+    client_id: &str,
+) -> Result<Option<admin_client::Model>, DbErr> {
+    admin_client::Entity::find()
+        .filter(admin_client::Column::ClientId.eq(client_id))
+        .one(db)
+        .await
 }
 
 /// argon2 takes tens of milliseconds: off the async workers.

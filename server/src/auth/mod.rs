@@ -7,7 +7,7 @@ pub mod secret;
 pub mod throttle;
 pub mod token_endpoint;
 
-use entity::{admin_client, branch, terminal};
+use entity::{branch, terminal};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use self::jwt::Principal;
@@ -35,11 +35,7 @@ pub async fn authenticate_client(
             credential_version: terminal.credential_version,
         }));
     }
-    let Some(admin) = admin_client::Entity::find()
-        .filter(admin_client::Column::ClientId.eq(client_id))
-        .one(db)
-        .await?
-    else {
+    let Some(admin) = admin_clients::find(db, client_id).await? else {
         return Ok(None);
     };
     let matches =
@@ -59,9 +55,7 @@ pub async fn principal_is_active(
 ) -> Result<bool, DbErr> {
     let version = principal.credential_version();
     Ok(match principal {
-        Principal::Admin { client_id, .. } => admin_client::Entity::find()
-            .filter(admin_client::Column::ClientId.eq(client_id.as_str()))
-            .one(db)
+        Principal::Admin { client_id, .. } => admin_clients::find(db, client_id)
             .await?
             .is_some_and(|admin| admin.active && admin.credential_version == version),
         Principal::Terminal {
