@@ -554,3 +554,31 @@ async fn secrets_with_plus_percent_slash_and_colon_work_through_every_encoding()
     let wrong = app.send(basic("q7Yx+3kP/a%2Fb:c")).await;
     assert_oauth_error(&wrong, StatusCode::UNAUTHORIZED, "invalid_client");
 }
+
+/// A terminal token is good only for the branch the terminal belongs to: a token naming
+/// another branch is refused even when it is signed with the hub's own key.
+#[tokio::test]
+async fn a_terminal_token_naming_another_branch_is_refused() {
+    const KEY: &str = "a-signing-key-the-test-knows-0123456789";
+    let app = common::spawn_app_with(|s| s.signing_key = Some(KEY.into())).await;
+    let admin = app.admin_token().await;
+    let (_, token) = app.terminal_with_token(&admin, "MNL-01").await;
+    let other_branch = app.create_branch(&admin, "CEB-01", "retail").await;
+    let header: Value = serde_json::to_value(jsonwebtoken::decode_header(&token).unwrap()).unwrap();
+    let claims = claims_of(&token);
+
+    let faithful = forge(&header, &claims, KEY.as_bytes());
+    assert_eq!(
+        app.get("/api/v1/sync/master", &faithful).await.status,
+        StatusCode::OK,
+        "the forgery itself is sound"
+    );
+    let mut moved = claims.clone();
+    moved["branch_id"] = other_branch["id"].clone();
+    app.get(
+        "/api/v1/sync/master",
+        &forge(&header, &moved, KEY.as_bytes()),
+    )
+    .await
+    .assert_problem_type(StatusCode::UNAUTHORIZED, "invalid-token");
+}
