@@ -19,6 +19,7 @@ use utoipa::{
 use crate::{
     catalog::{item_groups, payment_methods, staff},
     error::{FieldError, Problem},
+    idempotency::MAX_KEY_LEN,
     problems::ProblemType,
 };
 
@@ -189,28 +190,15 @@ fn declare_for(path: &str, operation: &mut Operation, has_path_ids: bool) {
         });
         if parameter.parameter_in == ParameterIn::Query && plain_text {
             // Text a database cannot store is refused (422) like any invalid value.
-            parameter.schema = Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some("^[^\\x00]*$"))
-                    .into(),
-            );
+            parameter.schema = Some(text_matching("^[^\\x00]*$").into());
         }
         if parameter.name == "key" && parameter.parameter_in == ParameterIn::Path {
-            parameter.schema = Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some(SETTING_KEY_PATTERN))
-                    .into(),
-            );
+            parameter.schema = Some(text_matching(SETTING_KEY_PATTERN).into());
         }
         if parameter.name == IDEMPOTENCY_KEY && parameter.parameter_in == ParameterIn::Header {
-            parameter.schema = Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some("^[!-~]{1,200}$"))
-                    .into(),
-            );
+            // Visible ASCII, as `http::idempotent` checks it.
+            let pattern = format!("^[!-~]{{1,{MAX_KEY_LEN}}}$");
+            parameter.schema = Some(text_matching(&pattern).into());
         }
     }
     let uses_token = operation.security.iter().flatten().any(|requirement| {
@@ -289,31 +277,35 @@ fn problem(status: &str, description: &str) -> RefOr<openapi::Response> {
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
+/// A string schema with this pattern.
+fn text_matching(pattern: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+}
+
+/// A string schema of this format.
+fn text_of_format(format: KnownFormat) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(format)))
+}
+
 /// A query instant: an RFC 3339 date-time, or a plain date.
 pub fn date_or_instant() -> Schema {
     OneOfBuilder::new()
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
-        )
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
-        )
+        .item(text_of_format(KnownFormat::Date))
+        .item(text_of_format(KnownFormat::DateTime))
         .into()
 }
 
 /// A date watermark: RFC 3339, or the seed's form with a space after the `T`.
 pub fn watermark() -> Schema {
     OneOfBuilder::new()
-        .item(ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))))
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .pattern(Some(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?Z$")),
-        )
+        .item(text_of_format(KnownFormat::DateTime))
+        .item(text_matching(
+            r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?Z$",
+        ))
         .into()
 }
 
