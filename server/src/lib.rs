@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod problems;
 pub mod registry;
 pub mod sales;
+pub mod scope;
 pub mod sync;
 pub mod time;
 pub mod validation;

@@ -4,7 +4,11 @@
 mod common;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use common::{ADMIN_ID, ADMIN_SECRET, TestApp, spawn_app};
+use common::{
+    ADMIN_ID, ADMIN_SECRET, TestApp,
+    sales::{Chain, id, transaction},
+    spawn_app,
+};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Method, StatusCode, header};
 use sea_orm::{Database, EntityTrait};
@@ -438,84 +442,186 @@ fn split3(token: &str) -> (&str, &str, &str) {
     )
 }
 
+/// Branch B's objects, each made for real, so that a route answering 404 to a terminal of A
+/// answers because of its scope and not because the id names nothing.
+async fn objects_of_another_branch(chain: &Chain, own_branch: &str) -> Vec<(&'static str, String)> {
+    let branch = chain.branch("B", "retail").await;
+    let till = chain.till(&branch, "Till B").await;
+    let staff = chain.cashier("BEA", &[&branch]).await;
+    let item = chain.item("RICE", "55").await;
+    chain.receive(&branch, &item, "10").await;
+    let sale = transaction("sale", &staff, &chain.cash, &[(&item, "1", "55")]);
+    let sold = chain.post_one(&till, &sale).await;
+    let lines = json!([{ "item_id": item, "quantity": "1" }]);
+    let create = |path: &'static str, body: Value| async move {
+        let answer = chain.app.post(path, &chain.admin, body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{path}: {}",
+            answer.body
+        );
+        id(&answer.body)
+    };
+    let request = chain
+        .app
+        .post(
+            "/api/v1/item-requests",
+            &till.token,
+            json!({ "supplying_branch_id": own_branch, "lines": lines }),
+        )
+        .await;
+    assert_eq!(request.status, StatusCode::CREATED, "{}", request.body);
+    let adjustment = chain
+        .app
+        .post(
+            &format!("/api/v1/branches/{branch}/adjustments"),
+            &chain.admin,
+            json!({ "lines": [{ "item_id": item, "mode": "delta", "quantity": "1", "reason_code": "found" }] }),
+        )
+        .await;
+    vec![
+        ("{branch_id}", branch.clone()),
+        ("{item_id}", item),
+        ("{terminal_id}", till.terminal_id.clone()),
+        ("{staff_id}", staff),
+        ("{payment_method_id}", chain.cash.clone()),
+        ("{transaction_id}", sold["transaction_id"].as_str().unwrap().to_string()),
+        ("{item_request_id}", id(&request.body)),
+        ("{adjustment_id}", id(&adjustment.body)),
+        (
+            "{transfer_id}",
+            create(
+                "/api/v1/transfers",
+                json!({ "from_branch_id": branch, "to_branch_id": own_branch, "lines": lines }),
+            )
+            .await,
+        ),
+        (
+            "{purchase_order_id}",
+            create(
+                "/api/v1/purchase-orders",
+                json!({ "branch_id": branch, "supplier": "S", "lines": [{ "item_id": lines[0]["item_id"], "quantity": "1", "unit_cost": "1" }] }),
+            )
+            .await,
+        ),
+        ("{category_id}", create("/api/v1/categories", json!({ "name": "Rice" })).await),
+        ("{customer_id}", create("/api/v1/customers", json!({ "code": "C1", "name": "Cy" })).await),
+        (
+            "{item_group_id}",
+            create(
+                "/api/v1/item-groups",
+                json!({ "name": "Size", "kind": "modifier", "min_choices": 0, "max_choices": 1, "options": [{ "item_id": lines[0]["item_id"], "price_delta": "1" }] }),
+            )
+            .await,
+        ),
+        ("{key}", "currency".to_string()),
+    ]
+}
+
+/// Every route of the OpenAPI document, called by a terminal of branch A with the ids of
+/// branch B's real objects: admin routes answer 403, the routes a terminal may use for its own
+/// branch answer 404, as if B's objects did not exist (which an admin's 200 shows they do).
 #[tokio::test]
-async fn a_terminal_gets_403_on_every_admin_route_and_on_other_branches() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let (_, token) = app.terminal_with_token(&admin, "T1").await;
-    let other_branch = app.create_branch(&admin, "T2", "retail").await;
-    let other_branch = other_branch["id"].as_str().unwrap();
-    let spec = app
-        .send(app.http.get(app.url("/api-docs/openapi.json")))
+async fn a_terminal_gets_403_on_admin_routes_and_404_for_another_branchs_objects() {
+    let chain = Chain::new().await;
+    let own_branch = chain.branch("A", "retail").await;
+    let till = chain.till(&own_branch, "Till A").await;
+    let objects = objects_of_another_branch(&chain, &own_branch).await;
+    let other_branch = &objects[0].1;
+    let spec = chain
+        .app
+        .send(chain.app.http.get(chain.app.url("/api-docs/openapi.json")))
         .await
         .body;
-    // Routes a terminal may use for its own branch, each with its own test of the other-branch case.
-    let terminal_routes = [
-        "/api/v1/sync/",
-        "/api/v1/item-requests",
-        "/api/v1/transactions",
+    // What a terminal may use beyond its own sync routes: each answers "not found" for B.
+    let readable_by_terminals = [
+        ("get", "/api/v1/branches/{branch_id}/stock"),
+        ("get", "/api/v1/branches/{branch_id}/items/{item_id}/ledger"),
+        (
+            "get",
+            "/api/v1/branches/{branch_id}/items/{item_id}/stock-at",
+        ),
+        ("get", "/api/v1/branches/{branch_id}/daily-sales"),
+        ("get", "/api/v1/transactions"),
+        ("get", "/api/v1/transactions/{transaction_id}"),
+        ("get", "/api/v1/item-requests/{item_request_id}"),
+        ("post", "/api/v1/item-requests"),
     ];
 
-    let mut checked = 0;
+    let (mut refused, mut hidden) = (0, 0);
     for (path, item) in spec["paths"].as_object().unwrap() {
-        if !path.starts_with("/api/v1/")
-            || terminal_routes
-                .iter()
-                .any(|prefix| path.starts_with(prefix))
-        {
+        if !path.starts_with("/api/v1/") || path.starts_with("/api/v1/sync/") {
             continue;
         }
+        let mut concrete = path.clone();
+        for (param, value) in &objects {
+            concrete = concrete.replace(param, value);
+        }
+        assert!(!concrete.contains('{'), "no object made for {path}");
+        let query = match path.as_str() {
+            p if p.ends_with("/daily-sales") => "from=2026-01-01&to=2026-01-02".to_string(),
+            "/api/v1/transactions" => format!("branch_id={other_branch}"),
+            _ => "at=2026-01-01T00:00:00Z".to_string(),
+        };
+        let concrete = format!("{concrete}?{query}");
         for method in item.as_object().unwrap().keys() {
-            // Every id in the path names something that is not the terminal's: another branch,
-            // or an object it never sees. Query parameters some routes need are given.
-            let concrete = path
-                .replace("{branch_id}", other_branch)
-                .replace("{key}", "currency");
-            let concrete = concrete
-                .split('/')
-                .map(|part| {
-                    if part.starts_with('{') {
-                        "01900000-0000-7000-8000-000000000000"
-                    } else {
-                        part
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("/");
-            let query = if path.ends_with("/daily-sales") {
-                "from=2026-01-01&to=2026-01-02"
+            let verb = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = if path == "/api/v1/item-requests" {
+                json!({ "requesting_branch_id": other_branch, "supplying_branch_id": own_branch, "lines": [{ "item_id": objects[1].1, "quantity": "1" }] })
             } else {
-                "at=2026-01-01T00:00:00Z"
+                json!({})
             };
-            let concrete = format!("{concrete}?{query}");
-            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let answer = app
-                .call(method.clone(), &concrete, &token, Some(json!({})))
+            let answer = chain
+                .app
+                .call(verb.clone(), &concrete, &till.token, Some(body))
                 .await;
-            assert_eq!(
-                answer.status,
-                StatusCode::FORBIDDEN,
-                "{method} {path}: {}",
-                answer.body
-            );
-            answer.assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
-            assert!(
-                answer.headers[header::WWW_AUTHENTICATE]
-                    .to_str()
-                    .unwrap()
-                    .contains("insufficient_scope"),
-                "{method} {path}"
-            );
-            checked += 1;
+            let readable = readable_by_terminals.contains(&(method.as_str(), path.as_str()));
+            let expected = if readable {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(answer.status, expected, "{verb} {path}: {}", answer.body);
+            if readable {
+                answer.assert_problem_type(StatusCode::NOT_FOUND, "not-found");
+                if verb == Method::GET {
+                    let seen = chain.app.get(&concrete, &chain.admin).await;
+                    assert_eq!(
+                        seen.status,
+                        StatusCode::OK,
+                        "{verb} {path} as admin: {}",
+                        seen.body
+                    );
+                }
+                hidden += 1;
+            } else {
+                answer.assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
+                assert!(
+                    answer.headers[header::WWW_AUTHENTICATE]
+                        .to_str()
+                        .unwrap()
+                        .contains("insufficient_scope"),
+                    "{verb} {path}"
+                );
+                refused += 1;
+            }
         }
     }
+    assert_eq!(
+        hidden,
+        readable_by_terminals.len(),
+        "a terminal route left the document"
+    );
     assert!(
-        checked >= 60,
-        "only {checked} routes found in the OpenAPI document"
+        refused >= 60,
+        "only {refused} admin routes found in the OpenAPI document"
     );
 
     // And an admin token is refused on terminal routes.
-    app.post("/api/v1/sync/heartbeat", &admin, json!({}))
+    chain
+        .app
+        .post("/api/v1/sync/heartbeat", &chain.admin, json!({}))
         .await
         .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
 }

@@ -468,7 +468,7 @@ async fn terminals_stay_in_their_branch() {
             &till_b.token,
         )
         .await
-        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
+        .assert_problem_type(StatusCode::NOT_FOUND, "not-found");
     chain
         .app
         .get(&format!("/api/v1/transactions/{hub_id}"), &till_b.token)
@@ -486,7 +486,7 @@ async fn terminals_stay_in_their_branch() {
             &till_b.token,
         )
         .await
-        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
+        .assert_problem_type(StatusCode::NOT_FOUND, "not-found");
 
     // An admin is not a terminal: it cannot post transactions.
     chain

@@ -18,6 +18,7 @@ use crate::{
     AppState,
     auth::{self, jwt::Principal},
     error::{ApiError, DomainError},
+    scope::BranchScope,
 };
 
 /// An authenticated caller.
@@ -36,14 +37,11 @@ impl Caller {
         }
     }
 
-    /// Refuses a caller that may not touch `branch_id`: admins may touch every branch, a terminal only its own.
-    pub fn ensure_branch(&self, branch_id: Uuid) -> Result<(), ApiError> {
+    /// The branches this caller may read and write: every one for an admin, its own for a terminal.
+    pub fn branch_scope(&self) -> BranchScope {
         match self {
-            Caller::Admin { .. } => Ok(()),
-            Caller::Terminal { branch_id: own, .. } if *own == branch_id => Ok(()),
-            Caller::Terminal { .. } => Err(ApiError::Forbidden(
-                "a terminal may only touch its own branch".into(),
-            )),
+            Caller::Admin { .. } => BranchScope::every(),
+            Caller::Terminal { branch_id, .. } => BranchScope::one(*branch_id),
         }
     }
 }
@@ -52,6 +50,12 @@ impl Caller {
 #[derive(Clone, Debug)]
 pub struct AdminCaller {
     pub client_id: String,
+}
+
+impl AdminCaller {
+    pub fn branch_scope(&self) -> BranchScope {
+        BranchScope::every()
+    }
 }
 
 /// A caller with scope `terminal`; the branch comes from its token, never from the request.

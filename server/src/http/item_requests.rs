@@ -134,8 +134,7 @@ impl From<ItemRequestDetail> for ItemRequestView {
     request_body = ItemRequestRequest,
     responses(
         (status = 201, body = ItemRequestView),
-        (status = 403, description = "A terminal asking for another branch", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such branch (for a terminal: another branch as the requester)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A branch is deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid lines", body = Problem, content_type = "application/problem+json"),
     )
@@ -148,18 +147,8 @@ pub async fn create_item_request(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let request: ItemRequestRequest = idempotent::parse_json(&body)?;
-    let requesting_branch_id = match (&caller, request.requesting_branch_id) {
-        (Caller::Terminal { branch_id, .. }, None) => *branch_id,
-        (_, Some(branch_id)) => branch_id,
-        (Caller::Admin { .. }, None) => {
-            return Err(ApiError::Unprocessable(
-                "requesting_branch_id is required".into(),
-            ));
-        }
-    };
-    caller.ensure_branch(requesting_branch_id)?;
     let input = ItemRequestInput {
-        requesting_branch_id,
+        requesting_branch_id: request.requesting_branch_id,
         supplying_branch_id: request.supplying_branch_id,
         lines: request
             .lines
@@ -170,7 +159,7 @@ pub async fn create_item_request(
             })
             .collect(),
     };
-    let actor = caller.client_name();
+    let (actor, scope) = (caller.client_name(), caller.branch_scope());
     idempotent::run(
         &state,
         &req,
@@ -179,7 +168,7 @@ pub async fn create_item_request(
         StatusCode::CREATED,
         move |txn| {
             Box::pin(async move {
-                item_requests::create_item_request(txn, &actor, input)
+                item_requests::create_item_request(txn, &scope, &actor, input)
                     .await
                     .map(ItemRequestView::from)
             })
@@ -288,8 +277,8 @@ pub async fn get_item_request(
     state: web::Data<AppState>,
     item_request_id: web::Path<Uuid>,
 ) -> Result<web::Json<ItemRequestView>, ApiError> {
-    let detail = item_requests::get_item_request(&state.db, *item_request_id).await?;
-    caller.ensure_branch(detail.request.requesting_branch_id)?;
+    let scope = caller.branch_scope();
+    let detail = item_requests::get_item_request(&state.db, &scope, *item_request_id).await?;
     Ok(web::Json(detail.into()))
 }
 
@@ -297,13 +286,14 @@ pub async fn get_item_request(
 #[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<ItemRequestView>)))]
 #[get("/item-requests")]
 pub async fn list_item_requests(
-    _admin: AdminCaller,
+    admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<DocumentFilter>,
 ) -> Result<web::Json<PageView<ItemRequestView>>, ApiError> {
     let page = item_requests::list_item_requests(
         &state.db,
+        &admin.branch_scope(),
         filter.branch_id,
         filter.status.as_deref(),
         page.parse()?,

@@ -208,8 +208,7 @@ pub async fn create_adjustment(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input: AdjustmentInput = idempotent::parse_json::<AdjustmentRequest>(&body)?.into();
-    let branch_id = *branch_id;
-    let actor = admin.client_id.clone();
+    let (branch_id, scope, actor) = (*branch_id, admin.branch_scope(), admin.client_id.clone());
     idempotent::run(
         &state,
         &req,
@@ -218,7 +217,7 @@ pub async fn create_adjustment(
         StatusCode::CREATED,
         move |txn| {
             Box::pin(async move {
-                adjustments::create_adjustment(txn, branch_id, &actor, input)
+                adjustments::create_adjustment(txn, &scope, branch_id, &actor, input)
                     .await
                     .map(AdjustmentView::from)
             })
@@ -231,13 +230,13 @@ pub async fn create_adjustment(
 #[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = AdjustmentView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/branches/{branch_id}/adjustments/{adjustment_id}")]
 pub async fn get_adjustment(
-    _admin: AdminCaller,
+    admin: AdminCaller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<AdjustmentView>, ApiError> {
     let (branch_id, id) = path.into_inner();
     Ok(web::Json(
-        adjustments::get_adjustment(&state.db, branch_id, id)
+        adjustments::get_adjustment(&state.db, &admin.branch_scope(), branch_id, id)
             .await?
             .into(),
     ))
@@ -257,7 +256,7 @@ pub struct StockQuery {
 }
 
 /// A branch's stock, by item. Admins, and terminals for their own branch.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, StockQuery), responses((status = 200, body = PageView<StockLevelView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, StockQuery), responses((status = 200, body = PageView<StockLevelView>), (status = 404, description = "No such branch (for a terminal: another branch)", body = Problem, content_type = "application/problem+json")))]
 #[get("/branches/{branch_id}/stock")]
 pub async fn branch_stock(
     caller: Caller,
@@ -266,7 +265,6 @@ pub async fn branch_stock(
     page: Query<PageQuery>,
     query: Query<StockQuery>,
 ) -> Result<web::Json<PageView<StockLevelView>>, ApiError> {
-    caller.ensure_branch(*branch_id)?;
     let query = query.into_inner();
     let below = query
         .below
@@ -280,7 +278,14 @@ pub async fn branch_stock(
         below,
         below_reorder_level: query.below_reorder_level,
     };
-    let page = queries::branch_stock(&state.db, *branch_id, filter, page.parse()?).await?;
+    let page = queries::branch_stock(
+        &state.db,
+        &caller.branch_scope(),
+        *branch_id,
+        filter,
+        page.parse()?,
+    )
+    .await?;
     Ok(web::Json(PageView::from_page(page, StockLevelView::from)))
 }
 
@@ -288,12 +293,13 @@ pub async fn branch_stock(
 #[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<StockLevelView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/items/{item_id}/stock")]
 pub async fn item_stock(
-    _admin: AdminCaller,
+    admin: AdminCaller,
     state: web::Data<AppState>,
     item_id: web::Path<Uuid>,
     page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<StockLevelView>>, ApiError> {
-    let page = queries::item_stock(&state.db, *item_id, page.parse()?).await?;
+    let scope = admin.branch_scope();
+    let page = queries::item_stock(&state.db, &scope, *item_id, page.parse()?).await?;
     Ok(web::Json(PageView::from_page(page, StockLevelView::from)))
 }
 
@@ -320,9 +326,9 @@ pub async fn item_ledger(
     query: Query<LedgerQuery>,
 ) -> Result<web::Json<PageView<MovementView>>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
-    caller.ensure_branch(branch_id)?;
     let page = queries::ledger(
         &state.db,
+        &caller.branch_scope(),
         branch_id,
         item_id,
         query.from,
@@ -359,9 +365,9 @@ pub async fn quantity_at(
     query: Query<AtQuery>,
 ) -> Result<web::Json<QuantityAtView>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
-    caller.ensure_branch(branch_id)?;
     let at = query.at.unwrap_or(DateOrInstant::Instant(Utc::now()));
-    let (at, on_hand) = queries::quantity_at(&state.db, branch_id, item_id, at).await?;
+    let scope = caller.branch_scope();
+    let (at, on_hand) = queries::quantity_at(&state.db, &scope, branch_id, item_id, at).await?;
     Ok(web::Json(QuantityAtView {
         at,
         on_hand: from_fixed4(on_hand),
@@ -389,13 +395,15 @@ pub struct ReorderLevelRequest {
 )]
 #[put("/branches/{branch_id}/items/{item_id}/reorder-level")]
 pub async fn set_reorder_level(
-    _admin: AdminCaller,
+    admin: AdminCaller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<ReorderLevelRequest>,
 ) -> Result<web::Json<StockLevelView>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
+    let scope = admin.branch_scope();
     let level =
-        queries::set_reorder_level(&state.db, branch_id, item_id, body.reorder_level).await?;
+        queries::set_reorder_level(&state.db, &scope, branch_id, item_id, body.reorder_level)
+            .await?;
     Ok(web::Json(level.into()))
 }

@@ -319,18 +319,6 @@ impl From<TransactionDetail> for TransactionView {
     }
 }
 
-/// The branch a caller's reading is limited to: a terminal's own, whatever it asked for.
-fn readable_branch(caller: &Caller, asked: Option<Uuid>) -> Result<Option<Uuid>, ApiError> {
-    match (caller, asked) {
-        (Caller::Admin { .. }, asked) => Ok(asked),
-        (Caller::Terminal { branch_id, .. }, None) => Ok(Some(*branch_id)),
-        (Caller::Terminal { .. }, Some(asked)) => {
-            caller.ensure_branch(asked)?;
-            Ok(Some(asked))
-        }
-    }
-}
-
 /// Transactions, newest first. Admins see every branch; a terminal its own.
 #[utoipa::path(
     tag = "sales",
@@ -338,7 +326,7 @@ fn readable_branch(caller: &Caller, asked: Option<Uuid>) -> Result<Option<Uuid>,
     params(PageQuery, TransactionQuery),
     responses(
         (status = 200, body = PageView<TransactionSummaryView>),
-        (status = 403, description = "A terminal asked for another branch", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A terminal asked for another branch", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/transactions")]
@@ -350,7 +338,7 @@ pub async fn list_transactions(
 ) -> Result<web::Json<PageView<TransactionSummaryView>>, ApiError> {
     let query = query.into_inner();
     let filter = TransactionFilter {
-        branch_id: readable_branch(&caller, query.branch_id)?,
+        branch_id: query.branch_id,
         terminal_id: query.terminal_id,
         customer_id: query.customer_id,
         receipt_number: query.receipt_number,
@@ -359,7 +347,8 @@ pub async fn list_transactions(
         kind: query.kind,
         status: query.status,
     };
-    let page = queries::list_transactions(&state.db, filter, page.parse()?).await?;
+    let page = queries::list_transactions(&state.db, &caller.branch_scope(), filter, page.parse()?)
+        .await?;
     Ok(web::Json(PageView::from_page(
         page,
         TransactionSummaryView::from,
@@ -381,8 +370,7 @@ pub async fn get_transaction(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<TransactionView>, ApiError> {
-    let branch = readable_branch(&caller, None)?;
-    let detail = queries::get_transaction(&state.db, *id, branch).await?;
+    let detail = queries::get_transaction(&state.db, &caller.branch_scope(), *id).await?;
     Ok(web::Json(detail.into()))
 }
 
@@ -465,7 +453,7 @@ impl From<DailySales> for DailySalesView {
     params(SummaryQuery, PageQuery),
     responses(
         (status = 200, body = PageView<DailySalesView>),
-        (status = 403, description = "A terminal asked for another branch", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such branch (for a terminal: another branch)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A range backwards or longer than 366 days", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -477,8 +465,15 @@ pub async fn daily_sales(
     query: Query<SummaryQuery>,
     page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<DailySalesView>>, ApiError> {
-    caller.ensure_branch(*branch_id)?;
-    let days =
-        queries::daily_sales(&state.db, *branch_id, query.from, query.to, page.parse()?).await?;
+    let scope = caller.branch_scope();
+    let days = queries::daily_sales(
+        &state.db,
+        &scope,
+        *branch_id,
+        query.from,
+        query.to,
+        page.parse()?,
+    )
+    .await?;
     Ok(web::Json(PageView::from_page(days, DailySalesView::from)))
 }

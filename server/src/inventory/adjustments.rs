@@ -16,6 +16,7 @@ use super::{
 use crate::{
     decimal::{non_negative_fixed4, to_fixed4},
     error::{DomainError, FieldErrors},
+    scope::BranchScope,
     validation::{optional_text, required_text},
 };
 
@@ -106,10 +107,12 @@ fn checked(input: &AdjustmentInput) -> Result<(Option<String>, Vec<CheckedLine>)
 #[tracing::instrument(skip_all, fields(branch_id = %branch_id), err(level = "info"))]
 pub async fn create_adjustment<C: ConnectionTrait>(
     txn: &C,
+    scope: &BranchScope,
     branch_id: Uuid,
     actor: &str,
     input: AdjustmentInput,
 ) -> Result<AdjustmentDetail, DomainError> {
+    let branch_id = scope.branch(branch_id)?;
     let (note, lines) = checked(&input)?;
     ledger::lock_branches(txn, &[branch_id]).await?;
     let branch = ledger::active_branch(txn, branch_id).await?;
@@ -188,9 +191,11 @@ pub async fn create_adjustment<C: ConnectionTrait>(
 #[tracing::instrument(skip_all, fields(branch_id = %branch_id, id = %id), err(level = "info"))]
 pub async fn get_adjustment<C: ConnectionTrait>(
     db: &C,
+    scope: &BranchScope,
     branch_id: Uuid,
     id: Uuid,
 ) -> Result<AdjustmentDetail, DomainError> {
+    let branch_id = scope.branch(branch_id)?;
     let adjustment = adjustment::Entity::find_by_id(id)
         .filter(adjustment::Column::BranchId.eq(branch_id))
         .one(db)

@@ -19,6 +19,7 @@ use crate::{
     decimal::non_negative_fixed4,
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
+    scope::BranchScope,
     validation::required_text,
 };
 
@@ -29,7 +30,8 @@ const FULFILLED: &str = "fulfilled";
 
 #[derive(Clone, Debug)]
 pub struct ItemRequestInput {
-    pub requesting_branch_id: Uuid,
+    /// Absent: the scope's own branch (a terminal's).
+    pub requesting_branch_id: Option<Uuid>,
     pub supplying_branch_id: Uuid,
     pub lines: Vec<LineInput>,
 }
@@ -72,11 +74,17 @@ async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ItemRequestDetail,
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_item_request<C: ConnectionTrait>(
     txn: &C,
+    scope: &BranchScope,
     actor: &str,
     input: ItemRequestInput,
 ) -> Result<ItemRequestDetail, DomainError> {
+    // A terminal asks for its own branch unless it names it; an admin must name one.
+    let requesting_branch_id = match input.requesting_branch_id.or(scope.single()) {
+        Some(branch_id) => scope.branch(branch_id)?,
+        None => return Err(DomainError::invalid("requesting_branch_id", "is required")),
+    };
     let mut errors = FieldErrors::default();
-    if input.requesting_branch_id == input.supplying_branch_id {
+    if requesting_branch_id == input.supplying_branch_id {
         errors.check::<()>(
             "supplying_branch_id",
             Err("must differ from the requesting branch".into()),
@@ -85,7 +93,7 @@ pub async fn create_item_request<C: ConnectionTrait>(
     let lines = checked_lines(&input.lines, &mut errors);
     errors.into_result()?;
     let lines = lines.unwrap_or_default();
-    ledger::active_branch(txn, input.requesting_branch_id).await?;
+    ledger::active_branch(txn, requesting_branch_id).await?;
     ledger::active_branch(txn, input.supplying_branch_id).await?;
     let item_ids: Vec<Uuid> = lines.iter().map(|(item_id, _)| *item_id).collect();
     ledger::check_stock_items(txn, &item_ids).await?;
@@ -93,7 +101,7 @@ pub async fn create_item_request<C: ConnectionTrait>(
     let now = Utc::now();
     let request = item_request::Entity::insert(item_request::ActiveModel {
         id: Set(Uuid::now_v7()),
-        requesting_branch_id: Set(input.requesting_branch_id),
+        requesting_branch_id: Set(requesting_branch_id),
         supplying_branch_id: Set(input.supplying_branch_id),
         status: Set(PENDING.into()),
         rejection_reason: Set(None),
@@ -248,22 +256,29 @@ pub async fn fulfil_by_transfer<C: ConnectionTrait>(
     Ok(())
 }
 
+/// One request, seen from the scope: by the branch that made it, or by an admin.
 pub async fn get_item_request(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     id: Uuid,
 ) -> Result<ItemRequestDetail, DomainError> {
-    load(db, id).await
+    let detail = load(db, id).await?;
+    let branch_id = detail.request.requesting_branch_id;
+    scope.object(branch_id, detail, "item request")
 }
 
 /// Item requests made by or to a branch, newest first, optionally in one status.
 pub async fn list_item_requests(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     branch_id: Option<Uuid>,
     status: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<ItemRequestDetail>, DomainError> {
     use sea_orm::sea_query::ExprTrait;
-    let mut select = item_request::Entity::find().order_by_desc(item_request::Column::Id);
+    let mut select = item_request::Entity::find()
+        .filter(scope.condition(item_request::Column::RequestingBranchId))
+        .order_by_desc(item_request::Column::Id);
     if let Some(branch_id) = branch_id {
         select = select.filter(
             item_request::Column::RequestingBranchId

@@ -14,6 +14,7 @@ use crate::{
     decimal::{non_negative_fixed4, to_fixed4},
     error::DomainError,
     pagination::{Page, PageRequest, fetch_page},
+    scope::BranchScope,
     time::{self, DateOrInstant},
 };
 
@@ -31,10 +32,12 @@ pub struct StockFilter {
 /// A branch's levels, by item.
 pub async fn branch_stock(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     branch_id: Uuid,
     filter: StockFilter,
     page: PageRequest,
 ) -> Result<Page<stock_level::Model>, DomainError> {
+    let branch_id = scope.branch(branch_id)?;
     let mut select = stock_level::Entity::find()
         .filter(stock_level::Column::BranchId.eq(branch_id))
         .order_by_asc(stock_level::Column::ItemId);
@@ -65,10 +68,12 @@ pub async fn branch_stock(
 #[tracing::instrument(skip_all, fields(branch_id = %branch_id, item_id = %item_id), err(level = "info"))]
 pub async fn set_reorder_level(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     branch_id: Uuid,
     item_id: Uuid,
     reorder_level: Option<Decimal>,
 ) -> Result<stock_level::Model, DomainError> {
+    let branch_id = scope.branch(branch_id)?;
     let stored = reorder_level
         .map(non_negative_fixed4)
         .transpose()
@@ -93,9 +98,10 @@ pub async fn set_reorder_level(
     Ok(level)
 }
 
-/// An item's levels at every branch that ever held it.
+/// An item's levels at every branch of the scope that ever held it.
 pub async fn item_stock(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     item_id: Uuid,
     page: PageRequest,
 ) -> Result<Page<stock_level::Model>, DomainError> {
@@ -105,6 +111,7 @@ pub async fn item_stock(
         .ok_or(DomainError::NotFound("item"))?;
     let select = stock_level::Entity::find()
         .filter(stock_level::Column::ItemId.eq(item_id))
+        .filter(scope.condition(stock_level::Column::BranchId))
         .order_by_asc(stock_level::Column::BranchId);
     Ok(fetch_page(db, select, page).await?)
 }
@@ -113,12 +120,14 @@ pub async fn item_stock(
 /// (exclusive), both optional; a plain date is that whole day in the branch's time zone.
 pub async fn ledger(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     branch_id: Uuid,
     item_id: Uuid,
     from: Option<DateOrInstant>,
     to: Option<DateOrInstant>,
     page: PageRequest,
 ) -> Result<Page<stock_movement::Model>, DomainError> {
+    let branch_id = scope.branch(branch_id)?;
     let zone = time::branch_time_zone(db, branch_id).await?;
     let (from, to) = (from.map(|f| f.start(zone)), to.map(|t| t.end(zone)));
     let mut select = stock_movement::Entity::find()
@@ -138,10 +147,12 @@ pub async fn ledger(
 /// day in the branch's time zone): the balance after the last movement stamped at or before it.
 pub async fn quantity_at(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     branch_id: Uuid,
     item_id: Uuid,
     at: DateOrInstant,
 ) -> Result<(DateTime<Utc>, i64), DomainError> {
+    let branch_id = scope.branch(branch_id)?;
     let at = at.start(time::branch_time_zone(db, branch_id).await?);
     let last = stock_movement::Entity::find()
         .filter(stock_movement::Column::BranchId.eq(branch_id))

@@ -15,6 +15,7 @@ use super::{Kind, Status};
 use crate::{
     error::DomainError,
     pagination::{Page, PageRequest, fetch_page},
+    scope::BranchScope,
     time,
 };
 
@@ -26,6 +27,7 @@ pub const MAX_SUMMARY_DAYS: i64 = 366;
 /// Filters of the transaction list; all optional.
 #[derive(Debug, Default)]
 pub struct TransactionFilter {
+    /// One branch of the caller's scope.
     pub branch_id: Option<Uuid>,
     pub terminal_id: Option<Uuid>,
     pub customer_id: Option<Uuid>,
@@ -38,18 +40,20 @@ pub struct TransactionFilter {
     pub status: Option<Status>,
 }
 
-/// Transactions, newest first.
+/// Transactions of the scope, newest first.
 pub async fn list_transactions(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     filter: TransactionFilter,
     page: PageRequest,
 ) -> Result<Page<sales_transaction::Model>, DomainError> {
     use sales_transaction::Column;
+    let scope = scope.narrowed(filter.branch_id)?;
     let mut select = sales_transaction::Entity::find()
+        .filter(scope.condition(Column::BranchId))
         .order_by_desc(Column::OccurredAt)
         .order_by_desc(Column::Id);
-    let conditions: [(Column, Option<sea_orm::Value>); 6] = [
-        (Column::BranchId, filter.branch_id.map(Into::into)),
+    let conditions: [(Column, Option<sea_orm::Value>); 5] = [
         (Column::TerminalId, filter.terminal_id.map(Into::into)),
         (Column::CustomerId, filter.customer_id.map(Into::into)),
         (Column::ReceiptNumber, filter.receipt_number.map(Into::into)),
@@ -78,17 +82,14 @@ pub struct TransactionDetail {
     pub payments: Vec<sales_payment::Model>,
 }
 
-/// One transaction whole; `branch_id` limits the search to a branch (a terminal's own).
+/// One transaction of the scope, whole.
 pub async fn get_transaction(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     id: Uuid,
-    branch_id: Option<Uuid>,
 ) -> Result<TransactionDetail, DomainError> {
-    let mut select = sales_transaction::Entity::find_by_id(id);
-    if let Some(branch_id) = branch_id {
-        select = select.filter(sales_transaction::Column::BranchId.eq(branch_id));
-    }
-    let transaction = select
+    let transaction = sales_transaction::Entity::find_by_id(id)
+        .filter(scope.condition(sales_transaction::Column::BranchId))
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("transaction"))?;
@@ -180,11 +181,13 @@ fn integer(backend: DbBackend, expr: SimpleExpr) -> SimpleExpr {
 /// out. One date given is that day alone; none is today in the branch's time zone.
 pub async fn daily_sales(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     branch_id: Uuid,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     page: PageRequest,
 ) -> Result<Page<DailySales>, DomainError> {
+    let branch_id = scope.branch(branch_id)?;
     use sales_transaction::Column;
     let (from, to) = match (from, to) {
         (Some(from), Some(to)) => (from, to),
