@@ -12,7 +12,7 @@ pub enum ProblemType {
     /// 401: a token that is not valid, expired, or issued before the client's credentials
     /// changed.
     InvalidToken,
-    /// 403: a valid caller whose scope or branch does not allow this.
+    /// 403: a valid caller whose scope does not allow this route.
     InsufficientScope,
     /// 404: no such object (or one of another branch).
     NotFound,

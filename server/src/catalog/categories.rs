@@ -1,12 +1,14 @@
 //! Categories: a tree, each category may have a parent.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{category, item};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
@@ -84,11 +86,34 @@ fn checked_name(input: &CategoryInput) -> Result<String, DomainError> {
         .ok_or_else(|| errors.into_error())
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Category {
+    id: Uuid,
+    parent_id: Option<Uuid>,
+    name: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<category::Model> for Category {
+    fn from(c: category::Model) -> Self {
+        Self {
+            id: c.id,
+            parent_id: c.parent_id,
+            name: c.name,
+            active: c.active,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_category(
     db: &DatabaseConnection,
     input: CategoryInput,
-) -> Result<category::Model, DomainError> {
+) -> Result<Category, DomainError> {
     let name = checked_name(&input)?;
     let txn = feed::begin_master_write(db).await?;
     if let Some(parent_id) = input.parent_id {
@@ -107,7 +132,7 @@ pub async fn create_category(
     .await?;
     publish_category(&txn, saved.id, Some(&saved)).await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok(saved.into())
 }
 
 /// Replaces a category's name, parent and active flag.
@@ -116,7 +141,7 @@ pub async fn update_category(
     db: &DatabaseConnection,
     id: Uuid,
     input: CategoryInput,
-) -> Result<category::Model, DomainError> {
+) -> Result<Category, DomainError> {
     let name = checked_name(&input)?;
     let txn = feed::begin_master_write(db).await?;
     let current = category::Entity::find_by_id(id)
@@ -134,7 +159,7 @@ pub async fn update_category(
     let saved = model.update(&txn).await?;
     publish_category(&txn, id, Some(&saved)).await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok(saved.into())
 }
 
 /// Deletes a category that has no subcategories and no items.
@@ -167,13 +192,11 @@ pub async fn delete_category(db: &DatabaseConnection, id: Uuid) -> Result<(), Do
     Ok(())
 }
 
-pub async fn get_category(
-    db: &DatabaseConnection,
-    id: Uuid,
-) -> Result<category::Model, DomainError> {
+pub async fn get_category(db: &DatabaseConnection, id: Uuid) -> Result<Category, DomainError> {
     category::Entity::find_by_id(id)
         .one(db)
         .await?
+        .map(Category::from)
         .ok_or(DomainError::NotFound("category"))
 }
 
@@ -182,12 +205,12 @@ pub async fn list_categories(
     db: &DatabaseConnection,
     parent_id: Option<Uuid>,
     page: PageRequest,
-) -> Result<Page<category::Model>, DomainError> {
+) -> Result<Page<Category>, DomainError> {
     let mut select = category::Entity::find()
         .order_by_asc(category::Column::Name)
         .order_by_asc(category::Column::Id);
     if let Some(parent_id) = parent_id {
         select = select.filter(category::Column::ParentId.eq(parent_id));
     }
-    Ok(fetch_page(db, select, page).await?)
+    Ok(fetch_page(db, select, page).await?.map(Category::from))
 }

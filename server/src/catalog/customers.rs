@@ -1,13 +1,15 @@
 //! Customers, seen by every branch.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::customer;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, sea_query::ExprTrait,
 };
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::insert_or_update;
@@ -100,12 +102,44 @@ async fn publish_customer<C: ConnectionTrait>(
     Ok(())
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Customer {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[schema(value_type = String)]
+    pub loyalty_points: Decimal,
+    pub tax_id: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<customer::Model> for Customer {
+    fn from(c: customer::Model) -> Self {
+        Self {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            phone: c.phone,
+            email: c.email,
+            loyalty_points: from_fixed4(c.loyalty_points),
+            tax_id: c.tax_id,
+            active: c.active,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
 /// Creates a customer (`id` none) or replaces one.
 pub async fn save_customer(
     db: &DatabaseConnection,
     id: Option<Uuid>,
     input: CustomerInput,
-) -> Result<customer::Model, DomainError> {
+) -> Result<Customer, DomainError> {
     let valid = checked(&input)?;
     let txn = feed::begin_master_write(db).await?;
     let now = Utc::now();
@@ -141,7 +175,7 @@ pub async fn save_customer(
     })?;
     publish_customer(&txn, saved.id, Some(&saved)).await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok(saved.into())
 }
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
@@ -160,13 +194,11 @@ pub async fn delete_customer(db: &DatabaseConnection, id: Uuid) -> Result<(), Do
     Ok(())
 }
 
-pub async fn get_customer(
-    db: &DatabaseConnection,
-    id: Uuid,
-) -> Result<customer::Model, DomainError> {
+pub async fn get_customer(db: &DatabaseConnection, id: Uuid) -> Result<Customer, DomainError> {
     customer::Entity::find_by_id(id)
         .one(db)
         .await?
+        .map(Customer::from)
         .ok_or(DomainError::NotFound("customer"))
 }
 
@@ -175,7 +207,7 @@ pub async fn list_customers(
     db: &DatabaseConnection,
     search: Option<&str>,
     page: PageRequest,
-) -> Result<Page<customer::Model>, DomainError> {
+) -> Result<Page<Customer>, DomainError> {
     let mut select = customer::Entity::find().order_by_asc(customer::Column::Code);
     if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
         select = select.filter(
@@ -186,5 +218,5 @@ pub async fn list_customers(
                 .or(customer::Column::Email.contains(search)),
         );
     }
-    Ok(fetch_page(db, select, page).await?)
+    Ok(fetch_page(db, select, page).await?.map(Customer::from))
 }

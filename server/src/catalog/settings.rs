@@ -1,12 +1,14 @@
 //! Settings: key/value pairs, global or per branch; a branch's own value wins for its terminals.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::setting;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder,
 };
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
@@ -18,6 +20,29 @@ use crate::{
 pub const KIND: &str = "setting";
 const MAX_KEY_LEN: usize = 100;
 const MAX_VALUE_LEN: usize = 10_000;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Setting {
+    key: String,
+    /// The branch this value is for; none for the global value.
+    branch_id: Option<Uuid>,
+    value: String,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<setting::Model> for Setting {
+    fn from(s: setting::Model) -> Self {
+        let branch_id = (s.scope != ALL_BRANCHES)
+            .then(|| s.scope.parse().ok())
+            .flatten();
+        Self {
+            key: s.key,
+            branch_id,
+            value: s.value,
+            updated_at: s.updated_at,
+        }
+    }
+}
 
 fn key(value: &str) -> Result<String, DomainError> {
     let ok = !value.is_empty()
@@ -63,7 +88,7 @@ pub async fn put_setting(
     branch_id: Option<Uuid>,
     key_name: &str,
     value: String,
-) -> Result<setting::Model, DomainError> {
+) -> Result<Setting, DomainError> {
     let key = key(key_name)?;
     if value.len() > MAX_VALUE_LEN {
         return Err(DomainError::invalid(
@@ -93,7 +118,7 @@ pub async fn put_setting(
     };
     publish_key(&txn, &key).await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok(saved.into())
 }
 
 /// Removes a global value or a branch's own value (the branch then sees the global one).
@@ -123,9 +148,9 @@ pub async fn list_settings(
     db: &DatabaseConnection,
     branch_id: Option<Uuid>,
     page: PageRequest,
-) -> Result<Page<setting::Model>, DomainError> {
+) -> Result<Page<Setting>, DomainError> {
     let select = setting::Entity::find()
         .filter(setting::Column::Scope.eq(scope(branch_id)))
         .order_by_asc(setting::Column::Key);
-    Ok(fetch_page(db, select, page).await?)
+    Ok(fetch_page(db, select, page).await?.map(Setting::from))
 }

@@ -1,7 +1,5 @@
 use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::{DateTime, Utc};
-use entity::branch;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -12,7 +10,7 @@ use crate::{
     auth::caller::AdminCaller,
     error::{ApiError, Problem},
     pagination::PageQuery,
-    registry::{self, BranchChanges, NewBranch},
+    registry::{self, Branch, BranchChanges, NewBranch},
 };
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -58,41 +56,12 @@ pub struct BranchFilter {
     active: Option<bool>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BranchView {
-    id: Uuid,
-    code: String,
-    name: String,
-    pos_type: String,
-    time_zone: String,
-    active: bool,
-    allow_negative_stock: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<branch::Model> for BranchView {
-    fn from(b: branch::Model) -> Self {
-        Self {
-            id: b.id,
-            code: b.code,
-            name: b.name,
-            pos_type: b.pos_type,
-            time_zone: b.time_zone,
-            active: b.active,
-            allow_negative_stock: b.allow_negative_stock,
-            created_at: b.created_at,
-            updated_at: b.updated_at,
-        }
-    }
-}
-
 /// Create a branch.
 #[utoipa::path(
     tag = "branches",
     security(("bearer" = [])),
     responses(
-        (status = 201, body = BranchView),
+        (status = 201, body = Branch),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
@@ -115,7 +84,7 @@ pub async fn create_branch(
         },
     )
     .await?;
-    Ok(HttpResponse::Created().json(BranchView::from(branch)))
+    Ok(HttpResponse::Created().json(branch))
 }
 
 /// List branches, ordered by code.
@@ -123,7 +92,7 @@ pub async fn create_branch(
     tag = "branches",
     security(("bearer" = [])),
     params(PageQuery, BranchFilter),
-    responses((status = 200, body = PageView<BranchView>))
+    responses((status = 200, body = PageView<Branch>))
 )]
 #[get("/branches")]
 pub async fn list_branches(
@@ -131,23 +100,23 @@ pub async fn list_branches(
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<BranchFilter>,
-) -> Result<web::Json<PageView<BranchView>>, ApiError> {
+) -> Result<web::Json<PageView<Branch>>, ApiError> {
     let page = registry::list_branches(&state.db, filter.active, page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(page, BranchView::from)))
+    Ok(web::Json(page.into()))
 }
 
 /// One branch.
 #[utoipa::path(
     tag = "branches",
     security(("bearer" = [])),
-    responses((status = 200, body = BranchView), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = Branch), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[get("/branches/{branch_id}")]
 pub async fn get_branch(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-) -> Result<web::Json<BranchView>, ApiError> {
+) -> Result<web::Json<Branch>, ApiError> {
     Ok(web::Json(
         registry::get_branch(&state.db, *branch_id).await?.into(),
     ))
@@ -158,7 +127,7 @@ pub async fn get_branch(
     tag = "branches",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = BranchView),
+        (status = 200, body = Branch),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -170,7 +139,7 @@ pub async fn update_branch(
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
     body: Json<UpdateBranchRequest>,
-) -> Result<web::Json<BranchView>, ApiError> {
+) -> Result<web::Json<Branch>, ApiError> {
     let body = body.into_inner();
     let changes = BranchChanges {
         code: body.code,
@@ -190,14 +159,14 @@ pub async fn update_branch(
 #[utoipa::path(
     tag = "branches",
     security(("bearer" = [])),
-    responses((status = 200, body = BranchView), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = Branch), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/branches/{branch_id}/deactivate")]
 pub async fn deactivate_branch(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-) -> Result<web::Json<BranchView>, ApiError> {
+) -> Result<web::Json<Branch>, ApiError> {
     Ok(web::Json(
         registry::set_branch_active(&state.db, *branch_id, false)
             .await?
@@ -209,14 +178,14 @@ pub async fn deactivate_branch(
 #[utoipa::path(
     tag = "branches",
     security(("bearer" = [])),
-    responses((status = 200, body = BranchView), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = Branch), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/branches/{branch_id}/reactivate")]
 pub async fn reactivate_branch(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-) -> Result<web::Json<BranchView>, ApiError> {
+) -> Result<web::Json<Branch>, ApiError> {
     Ok(web::Json(
         registry::set_branch_active(&state.db, *branch_id, true)
             .await?

@@ -1,7 +1,5 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::{DateTime, Utc};
-use entity::category;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -10,7 +8,7 @@ use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
-    catalog::categories::{self, CategoryInput},
+    catalog::categories::{self, Category, CategoryInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
 };
@@ -50,35 +48,12 @@ pub struct CategoryFilter {
     parent_id: Option<Uuid>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CategoryView {
-    id: Uuid,
-    parent_id: Option<Uuid>,
-    name: String,
-    active: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<category::Model> for CategoryView {
-    fn from(c: category::Model) -> Self {
-        Self {
-            id: c.id,
-            parent_id: c.parent_id,
-            name: c.name,
-            active: c.active,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        }
-    }
-}
-
 /// Create a category.
 #[utoipa::path(
     tag = "catalog",
     security(("bearer" = [])),
     responses(
-        (status = 201, body = CategoryView),
+        (status = 201, body = Category),
         (status = 422, description = "Invalid fields or unknown parent", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -89,30 +64,30 @@ pub async fn create_category(
     body: Json<CategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created = categories::create_category(&state.db, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(CategoryView::from(created)))
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// List categories by name.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery, CategoryFilter), responses((status = 200, body = PageView<CategoryView>)))]
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery, CategoryFilter), responses((status = 200, body = PageView<Category>)))]
 #[get("/categories")]
 pub async fn list_categories(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<CategoryFilter>,
-) -> Result<web::Json<PageView<CategoryView>>, ApiError> {
+) -> Result<web::Json<PageView<Category>>, ApiError> {
     let page = categories::list_categories(&state.db, filter.parent_id, page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(page, CategoryView::from)))
+    Ok(web::Json(page.into()))
 }
 
 /// One category.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = CategoryView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = Category), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/categories/{category_id}")]
 pub async fn get_category(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     category_id: web::Path<Uuid>,
-) -> Result<web::Json<CategoryView>, ApiError> {
+) -> Result<web::Json<Category>, ApiError> {
     Ok(web::Json(
         categories::get_category(&state.db, *category_id)
             .await?
@@ -125,7 +100,7 @@ pub async fn get_category(
     tag = "catalog",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = CategoryView),
+        (status = 200, body = Category),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, unknown parent or a cycle", body = Problem, content_type = "application/problem+json"),
     )
@@ -136,7 +111,7 @@ pub async fn update_category(
     state: web::Data<AppState>,
     category_id: web::Path<Uuid>,
     body: Json<CategoryRequest>,
-) -> Result<web::Json<CategoryView>, ApiError> {
+) -> Result<web::Json<Category>, ApiError> {
     let updated =
         categories::update_category(&state.db, *category_id, body.into_inner().into()).await?;
     Ok(web::Json(updated.into()))

@@ -1,8 +1,6 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::{DateTime, Utc};
-use entity::customer;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -12,8 +10,7 @@ use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
-    catalog::customers::{self, CustomerInput},
-    decimal::from_fixed4,
+    catalog::customers::{self, Customer, CustomerInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
 };
@@ -62,44 +59,12 @@ pub struct CustomerQuery {
     q: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerView {
-    id: Uuid,
-    code: String,
-    name: String,
-    phone: Option<String>,
-    email: Option<String>,
-    #[schema(value_type = String)]
-    loyalty_points: Decimal,
-    tax_id: Option<String>,
-    active: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<customer::Model> for CustomerView {
-    fn from(c: customer::Model) -> Self {
-        Self {
-            id: c.id,
-            code: c.code,
-            name: c.name,
-            phone: c.phone,
-            email: c.email,
-            loyalty_points: from_fixed4(c.loyalty_points),
-            tax_id: c.tax_id,
-            active: c.active,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        }
-    }
-}
-
 /// Create a customer.
 #[utoipa::path(
     tag = "people",
     security(("bearer" = [])),
     responses(
-        (status = 201, body = CustomerView),
+        (status = 201, body = Customer),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
@@ -111,30 +76,30 @@ pub async fn create_customer(
     body: Json<CustomerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created = customers::save_customer(&state.db, None, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(CustomerView::from(created)))
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// List customers by code.
-#[utoipa::path(tag = "people", security(("bearer" = [])), params(PageQuery, CustomerQuery), responses((status = 200, body = PageView<CustomerView>)))]
+#[utoipa::path(tag = "people", security(("bearer" = [])), params(PageQuery, CustomerQuery), responses((status = 200, body = PageView<Customer>)))]
 #[get("/customers")]
 pub async fn list_customers(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     query: Query<CustomerQuery>,
-) -> Result<web::Json<PageView<CustomerView>>, ApiError> {
+) -> Result<web::Json<PageView<Customer>>, ApiError> {
     let page = customers::list_customers(&state.db, query.q.as_deref(), page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(page, CustomerView::from)))
+    Ok(web::Json(page.into()))
 }
 
 /// One customer.
-#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 200, body = CustomerView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 200, body = Customer), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/customers/{customer_id}")]
 pub async fn get_customer(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     customer_id: web::Path<Uuid>,
-) -> Result<web::Json<CustomerView>, ApiError> {
+) -> Result<web::Json<Customer>, ApiError> {
     Ok(web::Json(
         customers::get_customer(&state.db, *customer_id)
             .await?
@@ -147,7 +112,7 @@ pub async fn get_customer(
     tag = "people",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = CustomerView),
+        (status = 200, body = Customer),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -159,7 +124,7 @@ pub async fn update_customer(
     state: web::Data<AppState>,
     customer_id: web::Path<Uuid>,
     body: Json<CustomerRequest>,
-) -> Result<web::Json<CustomerView>, ApiError> {
+) -> Result<web::Json<Customer>, ApiError> {
     Ok(web::Json(
         customers::save_customer(&state.db, Some(*customer_id), body.into_inner().into())
             .await?

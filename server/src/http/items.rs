@@ -1,6 +1,4 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::{DateTime, Utc};
-use entity::branch_item;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,8 +10,7 @@ use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
-    catalog::items::{self, BranchItemInput, ItemDetail, ItemFilter, ItemInput},
-    decimal::from_fixed4,
+    catalog::items::{self, BranchItem, BranchItemInput, Item, ItemFilter, ItemInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
 };
@@ -102,47 +99,6 @@ pub struct ItemQuery {
     active: Option<bool>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ItemView {
-    id: Uuid,
-    sku: String,
-    name: String,
-    category_id: Option<Uuid>,
-    unit: String,
-    #[schema(value_type = String)]
-    base_price: Decimal,
-    #[schema(value_type = Option<String>)]
-    cost: Option<Decimal>,
-    #[schema(value_type = String)]
-    tax_rate: Decimal,
-    track_stock: bool,
-    active: bool,
-    barcodes: Vec<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<ItemDetail> for ItemView {
-    fn from(d: ItemDetail) -> Self {
-        let i = d.item;
-        Self {
-            id: i.id,
-            sku: i.sku,
-            name: i.name,
-            category_id: i.category_id,
-            unit: i.unit,
-            base_price: from_fixed4(i.base_price),
-            cost: i.cost.map(from_fixed4),
-            tax_rate: from_fixed4(i.tax_rate),
-            track_stock: i.track_stock,
-            active: i.active,
-            barcodes: d.barcodes,
-            created_at: i.created_at,
-            updated_at: i.updated_at,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BranchItemRequest {
@@ -154,34 +110,12 @@ pub struct BranchItemRequest {
     hidden: bool,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BranchItemView {
-    branch_id: Uuid,
-    item_id: Uuid,
-    #[schema(value_type = Option<String>)]
-    price: Option<Decimal>,
-    hidden: bool,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<branch_item::Model> for BranchItemView {
-    fn from(b: branch_item::Model) -> Self {
-        Self {
-            branch_id: b.branch_id,
-            item_id: b.item_id,
-            price: b.price.map(from_fixed4),
-            hidden: b.hidden,
-            updated_at: b.updated_at,
-        }
-    }
-}
-
 /// Create an item.
 #[utoipa::path(
     tag = "catalog",
     security(("bearer" = [])),
     responses(
-        (status = 201, body = ItemView),
+        (status = 201, body = Item),
         (status = 409, description = "The SKU is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, unknown category or a barcode of another item", body = Problem, content_type = "application/problem+json"),
     )
@@ -193,7 +127,7 @@ pub async fn create_item(
     body: Json<ItemRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created = items::create_item(&state.db, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(ItemView::from(created)))
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// Create or replace up to 5,000 items by SKU, all or nothing; every invalid row is named as `items[i].field`.
@@ -222,14 +156,14 @@ pub async fn import_items(
 }
 
 /// List items by SKU.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery, ItemQuery), responses((status = 200, body = PageView<ItemView>)))]
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery, ItemQuery), responses((status = 200, body = PageView<Item>)))]
 #[get("/items")]
 pub async fn list_items(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     query: Query<ItemQuery>,
-) -> Result<web::Json<PageView<ItemView>>, ApiError> {
+) -> Result<web::Json<PageView<Item>>, ApiError> {
     let query = query.into_inner();
     let filter = ItemFilter {
         search: query.q,
@@ -237,17 +171,17 @@ pub async fn list_items(
         active: query.active,
     };
     let page = items::list_items(&state.db, filter, page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(page, ItemView::from)))
+    Ok(web::Json(page.into()))
 }
 
 /// One item.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = ItemView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = Item), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/items/{item_id}")]
 pub async fn get_item(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     item_id: web::Path<Uuid>,
-) -> Result<web::Json<ItemView>, ApiError> {
+) -> Result<web::Json<Item>, ApiError> {
     Ok(web::Json(
         items::get_item(&state.db, *item_id).await?.into(),
     ))
@@ -258,7 +192,7 @@ pub async fn get_item(
     tag = "catalog",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = ItemView),
+        (status = 200, body = Item),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The SKU is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -270,7 +204,7 @@ pub async fn update_item(
     state: web::Data<AppState>,
     item_id: web::Path<Uuid>,
     body: Json<ItemRequest>,
-) -> Result<web::Json<ItemView>, ApiError> {
+) -> Result<web::Json<Item>, ApiError> {
     Ok(web::Json(
         items::update_item(&state.db, *item_id, body.into_inner().into())
             .await?
@@ -295,7 +229,7 @@ pub async fn delete_item(
     tag = "catalog",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = BranchItemView),
+        (status = 200, body = BranchItem),
         (status = 404, description = "No such branch or item", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid price", body = Problem, content_type = "application/problem+json"),
     )
@@ -306,7 +240,7 @@ pub async fn set_branch_item(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<BranchItemRequest>,
-) -> Result<web::Json<BranchItemView>, ApiError> {
+) -> Result<web::Json<BranchItem>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
     let body = body.into_inner();
     let input = BranchItemInput {
@@ -334,14 +268,14 @@ pub async fn clear_branch_item(
 }
 
 /// A branch's own prices and hidden items.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<BranchItemView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<BranchItem>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/branches/{branch_id}/items")]
 pub async fn list_branch_items(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
     page: Query<PageQuery>,
-) -> Result<web::Json<PageView<BranchItemView>>, ApiError> {
+) -> Result<web::Json<PageView<BranchItem>>, ApiError> {
     let page = items::list_branch_items(&state.db, *branch_id, page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(page, BranchItemView::from)))
+    Ok(web::Json(page.into()))
 }

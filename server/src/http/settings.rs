@@ -1,7 +1,5 @@
 use actix_web::{HttpResponse, delete, get, put, web};
-use chrono::{DateTime, Utc};
-use entity::setting;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -10,10 +8,9 @@ use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
-    catalog::settings,
+    catalog::settings::{self, Setting},
     error::{ApiError, Problem},
     pagination::PageQuery,
-    sync::feed::ALL_BRANCHES,
 };
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -32,54 +29,29 @@ pub struct SettingRequest {
     value: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SettingView {
-    key: String,
-    /// The branch this value is for; none for the global value.
-    branch_id: Option<Uuid>,
-    value: String,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<setting::Model> for SettingView {
-    fn from(s: setting::Model) -> Self {
-        let branch_id = (s.scope != ALL_BRANCHES)
-            .then(|| s.scope.parse().ok())
-            .flatten();
-        Self {
-            key: s.key,
-            branch_id,
-            value: s.value,
-            updated_at: s.updated_at,
-        }
-    }
-}
-
 /// Global settings by key.
-#[utoipa::path(tag = "settings", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<SettingView>)))]
+#[utoipa::path(tag = "settings", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<Setting>)))]
 #[get("/settings")]
 pub async fn list_global_settings(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
-) -> Result<web::Json<PageView<SettingView>>, ApiError> {
+) -> Result<web::Json<PageView<Setting>>, ApiError> {
     let page = settings::list_settings(&state.db, None, page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(page, SettingView::from)))
+    Ok(web::Json(page.into()))
 }
 
 /// Set a global value (receipt header, currency, tax-inclusive pricing, …).
-#[utoipa::path(tag = "settings", security(("bearer" = [])), responses((status = 200, body = SettingView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "settings", security(("bearer" = [])), responses((status = 200, body = Setting), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[put("/settings/{key}")]
 pub async fn put_global_setting(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     key: web::Path<String>,
     body: Json<SettingRequest>,
-) -> Result<web::Json<SettingView>, ApiError> {
+) -> Result<web::Json<Setting>, ApiError> {
     Ok(web::Json(
-        settings::put_setting(&state.db, None, &key, body.into_inner().value)
-            .await?
-            .into(),
+        settings::put_setting(&state.db, None, &key, body.into_inner().value).await?,
     ))
 }
 
@@ -96,16 +68,16 @@ pub async fn delete_global_setting(
 }
 
 /// A branch's own settings by key.
-#[utoipa::path(tag = "settings", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<SettingView>)))]
+#[utoipa::path(tag = "settings", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<Setting>)))]
 #[get("/branches/{branch_id}/settings")]
 pub async fn list_branch_settings(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
     page: Query<PageQuery>,
-) -> Result<web::Json<PageView<SettingView>>, ApiError> {
+) -> Result<web::Json<PageView<Setting>>, ApiError> {
     let page = settings::list_settings(&state.db, Some(*branch_id), page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(page, SettingView::from)))
+    Ok(web::Json(page.into()))
 }
 
 /// Set a branch's own value, which its terminals receive instead of the global one.
@@ -113,7 +85,7 @@ pub async fn list_branch_settings(
     tag = "settings",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = SettingView),
+        (status = 200, body = Setting),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
@@ -124,12 +96,10 @@ pub async fn put_branch_setting(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, String)>,
     body: Json<SettingRequest>,
-) -> Result<web::Json<SettingView>, ApiError> {
+) -> Result<web::Json<Setting>, ApiError> {
     let (branch_id, key) = path.into_inner();
     Ok(web::Json(
-        settings::put_setting(&state.db, Some(branch_id), &key, body.into_inner().value)
-            .await?
-            .into(),
+        settings::put_setting(&state.db, Some(branch_id), &key, body.into_inner().value).await?,
     ))
 }
 

@@ -1,8 +1,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, put, web};
-use chrono::{DateTime, Utc};
-use entity::{adjustment_line, stock_level, stock_movement};
+use chrono::Utc;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -11,11 +10,11 @@ use super::{DecimalInput, PageView, idempotent};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, Caller},
-    decimal::{self, from_fixed4},
+    decimal,
     error::{ApiError, DomainError, Problem},
     inventory::{
-        adjustments::{self, AdjustmentDetail, AdjustmentInput, AdjustmentLineInput},
-        queries::{self, StockFilter},
+        adjustments::{self, Adjustment, AdjustmentInput, AdjustmentLineInput},
+        queries::{self, QuantityAt, StockFilter, StockLevel, StockMovement},
     },
     pagination::PageQuery,
     time::DateOrInstant,
@@ -69,123 +68,6 @@ impl From<AdjustmentRequest> for AdjustmentInput {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AdjustmentLineView {
-    line_no: i32,
-    item_id: Uuid,
-    mode: String,
-    #[schema(value_type = String)]
-    quantity: Decimal,
-    /// What the line changed on hand by.
-    #[schema(value_type = String)]
-    delta_applied: Decimal,
-    reason_code: String,
-}
-
-impl From<adjustment_line::Model> for AdjustmentLineView {
-    fn from(l: adjustment_line::Model) -> Self {
-        Self {
-            line_no: l.line_no,
-            item_id: l.item_id,
-            mode: l.mode,
-            quantity: from_fixed4(l.quantity),
-            delta_applied: from_fixed4(l.delta_applied),
-            reason_code: l.reason_code,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AdjustmentView {
-    id: Uuid,
-    branch_id: Uuid,
-    note: Option<String>,
-    created_by: String,
-    created_at: DateTime<Utc>,
-    lines: Vec<AdjustmentLineView>,
-}
-
-impl From<AdjustmentDetail> for AdjustmentView {
-    fn from(d: AdjustmentDetail) -> Self {
-        let a = d.adjustment;
-        Self {
-            id: a.id,
-            branch_id: a.branch_id,
-            note: a.note,
-            created_by: a.created_by,
-            created_at: a.created_at,
-            lines: d.lines.into_iter().map(AdjustmentLineView::from).collect(),
-        }
-    }
-}
-
-/// An item's quantities at a branch.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StockLevelView {
-    branch_id: Uuid,
-    item_id: Uuid,
-    #[schema(value_type = String)]
-    on_hand: Decimal,
-    /// Dispatched to this branch, not yet received.
-    #[schema(value_type = String)]
-    in_transit_in: Decimal,
-    /// Ordered from suppliers, not yet received.
-    #[schema(value_type = String)]
-    on_order: Decimal,
-    #[schema(value_type = Option<String>)]
-    reorder_level: Option<Decimal>,
-    /// The branch's stock-feed sequence number of the last change.
-    seq: i64,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<stock_level::Model> for StockLevelView {
-    fn from(l: stock_level::Model) -> Self {
-        Self {
-            branch_id: l.branch_id,
-            item_id: l.item_id,
-            on_hand: from_fixed4(l.on_hand),
-            in_transit_in: from_fixed4(l.in_transit_in),
-            on_order: from_fixed4(l.on_order),
-            reorder_level: l.reorder_level.map(from_fixed4),
-            seq: l.seq,
-            updated_at: l.updated_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MovementView {
-    seq: i64,
-    #[schema(value_type = String)]
-    delta: Decimal,
-    #[schema(value_type = String)]
-    balance_after: Decimal,
-    /// `sale`, `return`, `po_receipt`, `transfer_out`, `transfer_in`, `adjustment` or `count`.
-    reason: String,
-    document_type: String,
-    document_id: Uuid,
-    line_no: i32,
-    actor: String,
-    created_at: DateTime<Utc>,
-}
-
-impl From<stock_movement::Model> for MovementView {
-    fn from(m: stock_movement::Model) -> Self {
-        Self {
-            seq: m.seq,
-            delta: from_fixed4(m.delta),
-            balance_after: from_fixed4(m.balance_after),
-            reason: m.reason,
-            document_type: m.document_type,
-            document_id: m.document_id,
-            line_no: m.line_no,
-            actor: m.actor,
-            created_at: m.created_at,
-        }
-    }
-}
-
 /// Adjust stock at a branch: signed changes with a reason, or counts that set the quantity.
 #[utoipa::path(
     tag = "stock",
@@ -193,7 +75,7 @@ impl From<stock_movement::Model> for MovementView {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first answer")),
     request_body = AdjustmentRequest,
     responses(
-        (status = 201, body = AdjustmentView),
+        (status = 201, body = Adjustment),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not enough stock, or a deactivated branch", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid lines, or the key was used with another request", body = Problem, content_type = "application/problem+json"),
@@ -219,7 +101,7 @@ pub async fn create_adjustment(
             Box::pin(async move {
                 adjustments::create_adjustment(txn, &scope, branch_id, &actor, input)
                     .await
-                    .map(AdjustmentView::from)
+                    
             })
         },
     )
@@ -227,13 +109,13 @@ pub async fn create_adjustment(
 }
 
 /// One adjustment.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = AdjustmentView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = Adjustment), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/branches/{branch_id}/adjustments/{adjustment_id}")]
 pub async fn get_adjustment(
     admin: AdminCaller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<web::Json<AdjustmentView>, ApiError> {
+) -> Result<web::Json<Adjustment>, ApiError> {
     let (branch_id, id) = path.into_inner();
     Ok(web::Json(
         adjustments::get_adjustment(&state.db, &admin.branch_scope(), branch_id, id)
@@ -256,7 +138,7 @@ pub struct StockQuery {
 }
 
 /// A branch's stock, by item. Admins, and terminals for their own branch.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, StockQuery), responses((status = 200, body = PageView<StockLevelView>), (status = 404, description = "No such branch (for a terminal: another branch)", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, StockQuery), responses((status = 200, body = PageView<StockLevel>), (status = 404, description = "No such branch (for a terminal: another branch)", body = Problem, content_type = "application/problem+json")))]
 #[get("/branches/{branch_id}/stock")]
 pub async fn branch_stock(
     caller: Caller,
@@ -264,7 +146,7 @@ pub async fn branch_stock(
     branch_id: web::Path<Uuid>,
     page: Query<PageQuery>,
     query: Query<StockQuery>,
-) -> Result<web::Json<PageView<StockLevelView>>, ApiError> {
+) -> Result<web::Json<PageView<StockLevel>>, ApiError> {
     let query = query.into_inner();
     let below = query
         .below
@@ -286,21 +168,21 @@ pub async fn branch_stock(
         page.parse()?,
     )
     .await?;
-    Ok(web::Json(PageView::from_page(page, StockLevelView::from)))
+    Ok(web::Json(page.into()))
 }
 
 /// An item's stock at every branch.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<StockLevelView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<StockLevel>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/items/{item_id}/stock")]
 pub async fn item_stock(
     admin: AdminCaller,
     state: web::Data<AppState>,
     item_id: web::Path<Uuid>,
     page: Query<PageQuery>,
-) -> Result<web::Json<PageView<StockLevelView>>, ApiError> {
+) -> Result<web::Json<PageView<StockLevel>>, ApiError> {
     let scope = admin.branch_scope();
     let page = queries::item_stock(&state.db, &scope, *item_id, page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(page, StockLevelView::from)))
+    Ok(web::Json(page.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -316,7 +198,7 @@ pub struct LedgerQuery {
 }
 
 /// The ledger of an item at a branch, oldest first.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, LedgerQuery), responses((status = 200, body = PageView<MovementView>)))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, LedgerQuery), responses((status = 200, body = PageView<StockMovement>)))]
 #[get("/branches/{branch_id}/items/{item_id}/ledger")]
 pub async fn item_ledger(
     caller: Caller,
@@ -324,7 +206,7 @@ pub async fn item_ledger(
     path: web::Path<(Uuid, Uuid)>,
     page: Query<PageQuery>,
     query: Query<LedgerQuery>,
-) -> Result<web::Json<PageView<MovementView>>, ApiError> {
+) -> Result<web::Json<PageView<StockMovement>>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
     let page = queries::ledger(
         &state.db,
@@ -336,7 +218,7 @@ pub async fn item_ledger(
         page.parse()?,
     )
     .await?;
-    Ok(web::Json(PageView::from_page(page, MovementView::from)))
+    Ok(web::Json(page.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -348,30 +230,21 @@ pub struct AtQuery {
     at: Option<DateOrInstant>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QuantityAtView {
-    at: DateTime<Utc>,
-    #[schema(value_type = String)]
-    on_hand: Decimal,
-}
-
 /// The on-hand quantity of an item at a branch at a past instant.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(AtQuery), responses((status = 200, body = QuantityAtView)))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(AtQuery), responses((status = 200, body = QuantityAt)))]
 #[get("/branches/{branch_id}/items/{item_id}/stock-at")]
 pub async fn quantity_at(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     query: Query<AtQuery>,
-) -> Result<web::Json<QuantityAtView>, ApiError> {
+) -> Result<web::Json<QuantityAt>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
     let at = query.at.unwrap_or(DateOrInstant::Instant(Utc::now()));
     let scope = caller.branch_scope();
-    let (at, on_hand) = queries::quantity_at(&state.db, &scope, branch_id, item_id, at).await?;
-    Ok(web::Json(QuantityAtView {
-        at,
-        on_hand: from_fixed4(on_hand),
-    }))
+    Ok(web::Json(
+        queries::quantity_at(&state.db, &scope, branch_id, item_id, at).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -387,7 +260,7 @@ pub struct ReorderLevelRequest {
     tag = "stock",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = StockLevelView),
+        (status = 200, body = StockLevel),
         (status = 404, description = "No such branch, or no item that tracks stock", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The branch is deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -399,7 +272,7 @@ pub async fn set_reorder_level(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<ReorderLevelRequest>,
-) -> Result<web::Json<StockLevelView>, ApiError> {
+) -> Result<web::Json<StockLevel>, ApiError> {
     let (branch_id, item_id) = path.into_inner();
     let scope = admin.branch_scope();
     let level =

@@ -1,7 +1,5 @@
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
-use entity::terminal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -12,7 +10,7 @@ use crate::{
     auth::caller::AdminCaller,
     error::{ApiError, Problem},
     pagination::PageQuery,
-    registry::{self, NewTerminal, TerminalWithSecret},
+    registry::{self, NewTerminal, Terminal, TerminalCredentials},
 };
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -34,65 +32,12 @@ pub struct RegisterTerminalRequest {
     device_id: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TerminalView {
-    id: Uuid,
-    branch_id: Uuid,
-    name: String,
-    /// OAuth2 client id of the terminal.
-    client_id: String,
-    device_id: Option<String>,
-    agent_version: Option<String>,
-    /// Transactions the terminal reported as waiting to be sent, at its last heartbeat.
-    queued_backlog: Option<i32>,
-    last_seen_at: Option<DateTime<Utc>>,
-    active: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<terminal::Model> for TerminalView {
-    fn from(t: terminal::Model) -> Self {
-        Self {
-            id: t.id,
-            branch_id: t.branch_id,
-            name: t.name,
-            client_id: t.client_id,
-            device_id: t.device_id,
-            agent_version: t.agent_version,
-            queued_backlog: t.queued_backlog,
-            last_seen_at: t.last_seen_at,
-            active: t.active,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-        }
-    }
-}
-
-/// A terminal with its client secret: the only time the secret is shown.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TerminalCredentialsView {
-    terminal: TerminalView,
-    client_id: String,
-    client_secret: String,
-}
-
-impl From<TerminalWithSecret> for TerminalCredentialsView {
-    fn from(t: TerminalWithSecret) -> Self {
-        Self {
-            client_id: t.terminal.client_id.clone(),
-            client_secret: t.client_secret,
-            terminal: t.terminal.into(),
-        }
-    }
-}
-
 /// Register a terminal under a branch; the answer holds its client secret, shown only this once.
 #[utoipa::path(
     tag = "terminals",
     security(("bearer" = [])),
     responses(
-        (status = 201, body = TerminalCredentialsView),
+        (status = 201, body = TerminalCredentials),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The branch is deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -111,7 +56,7 @@ pub async fn register_terminal(
         device_id: body.device_id,
     };
     let registered = registry::register_terminal(&state.db, *branch_id, new).await?;
-    Ok(HttpResponse::Created().json(TerminalCredentialsView::from(registered)))
+    Ok(HttpResponse::Created().json(registered))
 }
 
 /// List a branch's terminals, ordered by name.
@@ -120,7 +65,7 @@ pub async fn register_terminal(
     security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, body = PageView<TerminalView>),
+        (status = 200, body = PageView<Terminal>),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -130,23 +75,23 @@ pub async fn list_terminals(
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
     page: Query<PageQuery>,
-) -> Result<web::Json<PageView<TerminalView>>, ApiError> {
+) -> Result<web::Json<PageView<Terminal>>, ApiError> {
     let page = registry::list_terminals(&state.db, *branch_id, page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(page, TerminalView::from)))
+    Ok(web::Json(page.into()))
 }
 
 /// One terminal, with when it was last seen and its agent version.
 #[utoipa::path(
     tag = "terminals",
     security(("bearer" = [])),
-    responses((status = 200, body = TerminalView), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = Terminal), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[get("/terminals/{terminal_id}")]
 pub async fn get_terminal(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     terminal_id: web::Path<Uuid>,
-) -> Result<web::Json<TerminalView>, ApiError> {
+) -> Result<web::Json<Terminal>, ApiError> {
     Ok(web::Json(
         registry::get_terminal(&state.db, *terminal_id)
             .await?
@@ -158,14 +103,14 @@ pub async fn get_terminal(
 #[utoipa::path(
     tag = "terminals",
     security(("bearer" = [])),
-    responses((status = 200, body = TerminalCredentialsView), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = TerminalCredentials), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/terminals/{terminal_id}/rotate-secret")]
 pub async fn rotate_secret(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     terminal_id: web::Path<Uuid>,
-) -> Result<web::Json<TerminalCredentialsView>, ApiError> {
+) -> Result<web::Json<TerminalCredentials>, ApiError> {
     Ok(web::Json(
         registry::rotate_terminal_secret(&state.db, *terminal_id)
             .await?
@@ -178,14 +123,14 @@ pub async fn rotate_secret(
 #[utoipa::path(
     tag = "terminals",
     security(("bearer" = [])),
-    responses((status = 200, body = TerminalView), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = Terminal), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/terminals/{terminal_id}/reset-device")]
 pub async fn reset_device(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     terminal_id: web::Path<Uuid>,
-) -> Result<web::Json<TerminalView>, ApiError> {
+) -> Result<web::Json<Terminal>, ApiError> {
     Ok(web::Json(
         registry::reset_terminal_device(&state.db, *terminal_id)
             .await?
@@ -197,14 +142,14 @@ pub async fn reset_device(
 #[utoipa::path(
     tag = "terminals",
     security(("bearer" = [])),
-    responses((status = 200, body = TerminalView), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = Terminal), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/terminals/{terminal_id}/deactivate")]
 pub async fn deactivate_terminal(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     terminal_id: web::Path<Uuid>,
-) -> Result<web::Json<TerminalView>, ApiError> {
+) -> Result<web::Json<Terminal>, ApiError> {
     Ok(web::Json(
         registry::set_terminal_active(&state.db, *terminal_id, false)
             .await?
@@ -216,14 +161,14 @@ pub async fn deactivate_terminal(
 #[utoipa::path(
     tag = "terminals",
     security(("bearer" = [])),
-    responses((status = 200, body = TerminalView), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = Terminal), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/terminals/{terminal_id}/reactivate")]
 pub async fn reactivate_terminal(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     terminal_id: web::Path<Uuid>,
-) -> Result<web::Json<TerminalView>, ApiError> {
+) -> Result<web::Json<Terminal>, ApiError> {
     Ok(web::Json(
         registry::set_terminal_active(&state.db, *terminal_id, true)
             .await?

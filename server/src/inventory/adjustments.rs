@@ -1,12 +1,14 @@
 //! Adjustments: signed changes with a reason code, and counts that set the quantity (the ledger
 //! records the difference), line by line in one document.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{adjustment, adjustment_line};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -14,7 +16,7 @@ use super::{
     ledger::{self, Floor, Movement, Reason, Source},
 };
 use crate::{
-    decimal::{non_negative_fixed4, to_fixed4},
+    decimal::{from_fixed4, non_negative_fixed4, to_fixed4},
     error::{DomainError, FieldErrors},
     scope::BranchScope,
     validation::{optional_text, required_text},
@@ -36,12 +38,6 @@ pub struct AdjustmentLineInput {
 pub struct AdjustmentInput {
     pub note: Option<String>,
     pub lines: Vec<AdjustmentLineInput>,
-}
-
-#[derive(Clone, Debug)]
-pub struct AdjustmentDetail {
-    pub adjustment: adjustment::Model,
-    pub lines: Vec<adjustment_line::Model>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +99,55 @@ fn checked(input: &AdjustmentInput) -> Result<(Option<String>, Vec<CheckedLine>)
     Ok((note.flatten(), lines))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdjustmentLine {
+    pub line_no: i32,
+    pub item_id: Uuid,
+    pub mode: String,
+    #[schema(value_type = String)]
+    pub quantity: Decimal,
+    /// What the line changed on hand by.
+    #[schema(value_type = String)]
+    pub delta_applied: Decimal,
+    pub reason_code: String,
+}
+
+impl From<adjustment_line::Model> for AdjustmentLine {
+    fn from(l: adjustment_line::Model) -> Self {
+        Self {
+            line_no: l.line_no,
+            item_id: l.item_id,
+            mode: l.mode,
+            quantity: from_fixed4(l.quantity),
+            delta_applied: from_fixed4(l.delta_applied),
+            reason_code: l.reason_code,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Adjustment {
+    pub id: Uuid,
+    pub branch_id: Uuid,
+    pub note: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub lines: Vec<AdjustmentLine>,
+}
+
+impl Adjustment {
+    fn new(a: adjustment::Model, lines: Vec<adjustment_line::Model>) -> Self {
+        Self {
+            id: a.id,
+            branch_id: a.branch_id,
+            note: a.note,
+            created_by: a.created_by,
+            created_at: a.created_at,
+            lines: lines.into_iter().map(AdjustmentLine::from).collect(),
+        }
+    }
+}
+
 /// Applies an adjustment document at `branch_id` inside `txn`.
 #[tracing::instrument(skip_all, fields(branch_id = %branch_id), err(level = "info"))]
 pub async fn create_adjustment<C: ConnectionTrait>(
@@ -111,7 +156,7 @@ pub async fn create_adjustment<C: ConnectionTrait>(
     branch_id: Uuid,
     actor: &str,
     input: AdjustmentInput,
-) -> Result<AdjustmentDetail, DomainError> {
+) -> Result<Adjustment, DomainError> {
     let branch_id = scope.branch(branch_id)?;
     let (note, lines) = checked(&input)?;
     ledger::lock_branches(txn, &[branch_id]).await?;
@@ -181,10 +226,7 @@ pub async fn create_adjustment<C: ConnectionTrait>(
                 .await?,
         );
     }
-    Ok(AdjustmentDetail {
-        adjustment,
-        lines: saved,
-    })
+    Ok(Adjustment::new(adjustment, saved))
 }
 
 /// One adjustment of a branch.
@@ -194,7 +236,7 @@ pub async fn get_adjustment<C: ConnectionTrait>(
     scope: &BranchScope,
     branch_id: Uuid,
     id: Uuid,
-) -> Result<AdjustmentDetail, DomainError> {
+) -> Result<Adjustment, DomainError> {
     let branch_id = scope.branch(branch_id)?;
     let adjustment = adjustment::Entity::find_by_id(id)
         .filter(adjustment::Column::BranchId.eq(branch_id))
@@ -206,5 +248,5 @@ pub async fn get_adjustment<C: ConnectionTrait>(
         .order_by_asc(adjustment_line::Column::LineNo)
         .all(db)
         .await?;
-    Ok(AdjustmentDetail { adjustment, lines })
+    Ok(Adjustment::new(adjustment, lines))
 }

@@ -7,11 +7,13 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait},
 };
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::ledger;
 use crate::{
-    decimal::{non_negative_fixed4, to_fixed4},
+    decimal::{from_fixed4, non_negative_fixed4, to_fixed4},
     error::DomainError,
     pagination::{Page, PageRequest, fetch_page},
     scope::BranchScope,
@@ -29,6 +31,73 @@ pub struct StockFilter {
     pub below_reorder_level: bool,
 }
 
+/// An item's quantities at a branch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockLevel {
+    pub branch_id: Uuid,
+    pub item_id: Uuid,
+    #[schema(value_type = String)]
+    pub on_hand: Decimal,
+    /// Dispatched to this branch, not yet received.
+    #[schema(value_type = String)]
+    pub in_transit_in: Decimal,
+    /// Ordered from suppliers, not yet received.
+    #[schema(value_type = String)]
+    pub on_order: Decimal,
+    #[schema(value_type = Option<String>)]
+    pub reorder_level: Option<Decimal>,
+    /// The branch's stock-feed sequence number of the last change.
+    pub seq: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<stock_level::Model> for StockLevel {
+    fn from(l: stock_level::Model) -> Self {
+        Self {
+            branch_id: l.branch_id,
+            item_id: l.item_id,
+            on_hand: from_fixed4(l.on_hand),
+            in_transit_in: from_fixed4(l.in_transit_in),
+            on_order: from_fixed4(l.on_order),
+            reorder_level: l.reorder_level.map(from_fixed4),
+            seq: l.seq,
+            updated_at: l.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockMovement {
+    pub seq: i64,
+    #[schema(value_type = String)]
+    pub delta: Decimal,
+    #[schema(value_type = String)]
+    pub balance_after: Decimal,
+    /// `sale`, `return`, `po_receipt`, `transfer_out`, `transfer_in`, `adjustment` or `count`.
+    pub reason: String,
+    pub document_type: String,
+    pub document_id: Uuid,
+    pub line_no: i32,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<stock_movement::Model> for StockMovement {
+    fn from(m: stock_movement::Model) -> Self {
+        Self {
+            seq: m.seq,
+            delta: from_fixed4(m.delta),
+            balance_after: from_fixed4(m.balance_after),
+            reason: m.reason,
+            document_type: m.document_type,
+            document_id: m.document_id,
+            line_no: m.line_no,
+            actor: m.actor,
+            created_at: m.created_at,
+        }
+    }
+}
+
 /// A branch's levels, by item.
 pub async fn branch_stock(
     db: &DatabaseConnection,
@@ -36,7 +105,7 @@ pub async fn branch_stock(
     branch_id: Uuid,
     filter: StockFilter,
     page: PageRequest,
-) -> Result<Page<stock_level::Model>, DomainError> {
+) -> Result<Page<StockLevel>, DomainError> {
     let branch_id = scope.branch(branch_id)?;
     let mut select = stock_level::Entity::find()
         .filter(stock_level::Column::BranchId.eq(branch_id))
@@ -61,7 +130,7 @@ pub async fn branch_stock(
             Expr::col(stock_level::Column::OnHand).lt(Expr::col(stock_level::Column::ReorderLevel)),
         );
     }
-    Ok(fetch_page(db, select, page).await?)
+    Ok(fetch_page(db, select, page).await?.map(StockLevel::from))
 }
 
 /// Sets (or clears) the on-hand quantity below which an item should be reordered at a branch.
@@ -72,7 +141,7 @@ pub async fn set_reorder_level(
     branch_id: Uuid,
     item_id: Uuid,
     reorder_level: Option<Decimal>,
-) -> Result<stock_level::Model, DomainError> {
+) -> Result<StockLevel, DomainError> {
     let branch_id = scope.branch(branch_id)?;
     let stored = reorder_level
         .map(non_negative_fixed4)
@@ -95,7 +164,7 @@ pub async fn set_reorder_level(
         .await?;
     let level = ledger::level(&txn, branch_id, item_id).await?;
     txn.commit().await?;
-    Ok(level)
+    Ok(level.into())
 }
 
 /// An item's levels at every branch of the scope that ever held it.
@@ -104,7 +173,7 @@ pub async fn item_stock(
     scope: &BranchScope,
     item_id: Uuid,
     page: PageRequest,
-) -> Result<Page<stock_level::Model>, DomainError> {
+) -> Result<Page<StockLevel>, DomainError> {
     item::Entity::find_by_id(item_id)
         .one(db)
         .await?
@@ -113,7 +182,7 @@ pub async fn item_stock(
         .filter(stock_level::Column::ItemId.eq(item_id))
         .filter(scope.condition(stock_level::Column::BranchId))
         .order_by_asc(stock_level::Column::BranchId);
-    Ok(fetch_page(db, select, page).await?)
+    Ok(fetch_page(db, select, page).await?.map(StockLevel::from))
 }
 
 /// The ledger of an item at a branch, oldest first, from an instant (inclusive) to another
@@ -126,7 +195,7 @@ pub async fn ledger(
     from: Option<DateOrInstant>,
     to: Option<DateOrInstant>,
     page: PageRequest,
-) -> Result<Page<stock_movement::Model>, DomainError> {
+) -> Result<Page<StockMovement>, DomainError> {
     let branch_id = scope.branch(branch_id)?;
     let zone = time::branch_time_zone(db, branch_id).await?;
     let (from, to) = (from.map(|f| f.start(zone)), to.map(|t| t.end(zone)));
@@ -140,7 +209,14 @@ pub async fn ledger(
     if let Some(to) = to {
         select = select.filter(stock_movement::Column::CreatedAt.lt(to));
     }
-    Ok(fetch_page(db, select, page).await?)
+    Ok(fetch_page(db, select, page).await?.map(StockMovement::from))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuantityAt {
+    pub at: DateTime<Utc>,
+    #[schema(value_type = String)]
+    pub on_hand: Decimal,
 }
 
 /// The on-hand quantity of an item at a branch at an instant (a plain date: the start of that
@@ -151,7 +227,7 @@ pub async fn quantity_at(
     branch_id: Uuid,
     item_id: Uuid,
     at: DateOrInstant,
-) -> Result<(DateTime<Utc>, i64), DomainError> {
+) -> Result<QuantityAt, DomainError> {
     let branch_id = scope.branch(branch_id)?;
     let at = at.start(time::branch_time_zone(db, branch_id).await?);
     let last = stock_movement::Entity::find()
@@ -161,5 +237,8 @@ pub async fn quantity_at(
         .order_by_desc(stock_movement::Column::Seq)
         .one(db)
         .await?;
-    Ok((at, last.map_or(0, |movement| movement.balance_after)))
+    Ok(QuantityAt {
+        at,
+        on_hand: from_fixed4(last.map_or(0, |movement| movement.balance_after)),
+    })
 }

@@ -1,6 +1,6 @@
 use std::str::FromStr;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{branch, terminal};
 use sea_orm::{
     ActiveModelTrait,
@@ -9,6 +9,8 @@ use sea_orm::{
     QueryOrder,
     sea_query::{Expr, ExprTrait},
 };
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
@@ -76,11 +78,37 @@ fn duplicate_code(code: &str) -> String {
     format!("a branch with code {code} already exists")
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Branch {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub pos_type: String,
+    pub time_zone: String,
+    pub active: bool,
+    pub allow_negative_stock: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<branch::Model> for Branch {
+    fn from(b: branch::Model) -> Self {
+        Self {
+            id: b.id,
+            code: b.code,
+            name: b.name,
+            pos_type: b.pos_type,
+            time_zone: b.time_zone,
+            active: b.active,
+            allow_negative_stock: b.allow_negative_stock,
+            created_at: b.created_at,
+            updated_at: b.updated_at,
+        }
+    }
+}
+
 #[tracing::instrument(skip_all, err(level = "info"))]
-pub async fn create_branch(
-    db: &DatabaseConnection,
-    new: NewBranch,
-) -> Result<branch::Model, DomainError> {
+pub async fn create_branch(db: &DatabaseConnection, new: NewBranch) -> Result<Branch, DomainError> {
     let mut errors = FieldErrors::default();
     let code = errors.check("code", validation::code(&new.code, MAX_CODE_LEN));
     let name = errors.check("name", required_text(&new.name, MAX_NAME_LEN));
@@ -110,10 +138,18 @@ pub async fn create_branch(
     }
     .insert(db)
     .await
+    .map(Branch::from)
     .map_err(|err| DomainError::conflict_on_duplicate(err, duplicate_code(&code)))
 }
 
-pub async fn get_branch(db: &impl ConnectionTrait, id: Uuid) -> Result<branch::Model, DomainError> {
+pub async fn get_branch(db: &impl ConnectionTrait, id: Uuid) -> Result<Branch, DomainError> {
+    find_branch(db, id).await.map(Branch::from)
+}
+
+pub(super) async fn find_branch(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<branch::Model, DomainError> {
     branch::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -125,12 +161,12 @@ pub async fn list_branches(
     db: &DatabaseConnection,
     active: Option<bool>,
     page: PageRequest,
-) -> Result<Page<branch::Model>, DomainError> {
+) -> Result<Page<Branch>, DomainError> {
     let mut select = branch::Entity::find().order_by_asc(branch::Column::Code);
     if let Some(active) = active {
         select = select.filter(branch::Column::Active.eq(active));
     }
-    Ok(fetch_page(db, select, page).await?)
+    Ok(fetch_page(db, select, page).await?.map(Branch::from))
 }
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
@@ -138,7 +174,7 @@ pub async fn update_branch(
     db: &DatabaseConnection,
     id: Uuid,
     changes: BranchChanges,
-) -> Result<branch::Model, DomainError> {
+) -> Result<Branch, DomainError> {
     let mut errors = FieldErrors::default();
     let code = changes
         .code
@@ -154,7 +190,7 @@ pub async fn update_branch(
         .map(|t| errors.check("time_zone", parse_time_zone(&t)));
     errors.into_result()?;
 
-    let mut branch = get_branch(db, id).await?.into_active_model();
+    let mut branch = find_branch(db, id).await?.into_active_model();
     if let Some(Some(code)) = &code {
         branch.code = Set(code.clone());
     }
@@ -171,10 +207,11 @@ pub async fn update_branch(
         branch.allow_negative_stock = Set(allow);
     }
     branch.updated_at = Set(Utc::now());
-    branch.update(db).await.map_err(|err| {
+    let branch = branch.update(db).await.map_err(|err| {
         let code = code.flatten().unwrap_or_default();
         DomainError::conflict_on_duplicate(err, duplicate_code(&code))
-    })
+    })?;
+    Ok(branch.into())
 }
 
 /// Deactivates or reactivates a branch; a deactivated branch's terminals are refused at once.
@@ -183,9 +220,9 @@ pub async fn set_branch_active(
     db: &DatabaseConnection,
     id: Uuid,
     active: bool,
-) -> Result<branch::Model, DomainError> {
+) -> Result<Branch, DomainError> {
     let txn = crate::db::begin_write(db).await?;
-    let mut branch = get_branch(&txn, id).await?.into_active_model();
+    let mut branch = find_branch(&txn, id).await?.into_active_model();
     branch.active = Set(active);
     branch.updated_at = Set(Utc::now());
     let branch = branch.update(&txn).await?;
@@ -199,5 +236,5 @@ pub async fn set_branch_active(
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    Ok(branch)
+    Ok(branch.into())
 }

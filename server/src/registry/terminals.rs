@@ -1,12 +1,14 @@
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::terminal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder,
 };
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::get_branch;
+use super::find_branch;
 use crate::{
     auth::secret,
     error::{Conflict, DomainError, FieldErrors},
@@ -26,11 +28,23 @@ pub struct NewTerminal {
     pub device_id: Option<String>,
 }
 
-/// A terminal together with its client secret, which is shown this once and never again.
-#[derive(Debug)]
-pub struct TerminalWithSecret {
-    pub terminal: terminal::Model,
+/// A terminal with its client secret: the only time the secret is shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TerminalCredentials {
+    pub terminal: Terminal,
+    /// OAuth2 client id of the terminal.
+    pub client_id: String,
     pub client_secret: String,
+}
+
+impl TerminalCredentials {
+    fn new(terminal: terminal::Model, client_secret: String) -> Self {
+        Self {
+            client_id: terminal.client_id.clone(),
+            client_secret,
+            terminal: terminal.into(),
+        }
+    }
 }
 
 /// What a terminal reports about itself on each heartbeat.
@@ -41,13 +55,48 @@ pub struct Heartbeat {
     pub queued_backlog: Option<i64>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Terminal {
+    pub id: Uuid,
+    pub branch_id: Uuid,
+    pub name: String,
+    /// OAuth2 client id of the terminal.
+    pub client_id: String,
+    pub device_id: Option<String>,
+    pub agent_version: Option<String>,
+    /// Transactions the terminal reported as waiting to be sent, at its last heartbeat.
+    pub queued_backlog: Option<i32>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<terminal::Model> for Terminal {
+    fn from(t: terminal::Model) -> Self {
+        Self {
+            id: t.id,
+            branch_id: t.branch_id,
+            name: t.name,
+            client_id: t.client_id,
+            device_id: t.device_id,
+            agent_version: t.agent_version,
+            queued_backlog: t.queued_backlog,
+            last_seen_at: t.last_seen_at,
+            active: t.active,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
 /// Registers a terminal under an active branch and gives it client credentials.
 #[tracing::instrument(skip_all, fields(branch_id = %branch_id), err(level = "info"))]
 pub async fn register_terminal(
     db: &DatabaseConnection,
     branch_id: Uuid,
     new: NewTerminal,
-) -> Result<TerminalWithSecret, DomainError> {
+) -> Result<TerminalCredentials, DomainError> {
     let mut errors = FieldErrors::default();
     let name = errors.check("name", required_text(&new.name, MAX_NAME_LEN));
     let device_id = errors.check(
@@ -57,7 +106,7 @@ pub async fn register_terminal(
     let (Some(name), Some(device_id)) = (name, device_id) else {
         return Err(errors.into_error());
     };
-    let branch = get_branch(db, branch_id).await?;
+    let branch = find_branch(db, branch_id).await?;
     if !branch.active {
         return Err(DomainError::conflict(
             Conflict::BranchDeactivated,
@@ -86,16 +135,14 @@ pub async fn register_terminal(
     }
     .insert(db)
     .await?;
-    Ok(TerminalWithSecret {
-        terminal,
-        client_secret,
-    })
+    Ok(TerminalCredentials::new(terminal, client_secret))
 }
 
-pub async fn get_terminal(
-    db: &DatabaseConnection,
-    id: Uuid,
-) -> Result<terminal::Model, DomainError> {
+pub async fn get_terminal(db: &DatabaseConnection, id: Uuid) -> Result<Terminal, DomainError> {
+    find_terminal(db, id).await.map(Terminal::from)
+}
+
+async fn find_terminal(db: &DatabaseConnection, id: Uuid) -> Result<terminal::Model, DomainError> {
     terminal::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -107,13 +154,13 @@ pub async fn list_terminals(
     db: &DatabaseConnection,
     branch_id: Uuid,
     page: PageRequest,
-) -> Result<Page<terminal::Model>, DomainError> {
-    get_branch(db, branch_id).await?;
+) -> Result<Page<Terminal>, DomainError> {
+    find_branch(db, branch_id).await?;
     let select = terminal::Entity::find()
         .filter(terminal::Column::BranchId.eq(branch_id))
         .order_by_asc(terminal::Column::Name)
         .order_by_asc(terminal::Column::Id);
-    Ok(fetch_page(db, select, page).await?)
+    Ok(fetch_page(db, select, page).await?.map(Terminal::from))
 }
 
 /// Replaces a terminal's secret; the old one stops working for new tokens at once.
@@ -121,17 +168,14 @@ pub async fn list_terminals(
 pub async fn rotate_terminal_secret(
     db: &DatabaseConnection,
     id: Uuid,
-) -> Result<TerminalWithSecret, DomainError> {
+) -> Result<TerminalCredentials, DomainError> {
     let client_secret = secret::generate_secret();
-    let mut terminal = get_terminal(db, id).await?.into_active_model();
+    let mut terminal = find_terminal(db, id).await?.into_active_model();
     terminal.secret_hash = Set(secret::hash_generated_secret(&client_secret));
     terminal.credential_version = Set(terminal.credential_version.as_ref() + 1);
     terminal.updated_at = Set(Utc::now());
     let terminal = terminal.update(db).await?;
-    Ok(TerminalWithSecret {
-        terminal,
-        client_secret,
-    })
+    Ok(TerminalCredentials::new(terminal, client_secret))
 }
 
 /// Deactivates or reactivates a terminal; a deactivated terminal's tokens are refused at once.
@@ -140,13 +184,13 @@ pub async fn set_terminal_active(
     db: &DatabaseConnection,
     id: Uuid,
     active: bool,
-) -> Result<terminal::Model, DomainError> {
-    let mut terminal = get_terminal(db, id).await?.into_active_model();
+) -> Result<Terminal, DomainError> {
+    let mut terminal = find_terminal(db, id).await?.into_active_model();
     terminal.active = Set(active);
     // Reactivation must not bring back tokens issued before the deactivation.
     terminal.credential_version = Set(terminal.credential_version.as_ref() + 1);
     terminal.updated_at = Set(Utc::now());
-    Ok(terminal.update(db).await?)
+    Ok(terminal.update(db).await?.into())
 }
 
 /// Forgets the device a terminal is bound to; the next heartbeat binds it to the device it names.
@@ -154,11 +198,11 @@ pub async fn set_terminal_active(
 pub async fn reset_terminal_device(
     db: &DatabaseConnection,
     id: Uuid,
-) -> Result<terminal::Model, DomainError> {
-    let mut terminal = get_terminal(db, id).await?.into_active_model();
+) -> Result<Terminal, DomainError> {
+    let mut terminal = find_terminal(db, id).await?.into_active_model();
     terminal.device_id = Set(None);
     terminal.updated_at = Set(Utc::now());
-    Ok(terminal.update(db).await?)
+    Ok(terminal.update(db).await?.into())
 }
 
 /// Records that a terminal is alive, with what it reports about itself.
@@ -167,7 +211,7 @@ pub async fn record_heartbeat(
     db: &DatabaseConnection,
     terminal_id: Uuid,
     heartbeat: Heartbeat,
-) -> Result<terminal::Model, DomainError> {
+) -> Result<Terminal, DomainError> {
     let mut errors = FieldErrors::default();
     let device_id = errors.check(
         "device_id",
@@ -193,7 +237,7 @@ pub async fn record_heartbeat(
         return Err(errors.into_error());
     };
 
-    let current = get_terminal(db, terminal_id).await?;
+    let current = find_terminal(db, terminal_id).await?;
     if let (Some(registered), Some(reported)) = (&current.device_id, &device_id)
         && registered != reported
     {
@@ -217,5 +261,5 @@ pub async fn record_heartbeat(
         terminal.queued_backlog = Set(queued_backlog);
     }
     terminal.last_seen_at = Set(Some(Utc::now()));
-    Ok(terminal.update(db).await?)
+    Ok(terminal.update(db).await?.into())
 }

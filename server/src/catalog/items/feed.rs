@@ -1,0 +1,95 @@
+//! What terminals receive for an item: one view for everyone, and one per branch that departs
+//! from the catalogue (its own price, or hidden there).
+
+use std::collections::HashMap;
+
+use entity::{branch_item, item, item_barcode};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::KIND;
+use crate::{
+    catalog::CHUNK,
+    decimal::from_fixed4,
+    error::DomainError,
+    sync::feed::{self, View},
+};
+
+/// The payload a terminal stores: the branch's price when it has one.
+fn payload(
+    item: &item::Model,
+    barcodes: &[String],
+    branch_price: Option<i64>,
+) -> serde_json::Value {
+    json!({
+        "id": item.id,
+        "sku": item.sku,
+        "barcodes": barcodes,
+        "name": item.name,
+        "category_id": item.category_id,
+        "unit": item.unit,
+        "price": from_fixed4(branch_price.unwrap_or(item.base_price)),
+        "tax_rate": from_fixed4(item.tax_rate),
+        "track_stock": item.track_stock,
+        "active": item.active,
+    })
+}
+
+/// Publishes the current views of `item_ids` (tombstones for those that are gone).
+pub(super) async fn publish_items<C: ConnectionTrait>(
+    txn: &C,
+    item_ids: &[Uuid],
+) -> Result<(), DomainError> {
+    let mut items = HashMap::new();
+    let mut codes: HashMap<Uuid, Vec<String>> = HashMap::new();
+    let mut overrides: HashMap<Uuid, Vec<branch_item::Model>> = HashMap::new();
+    for chunk in item_ids.chunks(CHUNK) {
+        for found in item::Entity::find()
+            .filter(item::Column::Id.is_in(chunk.iter().copied()))
+            .all(txn)
+            .await?
+        {
+            items.insert(found.id, found);
+        }
+        for barcode in item_barcode::Entity::find()
+            .filter(item_barcode::Column::ItemId.is_in(chunk.iter().copied()))
+            .order_by_asc(item_barcode::Column::Barcode)
+            .all(txn)
+            .await?
+        {
+            codes
+                .entry(barcode.item_id)
+                .or_default()
+                .push(barcode.barcode);
+        }
+        for departure in branch_item::Entity::find()
+            .filter(branch_item::Column::ItemId.is_in(chunk.iter().copied()))
+            .all(txn)
+            .await?
+        {
+            overrides
+                .entry(departure.item_id)
+                .or_default()
+                .push(departure);
+        }
+    }
+    let objects = item_ids.iter().map(|id| {
+        let views = match items.get(id) {
+            None => Vec::new(),
+            Some(item) => {
+                let barcodes = codes.get(id).map(Vec::as_slice).unwrap_or_default();
+                let mut views = vec![View::everyone(payload(item, barcodes, None))];
+                views.extend(overrides.get(id).into_iter().flatten().map(|departure| {
+                    let seen =
+                        (!departure.hidden).then(|| payload(item, barcodes, departure.price));
+                    View::branch(departure.branch_id, seen)
+                }));
+                views
+            }
+        };
+        (id.to_string(), views)
+    });
+    feed::publish_many(txn, KIND, objects.collect()).await?;
+    Ok(())
+}

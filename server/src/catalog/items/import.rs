@@ -1,0 +1,140 @@
+//! Importing items by SKU, all or nothing.
+
+use std::collections::HashMap;
+
+use entity::{item, item_barcode};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use super::{
+    ItemInput, duplicate_sku,
+    feed::publish_items,
+    item_model, save,
+    validate::{ValidItem, check_barcodes, check_categories, validate},
+};
+use crate::{
+    catalog::CHUNK,
+    error::{DomainError, FieldErrors},
+    sync::feed,
+};
+
+pub const MAX_IMPORT_ROWS: usize = 5_000;
+
+/// Inserts new items in multi-row statements: an import of thousands stays a few round trips.
+async fn insert_new<C: ConnectionTrait>(
+    txn: &C,
+    fresh: Vec<ValidItem>,
+) -> Result<Vec<Uuid>, DomainError> {
+    let mut ids = Vec::with_capacity(fresh.len());
+    for chunk in fresh.chunks(CHUNK) {
+        let models: Vec<item::ActiveModel> =
+            chunk.iter().map(|valid| item_model(None, valid)).collect();
+        let chunk_ids: Vec<Uuid> = models
+            .iter()
+            .filter_map(|m| m.id.try_as_ref().copied())
+            .collect();
+        item::Entity::insert_many(models)
+            .exec_without_returning(txn)
+            .await
+            .map_err(|err| duplicate_sku(err, "in this import"))?;
+        let barcodes: Vec<item_barcode::ActiveModel> = chunk
+            .iter()
+            .zip(&chunk_ids)
+            .flat_map(|(valid, item_id)| {
+                valid
+                    .barcodes
+                    .iter()
+                    .map(|barcode| item_barcode::ActiveModel {
+                        barcode: Set(barcode.clone()),
+                        item_id: Set(*item_id),
+                    })
+            })
+            .collect();
+        for barcode_chunk in barcodes.chunks(CHUNK) {
+            item_barcode::Entity::insert_many(barcode_chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        ids.extend(chunk_ids);
+    }
+    Ok(ids)
+}
+
+/// Creates or replaces up to [`MAX_IMPORT_ROWS`] items by SKU, all or nothing. Every invalid row
+/// is reported, as `items[i].field`.
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn import_items(
+    db: &DatabaseConnection,
+    inputs: Vec<ItemInput>,
+) -> Result<u64, DomainError> {
+    if inputs.len() > MAX_IMPORT_ROWS {
+        return Err(DomainError::invalid(
+            "items",
+            format!("at most {MAX_IMPORT_ROWS} items per import"),
+        ));
+    }
+    let mut errors = FieldErrors::default();
+    let mut seen_skus = HashMap::new();
+    let mut valid = Vec::with_capacity(inputs.len());
+    for (row, input) in inputs.iter().enumerate() {
+        let prefix = format!("items[{row}].");
+        if let Some(item) = validate(input, &prefix, &mut errors) {
+            if let Some(first) = seen_skus.insert(item.sku.clone(), row) {
+                errors.check::<()>(
+                    &format!("{prefix}sku"),
+                    Err(format!("SKU {} is also in row {first}", item.sku)),
+                );
+            }
+            valid.push((row, item));
+        }
+    }
+    errors.into_result()?;
+
+    let txn = feed::begin_master_write(db).await?;
+    let skus: Vec<String> = valid.iter().map(|(_, item)| item.sku.clone()).collect();
+    let mut existing = HashMap::new();
+    for chunk in skus.chunks(CHUNK) {
+        for found in item::Entity::find()
+            .filter(item::Column::Sku.is_in(chunk.iter().cloned()))
+            .all(&txn)
+            .await?
+        {
+            existing.insert(found.sku.clone(), found);
+        }
+    }
+    let categories: Vec<(String, Uuid)> = valid
+        .iter()
+        .filter_map(|(row, item)| {
+            item.category_id
+                .map(|id| (format!("items[{row}].category_id"), id))
+        })
+        .collect();
+    check_categories(&txn, &categories).await?;
+    let barcodes: Vec<(String, Option<Uuid>, Vec<String>)> = valid
+        .iter()
+        .map(|(row, item)| {
+            (
+                format!("items[{row}].barcodes"),
+                existing.get(&item.sku).map(|i| i.id),
+                item.barcodes.clone(),
+            )
+        })
+        .collect();
+    check_barcodes(&txn, &barcodes).await?;
+
+    let count = valid.len() as u64;
+    let mut saved_ids = Vec::with_capacity(valid.len());
+    let mut fresh = Vec::new();
+    for (_, item) in valid {
+        match existing.remove(&item.sku) {
+            Some(current) => saved_ids.push(save(&txn, Some(current), item).await?.id),
+            None => fresh.push(item),
+        }
+    }
+    saved_ids.extend(insert_new(&txn, fresh).await?);
+    publish_items(&txn, &saved_ids).await?;
+    txn.commit().await?;
+    Ok(count)
+}

@@ -1,0 +1,298 @@
+//! Items, their barcodes, and how each branch departs from the catalogue (own price, hidden).
+
+mod branch_items;
+mod feed;
+mod import;
+mod validate;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{item, item_barcode};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, sea_query::ExprTrait,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub use branch_items::{
+    BranchItem, BranchItemInput, clear_branch_item, list_branch_items, set_branch_item,
+};
+pub use import::{MAX_IMPORT_ROWS, import_items};
+
+use self::{
+    feed::publish_items,
+    validate::{ValidItem, check_references, checked},
+};
+use super::insert_or_update;
+use crate::{
+    decimal::from_fixed4,
+    error::{Conflict, DomainError},
+    pagination::{Page, PageRequest, fetch_page},
+    sync::feed as master_feed,
+};
+
+pub const KIND: &str = "item";
+
+/// An item as an admin submits it, for create, full update and import.
+#[derive(Clone, Debug)]
+pub struct ItemInput {
+    pub sku: String,
+    pub name: String,
+    pub category_id: Option<Uuid>,
+    /// `piece` when absent.
+    pub unit: Option<String>,
+    pub base_price: Decimal,
+    pub cost: Option<Decimal>,
+    /// Percent; 0 when absent.
+    pub tax_rate: Option<Decimal>,
+    /// True when absent.
+    pub track_stock: Option<bool>,
+    /// True when absent.
+    pub active: Option<bool>,
+    pub barcodes: Vec<String>,
+}
+
+async fn replace_barcodes<C: ConnectionTrait>(
+    txn: &C,
+    item_id: Uuid,
+    barcodes: &[String],
+) -> Result<(), DomainError> {
+    item_barcode::Entity::delete_many()
+        .filter(item_barcode::Column::ItemId.eq(item_id))
+        .exec(txn)
+        .await?;
+    if barcodes.is_empty() {
+        return Ok(());
+    }
+    let rows = barcodes.iter().map(|barcode| item_barcode::ActiveModel {
+        barcode: Set(barcode.clone()),
+        item_id: Set(item_id),
+    });
+    item_barcode::Entity::insert_many(rows).exec(txn).await?;
+    Ok(())
+}
+
+/// Writes a checked item: a new row when `existing` is none, else over it.
+/// The row for a checked item: a new one when `existing` is none, else over it.
+fn item_model(existing: Option<item::Model>, valid: &ValidItem) -> item::ActiveModel {
+    let now = Utc::now();
+    let mut model = match existing {
+        Some(current) => item::ActiveModel::from(current),
+        None => item::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    model.sku = Set(valid.sku.clone());
+    model.name = Set(valid.name.clone());
+    model.category_id = Set(valid.category_id);
+    model.unit = Set(valid.unit.clone());
+    model.base_price = Set(valid.base_price);
+    model.cost = Set(valid.cost);
+    model.tax_rate = Set(valid.tax_rate);
+    model.track_stock = Set(valid.track_stock);
+    model.active = Set(valid.active);
+    model.updated_at = Set(now);
+    model
+}
+
+fn duplicate_sku(err: sea_orm::DbErr, sku: &str) -> DomainError {
+    DomainError::conflict_on_duplicate(err, format!("an item with SKU {sku} already exists"))
+}
+
+/// Writes a checked item: a new row when `existing` is none, else over it.
+async fn save<C: ConnectionTrait>(
+    txn: &C,
+    existing: Option<item::Model>,
+    valid: ValidItem,
+) -> Result<item::Model, DomainError> {
+    let new = existing.is_none();
+    let saved = insert_or_update(txn, item_model(existing, &valid), new)
+        .await
+        .map_err(|err| duplicate_sku(err, &valid.sku))?;
+    replace_barcodes(txn, saved.id, &valid.barcodes).await?;
+    Ok(saved)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Item {
+    pub id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub category_id: Option<Uuid>,
+    pub unit: String,
+    #[schema(value_type = String)]
+    pub base_price: Decimal,
+    #[schema(value_type = Option<String>)]
+    pub cost: Option<Decimal>,
+    #[schema(value_type = String)]
+    pub tax_rate: Decimal,
+    pub track_stock: bool,
+    pub active: bool,
+    pub barcodes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Item {
+    fn new(i: item::Model, barcodes: Vec<String>) -> Self {
+        Self {
+            id: i.id,
+            sku: i.sku,
+            name: i.name,
+            category_id: i.category_id,
+            unit: i.unit,
+            base_price: from_fixed4(i.base_price),
+            cost: i.cost.map(from_fixed4),
+            tax_rate: from_fixed4(i.tax_rate),
+            track_stock: i.track_stock,
+            active: i.active,
+            barcodes,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn create_item(db: &DatabaseConnection, input: ItemInput) -> Result<Item, DomainError> {
+    let valid = checked(&input, "").await?;
+    let txn = master_feed::begin_master_write(db).await?;
+    check_references(&txn, None, &valid).await?;
+    let barcodes = valid.barcodes.clone();
+    let item = save(&txn, None, valid).await?;
+    publish_items(&txn, &[item.id]).await?;
+    txn.commit().await?;
+    Ok(Item::new(item, barcodes))
+}
+
+/// Replaces every field of an item.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
+pub async fn update_item(
+    db: &DatabaseConnection,
+    id: Uuid,
+    input: ItemInput,
+) -> Result<Item, DomainError> {
+    let valid = checked(&input, "").await?;
+    let txn = master_feed::begin_master_write(db).await?;
+    let current = item::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("item"))?;
+    check_references(&txn, Some(id), &valid).await?;
+    let barcodes = valid.barcodes.clone();
+    let item = save(&txn, Some(current), valid).await?;
+    publish_items(&txn, &[item.id]).await?;
+    txn.commit().await?;
+    Ok(Item::new(item, barcodes))
+}
+
+/// Deletes an item; terminals receive a tombstone.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
+pub async fn delete_item(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
+    let txn = master_feed::begin_master_write(db).await?;
+    let groups = super::item_groups::groups_using_item(&txn, id).await?;
+    if groups > 0 {
+        return Err(DomainError::conflict(
+            Conflict::InUse,
+            format!("the item is used by {groups} item groups; take it out of them first"),
+        ));
+    }
+    let deleted = item::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await
+        .map_err(|e| {
+            DomainError::conflict_on_reference(
+                e,
+                "the item has stock, documents or sales; deactivate it instead",
+            )
+        })?;
+    if deleted.rows_affected == 0 {
+        return Err(DomainError::NotFound("item"));
+    }
+    publish_items(&txn, &[id]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn get_item(db: &DatabaseConnection, id: Uuid) -> Result<Item, DomainError> {
+    let item = item::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("item"))?;
+    let mut details = with_barcodes(db, vec![item]).await?;
+    details.pop().ok_or(DomainError::NotFound("item"))
+}
+
+async fn with_barcodes<C: ConnectionTrait>(
+    db: &C,
+    items: Vec<item::Model>,
+) -> Result<Vec<Item>, DomainError> {
+    let mut codes: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for barcode in item_barcode::Entity::find()
+        .filter(item_barcode::Column::ItemId.is_in(items.iter().map(|i| i.id)))
+        .order_by_asc(item_barcode::Column::Barcode)
+        .all(db)
+        .await?
+    {
+        codes
+            .entry(barcode.item_id)
+            .or_default()
+            .push(barcode.barcode);
+    }
+    Ok(items
+        .into_iter()
+        .map(|item| {
+            let barcodes = codes.remove(&item.id).unwrap_or_default();
+            Item::new(item, barcodes)
+        })
+        .collect())
+}
+
+/// Filters of the item list.
+#[derive(Debug, Default)]
+pub struct ItemFilter {
+    /// Part of the SKU or name.
+    pub search: Option<String>,
+    pub category_id: Option<Uuid>,
+    pub active: Option<bool>,
+}
+
+/// Items ordered by SKU.
+pub async fn list_items(
+    db: &DatabaseConnection,
+    filter: ItemFilter,
+    page: PageRequest,
+) -> Result<Page<Item>, DomainError> {
+    let mut select = item::Entity::find().order_by_asc(item::Column::Sku);
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        select = select.filter(
+            item::Column::Sku
+                .contains(search)
+                .or(item::Column::Name.contains(search)),
+        );
+    }
+    if let Some(category_id) = filter.category_id {
+        select = select.filter(item::Column::CategoryId.eq(category_id));
+    }
+    if let Some(active) = filter.active {
+        select = select.filter(item::Column::Active.eq(active));
+    }
+    let page = fetch_page(db, select, page).await?;
+    let items = with_barcodes(db, page.items).await?;
+    Ok(Page {
+        items,
+        total: page.total,
+        request: page.request,
+    })
+}
