@@ -2,14 +2,18 @@
 
 use std::collections::HashSet;
 
-use chrono::Utc;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 use entity::{item, item_group, item_group_item, item_group_option};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
 };
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::insert_or_update;
@@ -48,7 +52,7 @@ pub struct ItemGroupInput {
 }
 
 #[derive(Clone, Debug)]
-pub struct ItemGroupDetail {
+struct ItemGroupDetail {
     pub group: item_group::Model,
     pub options: Vec<item_group_option::Model>,
     pub item_ids: Vec<Uuid>,
@@ -140,28 +144,101 @@ async fn publish_group<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The groups with their options and items, read in one query per table for the lot.
+async fn details<C: ConnectionTrait>(
+    db: &C,
+    groups: Vec<item_group::Model>,
+) -> Result<Vec<ItemGroupDetail>, DomainError> {
+    let ids: Vec<Uuid> = groups.iter().map(|g| g.id).collect();
+    let mut options: HashMap<Uuid, Vec<item_group_option::Model>> = HashMap::new();
+    for option in item_group_option::Entity::find()
+        .filter(item_group_option::Column::ItemGroupId.is_in(ids.clone()))
+        .order_by_asc(item_group_option::Column::Position)
+        .all(db)
+        .await?
+    {
+        options
+            .entry(option.item_group_id)
+            .or_default()
+            .push(option);
+    }
+    let mut item_ids: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for link in item_group_item::Entity::find()
+        .filter(item_group_item::Column::ItemGroupId.is_in(ids))
+        .order_by_asc(item_group_item::Column::ItemId)
+        .all(db)
+        .await?
+    {
+        item_ids
+            .entry(link.item_group_id)
+            .or_default()
+            .push(link.item_id);
+    }
+    Ok(groups
+        .into_iter()
+        .map(|group| ItemGroupDetail {
+            options: options.remove(&group.id).unwrap_or_default(),
+            item_ids: item_ids.remove(&group.id).unwrap_or_default(),
+            group,
+        })
+        .collect())
+}
+
+/// One group with its options and items.
 async fn detail<C: ConnectionTrait>(
     db: &C,
     group: item_group::Model,
 ) -> Result<ItemGroupDetail, DomainError> {
-    let options = item_group_option::Entity::find()
-        .filter(item_group_option::Column::ItemGroupId.eq(group.id))
-        .order_by_asc(item_group_option::Column::Position)
-        .all(db)
-        .await?;
-    let item_ids = item_group_item::Entity::find()
-        .filter(item_group_item::Column::ItemGroupId.eq(group.id))
-        .order_by_asc(item_group_item::Column::ItemId)
-        .all(db)
+    details(db, vec![group])
         .await?
-        .into_iter()
-        .map(|link| link.item_id)
-        .collect();
-    Ok(ItemGroupDetail {
-        group,
-        options,
-        item_ids,
-    })
+        .pop()
+        .ok_or(DomainError::NotFound("item group"))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupOption {
+    pub item_id: Uuid,
+    #[schema(value_type = String)]
+    pub price_delta: Decimal,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemGroup {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub min_choices: i32,
+    pub max_choices: i32,
+    pub active: bool,
+    pub options: Vec<GroupOption>,
+    pub item_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ItemGroupDetail> for ItemGroup {
+    fn from(d: ItemGroupDetail) -> Self {
+        let g = d.group;
+        Self {
+            id: g.id,
+            name: g.name,
+            kind: g.group_kind,
+            min_choices: g.min_choices,
+            max_choices: g.max_choices,
+            active: g.active,
+            options: d
+                .options
+                .into_iter()
+                .map(|o| GroupOption {
+                    item_id: o.item_id,
+                    price_delta: from_fixed4(o.price_delta),
+                })
+                .collect(),
+            item_ids: d.item_ids,
+            created_at: g.created_at,
+            updated_at: g.updated_at,
+        }
+    }
 }
 
 /// Creates an item group (`id` none) or replaces one with its options and items.
@@ -169,7 +246,7 @@ pub async fn save_item_group(
     db: &DatabaseConnection,
     id: Option<Uuid>,
     input: ItemGroupInput,
-) -> Result<ItemGroupDetail, DomainError> {
+) -> Result<ItemGroup, DomainError> {
     let mut errors = FieldErrors::default();
     let name = errors.check("name", required_text(&input.name, 200));
     let kind = errors.check("kind", group_kind(&input.kind));
@@ -244,7 +321,7 @@ pub async fn save_item_group(
     let saved = detail(&txn, group).await?;
     publish_group(&txn, saved.group.id, Some(&saved)).await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok(saved.into())
 }
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
@@ -263,32 +340,26 @@ pub async fn delete_item_group(db: &DatabaseConnection, id: Uuid) -> Result<(), 
     Ok(())
 }
 
-pub async fn get_item_group(
-    db: &DatabaseConnection,
-    id: Uuid,
-) -> Result<ItemGroupDetail, DomainError> {
+pub async fn get_item_group(db: &DatabaseConnection, id: Uuid) -> Result<ItemGroup, DomainError> {
     let group = item_group::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("item group"))?;
-    detail(db, group).await
+    detail(db, group).await.map(ItemGroup::from)
 }
 
 /// Item groups by name.
 pub async fn list_item_groups(
     db: &DatabaseConnection,
     page: PageRequest,
-) -> Result<Page<ItemGroupDetail>, DomainError> {
+) -> Result<Page<ItemGroup>, DomainError> {
     let select = item_group::Entity::find()
         .order_by_asc(item_group::Column::Name)
         .order_by_asc(item_group::Column::Id);
     let page = fetch_page(db, select, page).await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for group in page.items {
-        items.push(detail(db, group).await?);
-    }
+    let items = details(db, page.items).await?;
     Ok(Page {
-        items,
+        items: items.into_iter().map(ItemGroup::from).collect(),
         total: page.total,
         request: page.request,
     })

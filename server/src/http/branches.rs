@@ -118,7 +118,7 @@ pub async fn get_branch(
     branch_id: web::Path<Uuid>,
 ) -> Result<web::Json<Branch>, ApiError> {
     Ok(web::Json(
-        registry::get_branch(&state.db, *branch_id).await?.into(),
+        registry::get_branch(&state.db, *branch_id).await?,
     ))
 }
 
@@ -149,9 +149,7 @@ pub async fn update_branch(
         allow_negative_stock: body.allow_negative_stock,
     };
     Ok(web::Json(
-        registry::update_branch(&state.db, *branch_id, changes)
-            .await?
-            .into(),
+        registry::update_branch(&state.db, *branch_id, changes).await?,
     ))
 }
 
@@ -168,9 +166,7 @@ pub async fn deactivate_branch(
     branch_id: web::Path<Uuid>,
 ) -> Result<web::Json<Branch>, ApiError> {
     Ok(web::Json(
-        registry::set_branch_active(&state.db, *branch_id, false)
-            .await?
-            .into(),
+        registry::set_branch_active(&state.db, *branch_id, false).await?,
     ))
 }
 
@@ -187,8 +183,6 @@ pub async fn reactivate_branch(
     branch_id: web::Path<Uuid>,
 ) -> Result<web::Json<Branch>, ApiError> {
     Ok(web::Json(
-        registry::set_branch_active(&state.db, *branch_id, true)
-            .await?
-            .into(),
+        registry::set_branch_active(&state.db, *branch_id, true).await?,
     ))
 }

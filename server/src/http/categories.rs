@@ -89,9 +89,7 @@ pub async fn get_category(
     category_id: web::Path<Uuid>,
 ) -> Result<web::Json<Category>, ApiError> {
     Ok(web::Json(
-        categories::get_category(&state.db, *category_id)
-            .await?
-            .into(),
+        categories::get_category(&state.db, *category_id).await?,
     ))
 }
 
@@ -114,7 +112,7 @@ pub async fn update_category(
 ) -> Result<web::Json<Category>, ApiError> {
     let updated =
         categories::update_category(&state.db, *category_id, body.into_inner().into()).await?;
-    Ok(web::Json(updated.into()))
+    Ok(web::Json(updated))
 }
 
 /// Delete a category that has no subcategories and no items.

@@ -101,9 +101,7 @@ pub async fn get_customer(
     customer_id: web::Path<Uuid>,
 ) -> Result<web::Json<Customer>, ApiError> {
     Ok(web::Json(
-        customers::get_customer(&state.db, *customer_id)
-            .await?
-            .into(),
+        customers::get_customer(&state.db, *customer_id).await?,
     ))
 }
 
@@ -126,9 +124,7 @@ pub async fn update_customer(
     body: Json<CustomerRequest>,
 ) -> Result<web::Json<Customer>, ApiError> {
     Ok(web::Json(
-        customers::save_customer(&state.db, Some(*customer_id), body.into_inner().into())
-            .await?
-            .into(),
+        customers::save_customer(&state.db, Some(*customer_id), body.into_inner().into()).await?,
     ))
 }
 

@@ -1,7 +1,6 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -11,8 +10,7 @@ use super::extract::{Json, Query};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
-    catalog::item_groups::{self, ItemGroupDetail, ItemGroupInput, OptionInput},
-    decimal::from_fixed4,
+    catalog::item_groups::{self, ItemGroup, ItemGroupInput, OptionInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
 };
@@ -73,58 +71,12 @@ impl From<ItemGroupRequest> for ItemGroupInput {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OptionView {
-    item_id: Uuid,
-    #[schema(value_type = String)]
-    price_delta: Decimal,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ItemGroupView {
-    id: Uuid,
-    name: String,
-    kind: String,
-    min_choices: i32,
-    max_choices: i32,
-    active: bool,
-    options: Vec<OptionView>,
-    item_ids: Vec<Uuid>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<ItemGroupDetail> for ItemGroupView {
-    fn from(d: ItemGroupDetail) -> Self {
-        let g = d.group;
-        Self {
-            id: g.id,
-            name: g.name,
-            kind: g.group_kind,
-            min_choices: g.min_choices,
-            max_choices: g.max_choices,
-            active: g.active,
-            options: d
-                .options
-                .into_iter()
-                .map(|o| OptionView {
-                    item_id: o.item_id,
-                    price_delta: from_fixed4(o.price_delta),
-                })
-                .collect(),
-            item_ids: d.item_ids,
-            created_at: g.created_at,
-            updated_at: g.updated_at,
-        }
-    }
-}
-
 /// Create a modifier group or combo.
 #[utoipa::path(
     tag = "catalog",
     security(("bearer" = [])),
     responses(
-        (status = 201, body = ItemGroupView),
+        (status = 201, body = ItemGroup),
         (status = 422, description = "Invalid fields or unknown items", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -135,33 +87,31 @@ pub async fn create_item_group(
     body: Json<ItemGroupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created = item_groups::save_item_group(&state.db, None, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(ItemGroupView::from(created)))
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// List item groups by name.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<ItemGroupView>)))]
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<ItemGroup>)))]
 #[get("/item-groups")]
 pub async fn list_item_groups(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
-) -> Result<web::Json<PageView<ItemGroupView>>, ApiError> {
+) -> Result<web::Json<PageView<ItemGroup>>, ApiError> {
     let page = item_groups::list_item_groups(&state.db, page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(page, ItemGroupView::from)))
+    Ok(web::Json(page.into()))
 }
 
 /// One item group.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = ItemGroupView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = ItemGroup), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/item-groups/{item_group_id}")]
 pub async fn get_item_group(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     item_group_id: web::Path<Uuid>,
-) -> Result<web::Json<ItemGroupView>, ApiError> {
+) -> Result<web::Json<ItemGroup>, ApiError> {
     Ok(web::Json(
-        item_groups::get_item_group(&state.db, *item_group_id)
-            .await?
-            .into(),
+        item_groups::get_item_group(&state.db, *item_group_id).await?,
     ))
 }
 
@@ -170,7 +120,7 @@ pub async fn get_item_group(
     tag = "catalog",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = ItemGroupView),
+        (status = 200, body = ItemGroup),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or unknown items", body = Problem, content_type = "application/problem+json"),
     )
@@ -181,11 +131,11 @@ pub async fn update_item_group(
     state: web::Data<AppState>,
     item_group_id: web::Path<Uuid>,
     body: Json<ItemGroupRequest>,
-) -> Result<web::Json<ItemGroupView>, ApiError> {
+) -> Result<web::Json<ItemGroup>, ApiError> {
     let saved =
         item_groups::save_item_group(&state.db, Some(*item_group_id), body.into_inner().into())
             .await?;
-    Ok(web::Json(saved.into()))
+    Ok(web::Json(saved))
 }
 
 /// Delete an item group; terminals receive a tombstone.

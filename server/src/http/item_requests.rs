@@ -1,8 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
-use chrono::{DateTime, Utc};
-use entity::item_request_line;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -11,11 +9,10 @@ use super::{DecimalInput, DocumentFilter, PageView, idempotent};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, Caller},
-    decimal::from_fixed4,
     error::{ApiError, Problem},
     inventory::{
         LineInput,
-        item_requests::{self, ApprovedLine, ItemRequestDetail, ItemRequestInput},
+        item_requests::{self, ApprovedLine, ItemRequest, ItemRequestInput},
     },
     pagination::PageQuery,
 };
@@ -71,61 +68,6 @@ pub struct RejectRequest {
     reason: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ItemRequestLineView {
-    line_no: i32,
-    item_id: Uuid,
-    #[schema(value_type = String)]
-    quantity_requested: Decimal,
-    #[schema(value_type = Option<String>)]
-    quantity_approved: Option<Decimal>,
-}
-
-impl From<item_request_line::Model> for ItemRequestLineView {
-    fn from(l: item_request_line::Model) -> Self {
-        Self {
-            line_no: l.line_no,
-            item_id: l.item_id,
-            quantity_requested: from_fixed4(l.quantity_requested),
-            quantity_approved: l.quantity_approved.map(from_fixed4),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ItemRequestView {
-    id: Uuid,
-    requesting_branch_id: Uuid,
-    supplying_branch_id: Uuid,
-    /// `pending`, `approved`, `rejected` or `fulfilled`.
-    status: String,
-    rejection_reason: Option<String>,
-    /// The transfer ticket made on approval.
-    transfer_ticket_id: Option<Uuid>,
-    created_by: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    lines: Vec<ItemRequestLineView>,
-}
-
-impl From<ItemRequestDetail> for ItemRequestView {
-    fn from(d: ItemRequestDetail) -> Self {
-        let r = d.request;
-        Self {
-            id: r.id,
-            requesting_branch_id: r.requesting_branch_id,
-            supplying_branch_id: r.supplying_branch_id,
-            status: r.status,
-            rejection_reason: r.rejection_reason,
-            transfer_ticket_id: r.transfer_ticket_id,
-            created_by: r.created_by,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            lines: d.lines.into_iter().map(ItemRequestLineView::from).collect(),
-        }
-    }
-}
-
 /// Ask a supplying branch for items. Terminals may ask for their own branch.
 #[utoipa::path(
     tag = "stock",
@@ -133,7 +75,7 @@ impl From<ItemRequestDetail> for ItemRequestView {
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     request_body = ItemRequestRequest,
     responses(
-        (status = 201, body = ItemRequestView),
+        (status = 201, body = ItemRequest),
         (status = 404, description = "No such branch (for a terminal: another branch as the requester)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A branch is deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid lines", body = Problem, content_type = "application/problem+json"),
@@ -167,11 +109,9 @@ pub async fn create_item_request(
         &body,
         StatusCode::CREATED,
         move |txn| {
-            Box::pin(async move {
-                item_requests::create_item_request(txn, &scope, &actor, input)
-                    .await
-                    .map(ItemRequestView::from)
-            })
+            Box::pin(
+                async move { item_requests::create_item_request(txn, &scope, &actor, input).await },
+            )
         },
     )
     .await
@@ -184,7 +124,7 @@ pub async fn create_item_request(
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     request_body = ApproveRequest,
     responses(
-        (status = 200, body = ItemRequestView),
+        (status = 200, body = ItemRequest),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "More than requested, or nothing approved", body = Problem, content_type = "application/problem+json"),
@@ -219,11 +159,9 @@ pub async fn approve_item_request(
         &body,
         StatusCode::OK,
         move |txn| {
-            Box::pin(async move {
-                item_requests::approve_item_request(txn, &actor, id, approved)
-                    .await
-                    .map(ItemRequestView::from)
-            })
+            Box::pin(
+                async move { item_requests::approve_item_request(txn, &actor, id, approved).await },
+            )
         },
     )
     .await
@@ -236,7 +174,7 @@ pub async fn approve_item_request(
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     request_body = RejectRequest,
     responses(
-        (status = 200, body = ItemRequestView),
+        (status = 200, body = ItemRequest),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No reason", body = Problem, content_type = "application/problem+json"),
@@ -259,38 +197,36 @@ pub async fn reject_item_request(
         &body,
         StatusCode::OK,
         move |txn| {
-            Box::pin(async move {
-                item_requests::reject_item_request(txn, id, &request.reason)
-                    .await
-                    .map(ItemRequestView::from)
-            })
+            Box::pin(
+                async move { item_requests::reject_item_request(txn, id, &request.reason).await },
+            )
         },
     )
     .await
 }
 
 /// One item request.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = ItemRequestView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = ItemRequest), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/item-requests/{item_request_id}")]
 pub async fn get_item_request(
     caller: Caller,
     state: web::Data<AppState>,
     item_request_id: web::Path<Uuid>,
-) -> Result<web::Json<ItemRequestView>, ApiError> {
+) -> Result<web::Json<ItemRequest>, ApiError> {
     let scope = caller.branch_scope();
     let detail = item_requests::get_item_request(&state.db, &scope, *item_request_id).await?;
-    Ok(web::Json(detail.into()))
+    Ok(web::Json(detail))
 }
 
 /// Item requests made by or to a branch, newest first.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<ItemRequestView>)))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<ItemRequest>)))]
 #[get("/item-requests")]
 pub async fn list_item_requests(
     admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<DocumentFilter>,
-) -> Result<web::Json<PageView<ItemRequestView>>, ApiError> {
+) -> Result<web::Json<PageView<ItemRequest>>, ApiError> {
     let page = item_requests::list_item_requests(
         &state.db,
         &admin.branch_scope(),
@@ -299,5 +235,5 @@ pub async fn list_item_requests(
         page.parse()?,
     )
     .await?;
-    Ok(web::Json(PageView::from_page(page, ItemRequestView::from)))
+    Ok(web::Json(page.into()))
 }

@@ -182,9 +182,7 @@ pub async fn get_item(
     state: web::Data<AppState>,
     item_id: web::Path<Uuid>,
 ) -> Result<web::Json<Item>, ApiError> {
-    Ok(web::Json(
-        items::get_item(&state.db, *item_id).await?.into(),
-    ))
+    Ok(web::Json(items::get_item(&state.db, *item_id).await?))
 }
 
 /// Replace every field of an item.
@@ -206,9 +204,7 @@ pub async fn update_item(
     body: Json<ItemRequest>,
 ) -> Result<web::Json<Item>, ApiError> {
     Ok(web::Json(
-        items::update_item(&state.db, *item_id, body.into_inner().into())
-            .await?
-            .into(),
+        items::update_item(&state.db, *item_id, body.into_inner().into()).await?,
     ))
 }
 
@@ -248,9 +244,7 @@ pub async fn set_branch_item(
         hidden: body.hidden,
     };
     Ok(web::Json(
-        items::set_branch_item(&state.db, branch_id, item_id, input)
-            .await?
-            .into(),
+        items::set_branch_item(&state.db, branch_id, item_id, input).await?,
     ))
 }
 

@@ -1,8 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
-use chrono::{DateTime, Utc};
-use entity::{goods_receipt_line, purchase_order_line};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -11,13 +9,11 @@ use super::{DecimalInput, DocumentFilter, PageView, idempotent};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
-    decimal::from_fixed4,
     error::{ApiError, Problem},
     inventory::{
         LineInput,
         purchase_orders::{
-            self, GoodsReceiptDetail, OrderLineInput, PurchaseOrderDetail, PurchaseOrderInput,
-            ReceiptLineInput,
+            self, GoodsReceipt, OrderLineInput, PurchaseOrder, PurchaseOrderInput, ReceiptLineInput,
         },
     },
     pagination::PageQuery,
@@ -74,101 +70,6 @@ pub struct GoodsReceiptRequest {
     lines: Vec<ReceiptLineRequest>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrderLineView {
-    line_no: i32,
-    item_id: Uuid,
-    #[schema(value_type = String)]
-    quantity_ordered: Decimal,
-    #[schema(value_type = String)]
-    quantity_received: Decimal,
-    #[schema(value_type = String)]
-    unit_cost: Decimal,
-}
-
-impl From<purchase_order_line::Model> for OrderLineView {
-    fn from(l: purchase_order_line::Model) -> Self {
-        Self {
-            line_no: l.line_no,
-            item_id: l.item_id,
-            quantity_ordered: from_fixed4(l.quantity_ordered),
-            quantity_received: from_fixed4(l.quantity_received),
-            unit_cost: from_fixed4(l.unit_cost),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PurchaseOrderView {
-    id: Uuid,
-    branch_id: Uuid,
-    supplier: String,
-    supplier_reference: Option<String>,
-    /// `draft`, `ordered`, `partially_received`, `received`, `closed` or `cancelled`.
-    status: String,
-    allow_over_receipt: bool,
-    created_by: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    lines: Vec<OrderLineView>,
-}
-
-impl From<PurchaseOrderDetail> for PurchaseOrderView {
-    fn from(d: PurchaseOrderDetail) -> Self {
-        let o = d.order;
-        Self {
-            id: o.id,
-            branch_id: o.branch_id,
-            supplier: o.supplier,
-            supplier_reference: o.supplier_reference,
-            status: o.status,
-            allow_over_receipt: o.allow_over_receipt,
-            created_by: o.created_by,
-            created_at: o.created_at,
-            updated_at: o.updated_at,
-            lines: d.lines.into_iter().map(OrderLineView::from).collect(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReceiptLineView {
-    line_no: i32,
-    #[schema(value_type = String)]
-    quantity: Decimal,
-}
-
-impl From<goods_receipt_line::Model> for ReceiptLineView {
-    fn from(l: goods_receipt_line::Model) -> Self {
-        Self {
-            line_no: l.line_no,
-            quantity: from_fixed4(l.quantity),
-        }
-    }
-}
-
-/// A goods receipt and the order as it stands after it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GoodsReceiptView {
-    id: Uuid,
-    created_by: String,
-    created_at: DateTime<Utc>,
-    lines: Vec<ReceiptLineView>,
-    purchase_order: PurchaseOrderView,
-}
-
-impl From<GoodsReceiptDetail> for GoodsReceiptView {
-    fn from(d: GoodsReceiptDetail) -> Self {
-        Self {
-            id: d.receipt.id,
-            created_by: d.receipt.created_by,
-            created_at: d.receipt.created_at,
-            lines: d.lines.into_iter().map(ReceiptLineView::from).collect(),
-            purchase_order: d.order.into(),
-        }
-    }
-}
-
 /// Create a draft purchase order for a branch.
 #[utoipa::path(
     tag = "stock",
@@ -176,7 +77,7 @@ impl From<GoodsReceiptDetail> for GoodsReceiptView {
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     request_body = PurchaseOrderRequest,
     responses(
-        (status = 201, body = PurchaseOrderView),
+        (status = 201, body = PurchaseOrder),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A branch is deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -215,11 +116,9 @@ pub async fn create_purchase_order(
         &body,
         StatusCode::CREATED,
         move |txn| {
-            Box::pin(async move {
-                purchase_orders::create_purchase_order(txn, &actor, input)
-                    .await
-                    .map(PurchaseOrderView::from)
-            })
+            Box::pin(
+                async move { purchase_orders::create_purchase_order(txn, &actor, input).await },
+            )
         },
     )
     .await
@@ -231,7 +130,7 @@ pub async fn create_purchase_order(
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     responses(
-        (status = 200, body = PurchaseOrderView),
+        (status = 200, body = PurchaseOrder),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a draft", body = Problem, content_type = "application/problem+json"),
     )
@@ -250,13 +149,7 @@ pub async fn submit_purchase_order(
         &admin.client_id,
         &[],
         StatusCode::OK,
-        move |txn| {
-            Box::pin(async move {
-                purchase_orders::submit_purchase_order(txn, id)
-                    .await
-                    .map(PurchaseOrderView::from)
-            })
-        },
+        move |txn| Box::pin(async move { purchase_orders::submit_purchase_order(txn, id).await }),
     )
     .await
 }
@@ -268,7 +161,7 @@ pub async fn submit_purchase_order(
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     request_body = GoodsReceiptRequest,
     responses(
-        (status = 201, body = GoodsReceiptView),
+        (status = 201, body = GoodsReceipt),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not ordered, or already received, closed or cancelled", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid lines or more than ordered", body = Problem, content_type = "application/problem+json"),
@@ -299,11 +192,9 @@ pub async fn receive_goods(
         &body,
         StatusCode::CREATED,
         move |txn| {
-            Box::pin(async move {
-                purchase_orders::receive_goods(txn, &actor, id, delivered)
-                    .await
-                    .map(GoodsReceiptView::from)
-            })
+            Box::pin(
+                async move { purchase_orders::receive_goods(txn, &actor, id, delivered).await },
+            )
         },
     )
     .await
@@ -315,7 +206,7 @@ pub async fn receive_goods(
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     responses(
-        (status = 200, body = PurchaseOrderView),
+        (status = 200, body = PurchaseOrder),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not ordered or partially received", body = Problem, content_type = "application/problem+json"),
     )
@@ -334,13 +225,7 @@ pub async fn close_purchase_order(
         &admin.client_id,
         &[],
         StatusCode::OK,
-        move |txn| {
-            Box::pin(async move {
-                purchase_orders::close_purchase_order(txn, id)
-                    .await
-                    .map(PurchaseOrderView::from)
-            })
-        },
+        move |txn| Box::pin(async move { purchase_orders::close_purchase_order(txn, id).await }),
     )
     .await
 }
@@ -351,7 +236,7 @@ pub async fn close_purchase_order(
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     responses(
-        (status = 200, body = PurchaseOrderView),
+        (status = 200, body = PurchaseOrder),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already receiving, received, closed or cancelled", body = Problem, content_type = "application/problem+json"),
     )
@@ -370,41 +255,33 @@ pub async fn cancel_purchase_order(
         &admin.client_id,
         &[],
         StatusCode::OK,
-        move |txn| {
-            Box::pin(async move {
-                purchase_orders::cancel_purchase_order(txn, id)
-                    .await
-                    .map(PurchaseOrderView::from)
-            })
-        },
+        move |txn| Box::pin(async move { purchase_orders::cancel_purchase_order(txn, id).await }),
     )
     .await
 }
 
 /// One purchase order.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = PurchaseOrderView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = PurchaseOrder), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/purchase-orders/{purchase_order_id}")]
 pub async fn get_purchase_order(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     purchase_order_id: web::Path<Uuid>,
-) -> Result<web::Json<PurchaseOrderView>, ApiError> {
+) -> Result<web::Json<PurchaseOrder>, ApiError> {
     Ok(web::Json(
-        purchase_orders::get_purchase_order(&state.db, *purchase_order_id)
-            .await?
-            .into(),
+        purchase_orders::get_purchase_order(&state.db, *purchase_order_id).await?,
     ))
 }
 
 /// Purchase orders, newest first.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<PurchaseOrderView>)))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<PurchaseOrder>)))]
 #[get("/purchase-orders")]
 pub async fn list_purchase_orders(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<DocumentFilter>,
-) -> Result<web::Json<PageView<PurchaseOrderView>>, ApiError> {
+) -> Result<web::Json<PageView<PurchaseOrder>>, ApiError> {
     let page = purchase_orders::list_purchase_orders(
         &state.db,
         filter.branch_id,
@@ -412,8 +289,5 @@ pub async fn list_purchase_orders(
         page.parse()?,
     )
     .await?;
-    Ok(web::Json(PageView::from_page(
-        page,
-        PurchaseOrderView::from,
-    )))
+    Ok(web::Json(PageView::from_page(page, PurchaseOrder::from)))
 }

@@ -99,9 +99,7 @@ pub async fn create_adjustment(
         StatusCode::CREATED,
         move |txn| {
             Box::pin(async move {
-                adjustments::create_adjustment(txn, &scope, branch_id, &actor, input)
-                    .await
-                    
+                adjustments::create_adjustment(txn, &scope, branch_id, &actor, input).await
             })
         },
     )
@@ -118,9 +116,7 @@ pub async fn get_adjustment(
 ) -> Result<web::Json<Adjustment>, ApiError> {
     let (branch_id, id) = path.into_inner();
     Ok(web::Json(
-        adjustments::get_adjustment(&state.db, &admin.branch_scope(), branch_id, id)
-            .await?
-            .into(),
+        adjustments::get_adjustment(&state.db, &admin.branch_scope(), branch_id, id).await?,
     ))
 }
 
@@ -278,5 +274,5 @@ pub async fn set_reorder_level(
     let level =
         queries::set_reorder_level(&state.db, &scope, branch_id, item_id, body.reorder_level)
             .await?;
-    Ok(web::Json(level.into()))
+    Ok(web::Json(level))
 }

@@ -1,7 +1,6 @@
 use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 use super::extract::{Json, Query};
 use utoipa::{IntoParams, ToSchema};
@@ -12,8 +11,9 @@ use crate::{
     error::{ApiError, DomainError, FieldErrors, Problem},
     registry::{self, Heartbeat},
     sync::{
-        master::{self, DEFAULT_LIMIT, MAX_LIMIT},
-        stock,
+        DEFAULT_LIMIT, MAX_LIMIT, Pull, Start,
+        master::{self, Change},
+        stock::{self, LevelChange},
     },
 };
 
@@ -81,13 +81,6 @@ pub struct PullQuery {
     since: Option<String>,
 }
 
-/// A checked pull request: where to start and how many.
-struct Pull {
-    cursor: Option<i64>,
-    since: Option<DateTime<Utc>>,
-    limit: u64,
-}
-
 impl PullQuery {
     fn parse(&self) -> Result<Pull, DomainError> {
         let mut errors = FieldErrors::default();
@@ -114,33 +107,14 @@ impl PullQuery {
         let (Some(cursor), Some(since), Some(limit)) = (cursor, since, limit) else {
             return Err(errors.into_error());
         };
-        Ok(Pull {
-            cursor,
-            since,
-            limit,
-        })
+        let start = since.map_or(Start::After(cursor.unwrap_or(0)), Start::Since);
+        Ok(Pull { start, limit })
     }
-}
-
-/// One changed object.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChangeView {
-    seq: i64,
-    /// `category`, `item`, `item_group`, `staff_user`, `customer`, `payment_method` or `setting`.
-    kind: String,
-    /// The object's id (the key, for settings).
-    id: String,
-    /// `upsert` or `delete`.
-    op: String,
-    /// The object as this branch should store it; absent for a delete.
-    #[schema(value_type = Option<Object>)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<Box<RawValue>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MasterPullResponse {
-    changes: Vec<ChangeView>,
+    changes: Vec<Change>,
     /// Pass this as `cursor` next time.
     next_cursor: i64,
     /// More changes are waiting: pull again at once.
@@ -165,52 +139,17 @@ pub async fn pull_master(
     state: web::Data<AppState>,
     query: Query<PullQuery>,
 ) -> Result<web::Json<MasterPullResponse>, ApiError> {
-    let pull = query.parse()?;
-    let cursor = match (pull.cursor, pull.since) {
-        (_, Some(since)) => master::cursor_since(&state.db, since).await?,
-        (cursor, None) => cursor.unwrap_or(0),
-    };
-    let page = master::changes_after(&state.db, terminal.branch_id, cursor, pull.limit).await?;
-    let changes = page
-        .rows
-        .into_iter()
-        .map(|change| {
-            let data = change
-                .payload
-                .map(RawValue::from_string)
-                .transpose()
-                .map_err(|e| DomainError::internal("a stored change's payload is not JSON", e))?;
-            Ok(ChangeView {
-                seq: change.seq,
-                kind: change.kind,
-                id: change.object_id,
-                op: change.op,
-                data,
-            })
-        })
-        .collect::<Result<_, DomainError>>()?;
+    let page = master::pull(&state.db, terminal.branch_id, query.parse()?).await?;
     Ok(web::Json(MasterPullResponse {
-        changes,
+        changes: page.rows,
         next_cursor: page.next_cursor,
         has_more: page.has_more,
     }))
 }
 
-/// A level of the caller's branch as it is now.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StockChangeView {
-    seq: i64,
-    item_id: uuid::Uuid,
-    #[schema(value_type = String)]
-    on_hand: rust_decimal::Decimal,
-    /// Dispatched to this branch, not yet received.
-    #[schema(value_type = String)]
-    in_transit_in: rust_decimal::Decimal,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StockPullResponse {
-    levels: Vec<StockChangeView>,
+    levels: Vec<LevelChange>,
     /// Pass this as `cursor` next time.
     next_cursor: i64,
     /// More changes are waiting: pull again at once.
@@ -235,24 +174,9 @@ pub async fn pull_stock(
     state: web::Data<AppState>,
     query: Query<PullQuery>,
 ) -> Result<web::Json<StockPullResponse>, ApiError> {
-    let pull = query.parse()?;
-    let cursor = match (pull.cursor, pull.since) {
-        (_, Some(since)) => stock::cursor_since(&state.db, terminal.branch_id, since).await?,
-        (cursor, None) => cursor.unwrap_or(0),
-    };
-    let page = stock::levels_after(&state.db, terminal.branch_id, cursor, pull.limit).await?;
-    let levels = page
-        .rows
-        .into_iter()
-        .map(|level| StockChangeView {
-            seq: level.seq,
-            item_id: level.item_id,
-            on_hand: crate::decimal::from_fixed4(level.on_hand),
-            in_transit_in: crate::decimal::from_fixed4(level.in_transit_in),
-        })
-        .collect();
+    let page = stock::pull(&state.db, terminal.branch_id, query.parse()?).await?;
     Ok(web::Json(StockPullResponse {
-        levels,
+        levels: page.rows,
         next_cursor: page.next_cursor,
         has_more: page.has_more,
     }))

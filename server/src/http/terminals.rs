@@ -93,9 +93,7 @@ pub async fn get_terminal(
     terminal_id: web::Path<Uuid>,
 ) -> Result<web::Json<Terminal>, ApiError> {
     Ok(web::Json(
-        registry::get_terminal(&state.db, *terminal_id)
-            .await?
-            .into(),
+        registry::get_terminal(&state.db, *terminal_id).await?,
     ))
 }
 
@@ -112,9 +110,7 @@ pub async fn rotate_secret(
     terminal_id: web::Path<Uuid>,
 ) -> Result<web::Json<TerminalCredentials>, ApiError> {
     Ok(web::Json(
-        registry::rotate_terminal_secret(&state.db, *terminal_id)
-            .await?
-            .into(),
+        registry::rotate_terminal_secret(&state.db, *terminal_id).await?,
     ))
 }
 
@@ -132,9 +128,7 @@ pub async fn reset_device(
     terminal_id: web::Path<Uuid>,
 ) -> Result<web::Json<Terminal>, ApiError> {
     Ok(web::Json(
-        registry::reset_terminal_device(&state.db, *terminal_id)
-            .await?
-            .into(),
+        registry::reset_terminal_device(&state.db, *terminal_id).await?,
     ))
 }
 
@@ -151,9 +145,7 @@ pub async fn deactivate_terminal(
     terminal_id: web::Path<Uuid>,
 ) -> Result<web::Json<Terminal>, ApiError> {
     Ok(web::Json(
-        registry::set_terminal_active(&state.db, *terminal_id, false)
-            .await?
-            .into(),
+        registry::set_terminal_active(&state.db, *terminal_id, false).await?,
     ))
 }
 
@@ -170,8 +162,6 @@ pub async fn reactivate_terminal(
     terminal_id: web::Path<Uuid>,
 ) -> Result<web::Json<Terminal>, ApiError> {
     Ok(web::Json(
-        registry::set_terminal_active(&state.db, *terminal_id, true)
-            .await?
-            .into(),
+        registry::set_terminal_active(&state.db, *terminal_id, true).await?,
     ))
 }

@@ -1,8 +1,5 @@
-use std::collections::BTreeMap;
-
 use actix_web::{HttpRequest, get, post, web};
-use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
@@ -13,12 +10,12 @@ use super::{PageView, json_body};
 use crate::{
     AppState,
     auth::caller::{Caller, TerminalCaller},
-    decimal::from_fixed4,
     error::{ApiError, Problem},
     pagination::PageQuery,
     sales::{
         Kind, Status, Submitted, TransactionInput, TransactionResult, ingest,
-        queries::{self, DailySales, KindTotals, TransactionDetail, TransactionFilter},
+        queries::{self, TransactionFilter},
+        records::{DailySales, Held, Transaction, TransactionSummary},
     },
 };
 
@@ -122,20 +119,9 @@ pub struct HeldRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct HeldView {
-    /// The terminal's id.
-    id: Uuid,
-    /// The hub's id.
-    transaction_id: Uuid,
-    /// `settled`, or `open` for a work order.
-    status: String,
-    revision: i32,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct HeldResponse {
     /// The ids the hub holds; the others it never recorded.
-    held: Vec<HeldView>,
+    held: Vec<Held>,
 }
 
 /// Which of the caller's transaction ids the hub holds: after a crash between sending and
@@ -154,16 +140,7 @@ pub async fn held_transactions(
     state: web::Data<AppState>,
     body: Json<HeldRequest>,
 ) -> Result<web::Json<HeldResponse>, ApiError> {
-    let held = queries::held_transactions(&state.db, terminal.terminal_id, &body.ids).await?;
-    let held = held
-        .into_iter()
-        .map(|t| HeldView {
-            id: t.terminal_transaction_id,
-            transaction_id: t.id,
-            status: t.status,
-            revision: t.revision,
-        })
-        .collect();
+    let held = queries::held(&state.db, terminal.terminal_id, &body.ids).await?;
     Ok(web::Json(HeldResponse { held }))
 }
 
@@ -185,147 +162,13 @@ pub struct TransactionQuery {
     status: Option<Status>,
 }
 
-/// A transaction as listed.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TransactionSummaryView {
-    /// The hub's id.
-    id: Uuid,
-    branch_id: Uuid,
-    terminal_id: Uuid,
-    /// The terminal's id.
-    terminal_transaction_id: Uuid,
-    receipt_number: String,
-    kind: String,
-    status: String,
-    revision: i32,
-    /// For a void: the hub's id of the transaction it cancels.
-    voids_transaction_id: Option<Uuid>,
-    /// The void that cancelled it.
-    voided_by_transaction_id: Option<Uuid>,
-    occurred_at: DateTime<Utc>,
-    utc_offset_minutes: i32,
-    #[schema(value_type = String)]
-    business_date: NaiveDate,
-    staff_user_id: Uuid,
-    customer_id: Option<Uuid>,
-    order_type: Option<String>,
-    table: Option<String>,
-    covers: Option<i32>,
-    tax_inclusive: bool,
-    #[schema(value_type = String)]
-    subtotal: Decimal,
-    #[schema(value_type = String)]
-    discount: Decimal,
-    #[schema(value_type = String)]
-    tax: Decimal,
-    #[schema(value_type = String)]
-    total: Decimal,
-    received_at: DateTime<Utc>,
-    settled_at: Option<DateTime<Utc>>,
-}
-
-impl From<entity::sales_transaction::Model> for TransactionSummaryView {
-    fn from(t: entity::sales_transaction::Model) -> Self {
-        Self {
-            id: t.id,
-            branch_id: t.branch_id,
-            terminal_id: t.terminal_id,
-            terminal_transaction_id: t.terminal_transaction_id,
-            receipt_number: t.receipt_number,
-            kind: t.kind,
-            status: t.status,
-            revision: t.revision,
-            voids_transaction_id: t.voids_transaction_id,
-            voided_by_transaction_id: t.voided_by_transaction_id,
-            occurred_at: t.occurred_at,
-            utc_offset_minutes: t.utc_offset_minutes,
-            business_date: t.business_date,
-            staff_user_id: t.staff_user_id,
-            customer_id: t.customer_id,
-            order_type: t.order_type,
-            table: t.table_label,
-            covers: t.covers,
-            tax_inclusive: t.tax_inclusive,
-            subtotal: from_fixed4(t.subtotal),
-            discount: from_fixed4(t.discount_total),
-            tax: from_fixed4(t.tax_total),
-            total: from_fixed4(t.total),
-            received_at: t.received_at,
-            settled_at: t.settled_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SalesLineView {
-    line_no: i32,
-    item_id: Uuid,
-    #[schema(value_type = String)]
-    quantity: Decimal,
-    #[schema(value_type = String)]
-    unit_price: Decimal,
-    #[schema(value_type = String)]
-    discount: Decimal,
-    #[schema(value_type = String)]
-    tax: Decimal,
-    #[schema(value_type = String)]
-    line_total: Decimal,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SalesPaymentView {
-    payment_method_id: Uuid,
-    #[schema(value_type = String)]
-    amount: Decimal,
-    reference: Option<String>,
-}
-
-/// One transaction whole.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TransactionView {
-    #[serde(flatten)]
-    transaction: TransactionSummaryView,
-    lines: Vec<SalesLineView>,
-    payments: Vec<SalesPaymentView>,
-}
-
-impl From<TransactionDetail> for TransactionView {
-    fn from(d: TransactionDetail) -> Self {
-        Self {
-            transaction: d.transaction.into(),
-            lines: d
-                .lines
-                .into_iter()
-                .map(|l| SalesLineView {
-                    line_no: l.line_no,
-                    item_id: l.item_id,
-                    quantity: from_fixed4(l.quantity),
-                    unit_price: from_fixed4(l.unit_price),
-                    discount: from_fixed4(l.discount),
-                    tax: from_fixed4(l.tax),
-                    line_total: from_fixed4(l.line_total),
-                })
-                .collect(),
-            payments: d
-                .payments
-                .into_iter()
-                .map(|p| SalesPaymentView {
-                    payment_method_id: p.payment_method_id,
-                    amount: from_fixed4(p.amount),
-                    reference: p.reference,
-                })
-                .collect(),
-        }
-    }
-}
-
 /// Transactions, newest first. Admins see every branch; a terminal its own.
 #[utoipa::path(
     tag = "sales",
     security(("bearer" = [])),
     params(PageQuery, TransactionQuery),
     responses(
-        (status = 200, body = PageView<TransactionSummaryView>),
+        (status = 200, body = PageView<TransactionSummary>),
         (status = 404, description = "A terminal asked for another branch", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -335,7 +178,7 @@ pub async fn list_transactions(
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     query: Query<TransactionQuery>,
-) -> Result<web::Json<PageView<TransactionSummaryView>>, ApiError> {
+) -> Result<web::Json<PageView<TransactionSummary>>, ApiError> {
     let query = query.into_inner();
     let filter = TransactionFilter {
         branch_id: query.branch_id,
@@ -351,7 +194,7 @@ pub async fn list_transactions(
         .await?;
     Ok(web::Json(PageView::from_page(
         page,
-        TransactionSummaryView::from,
+        TransactionSummary::from,
     )))
 }
 
@@ -360,7 +203,7 @@ pub async fn list_transactions(
     tag = "sales",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = TransactionView),
+        (status = 200, body = Transaction),
         (status = 404, description = "No such transaction (at the terminal's branch)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -369,9 +212,9 @@ pub async fn get_transaction(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<TransactionView>, ApiError> {
+) -> Result<web::Json<Transaction>, ApiError> {
     let detail = queries::get_transaction(&state.db, &caller.branch_scope(), *id).await?;
-    Ok(web::Json(detail.into()))
+    Ok(web::Json(detail))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -385,74 +228,13 @@ pub struct SummaryQuery {
     to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct KindTotalsView {
-    count: i64,
-    /// Sum of line totals.
-    #[schema(value_type = String)]
-    subtotal: Decimal,
-    #[schema(value_type = String)]
-    discount: Decimal,
-    #[schema(value_type = String)]
-    tax: Decimal,
-    #[schema(value_type = String)]
-    total: Decimal,
-}
-
-impl From<KindTotals> for KindTotalsView {
-    fn from(t: KindTotals) -> Self {
-        Self {
-            count: t.count,
-            subtotal: from_fixed4(t.subtotal),
-            discount: from_fixed4(t.discount),
-            tax: from_fixed4(t.tax),
-            total: from_fixed4(t.total),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DailySalesView {
-    #[schema(value_type = String)]
-    business_date: NaiveDate,
-    /// Settled sales and work orders, voided ones left out.
-    sales: KindTotalsView,
-    /// Returns, voided ones left out.
-    returns: KindTotalsView,
-    /// Voids recorded that day.
-    voids: i64,
-    /// Sales total minus returns total.
-    #[schema(value_type = String)]
-    net_total: Decimal,
-    /// Paid minus refunded, by payment method id.
-    #[schema(value_type = BTreeMap<String, String>)]
-    payments: BTreeMap<Uuid, Decimal>,
-}
-
-impl From<DailySales> for DailySalesView {
-    fn from(d: DailySales) -> Self {
-        Self {
-            business_date: d.business_date,
-            net_total: from_fixed4(d.sales.total - d.returns.total),
-            sales: d.sales.into(),
-            returns: d.returns.into(),
-            voids: d.voids,
-            payments: d
-                .payments
-                .into_iter()
-                .map(|(method, amount)| (method, from_fixed4(amount)))
-                .collect(),
-        }
-    }
-}
-
 /// Daily sales of a branch: counts, amounts, tax, discounts and payments per business day.
 #[utoipa::path(
     tag = "sales",
     security(("bearer" = [])),
     params(SummaryQuery, PageQuery),
     responses(
-        (status = 200, body = PageView<DailySalesView>),
+        (status = 200, body = PageView<DailySales>),
         (status = 404, description = "No such branch (for a terminal: another branch)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A range backwards or longer than 366 days", body = Problem, content_type = "application/problem+json"),
     )
@@ -464,7 +246,7 @@ pub async fn daily_sales(
     branch_id: web::Path<Uuid>,
     query: Query<SummaryQuery>,
     page: Query<PageQuery>,
-) -> Result<web::Json<PageView<DailySalesView>>, ApiError> {
+) -> Result<web::Json<PageView<DailySales>>, ApiError> {
     let scope = caller.branch_scope();
     let days = queries::daily_sales(
         &state.db,
@@ -475,5 +257,5 @@ pub async fn daily_sales(
         page.parse()?,
     )
     .await?;
-    Ok(web::Json(PageView::from_page(days, DailySalesView::from)))
+    Ok(web::Json(days.into()))
 }

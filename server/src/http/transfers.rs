@@ -1,8 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
-use chrono::{DateTime, Utc};
-use entity::transfer_line;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -11,11 +9,10 @@ use super::{DecimalInput, DocumentFilter, PageView, idempotent};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
-    decimal::from_fixed4,
     error::{ApiError, Problem},
     inventory::{
         LineInput,
-        transfers::{self, ReceivedLine, TransferDetail, TransferInput},
+        transfers::{self, ReceivedLine, Transfer, TransferInput},
     },
     pagination::PageQuery,
 };
@@ -63,64 +60,6 @@ pub struct ReceiveRequest {
     lines: Vec<ReceivedLineRequest>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TransferLineView {
-    line_no: i32,
-    item_id: Uuid,
-    #[schema(value_type = String)]
-    quantity: Decimal,
-    #[schema(value_type = Option<String>)]
-    quantity_received: Option<Decimal>,
-    /// Received minus sent, once received.
-    #[schema(value_type = Option<String>)]
-    discrepancy: Option<Decimal>,
-}
-
-impl From<transfer_line::Model> for TransferLineView {
-    fn from(l: transfer_line::Model) -> Self {
-        Self {
-            line_no: l.line_no,
-            item_id: l.item_id,
-            quantity: from_fixed4(l.quantity),
-            quantity_received: l.quantity_received.map(from_fixed4),
-            discrepancy: l
-                .quantity_received
-                .map(|received| from_fixed4(received - l.quantity)),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TransferView {
-    id: Uuid,
-    from_branch_id: Uuid,
-    to_branch_id: Uuid,
-    /// `draft`, `dispatched`, `received` or `cancelled`.
-    status: String,
-    note: Option<String>,
-    created_by: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    lines: Vec<TransferLineView>,
-}
-
-impl From<TransferDetail> for TransferView {
-    fn from(d: TransferDetail) -> Self {
-        let t = d.ticket;
-        Self {
-            id: t.id,
-            from_branch_id: t.from_branch_id,
-            to_branch_id: t.to_branch_id,
-            status: t.status,
-            note: t.note,
-            created_by: t.created_by,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            lines: d.lines.into_iter().map(TransferLineView::from).collect(),
-        }
-    }
-}
-
 const KEY_PARAM: &str = "Makes a retry return the first answer";
 
 /// Create a draft transfer ticket between two branches.
@@ -130,7 +69,7 @@ const KEY_PARAM: &str = "Makes a retry return the first answer";
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     request_body = TransferRequest,
     responses(
-        (status = 201, body = TransferView),
+        (status = 201, body = Transfer),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A branch is deactivated", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid lines", body = Problem, content_type = "application/problem+json"),
@@ -164,13 +103,7 @@ pub async fn create_transfer(
         &admin.client_id,
         &body,
         StatusCode::CREATED,
-        move |txn| {
-            Box::pin(async move {
-                transfers::create_transfer(txn, &actor, input)
-                    .await
-                    .map(TransferView::from)
-            })
-        },
+        move |txn| Box::pin(async move { transfers::create_transfer(txn, &actor, input).await }),
     )
     .await
 }
@@ -181,7 +114,7 @@ pub async fn create_transfer(
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     responses(
-        (status = 200, body = TransferView),
+        (status = 200, body = Transfer),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a draft, or not enough stock at the source", body = Problem, content_type = "application/problem+json"),
     )
@@ -200,13 +133,7 @@ pub async fn dispatch_transfer(
         &admin.client_id,
         &[],
         StatusCode::OK,
-        move |txn| {
-            Box::pin(async move {
-                transfers::dispatch_transfer(txn, &actor, id)
-                    .await
-                    .map(TransferView::from)
-            })
-        },
+        move |txn| Box::pin(async move { transfers::dispatch_transfer(txn, &actor, id).await }),
     )
     .await
 }
@@ -218,7 +145,7 @@ pub async fn dispatch_transfer(
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     request_body = ReceiveRequest,
     responses(
-        (status = 200, body = TransferView),
+        (status = 200, body = Transfer),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not dispatched", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid lines", body = Problem, content_type = "application/problem+json"),
@@ -253,11 +180,7 @@ pub async fn receive_transfer(
         &body,
         StatusCode::OK,
         move |txn| {
-            Box::pin(async move {
-                transfers::receive_transfer(txn, &actor, id, received)
-                    .await
-                    .map(TransferView::from)
-            })
+            Box::pin(async move { transfers::receive_transfer(txn, &actor, id, received).await })
         },
     )
     .await
@@ -269,7 +192,7 @@ pub async fn receive_transfer(
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
     responses(
-        (status = 200, body = TransferView),
+        (status = 200, body = Transfer),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already received or cancelled", body = Problem, content_type = "application/problem+json"),
     )
@@ -288,41 +211,33 @@ pub async fn cancel_transfer(
         &admin.client_id,
         &[],
         StatusCode::OK,
-        move |txn| {
-            Box::pin(async move {
-                transfers::cancel_transfer(txn, &actor, id)
-                    .await
-                    .map(TransferView::from)
-            })
-        },
+        move |txn| Box::pin(async move { transfers::cancel_transfer(txn, &actor, id).await }),
     )
     .await
 }
 
 /// One transfer ticket.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = TransferView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = Transfer), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/transfers/{transfer_id}")]
 pub async fn get_transfer(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     transfer_id: web::Path<Uuid>,
-) -> Result<web::Json<TransferView>, ApiError> {
+) -> Result<web::Json<Transfer>, ApiError> {
     Ok(web::Json(
-        transfers::get_transfer(&state.db, *transfer_id)
-            .await?
-            .into(),
+        transfers::get_transfer(&state.db, *transfer_id).await?,
     ))
 }
 
 /// Transfer tickets, newest first.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<TransferView>)))]
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<Transfer>)))]
 #[get("/transfers")]
 pub async fn list_transfers(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<DocumentFilter>,
-) -> Result<web::Json<PageView<TransferView>>, ApiError> {
+) -> Result<web::Json<PageView<Transfer>>, ApiError> {
     let page = transfers::list_transfers(
         &state.db,
         filter.branch_id,
@@ -330,5 +245,5 @@ pub async fn list_transfers(
         page.parse()?,
     )
     .await?;
-    Ok(web::Json(PageView::from_page(page, TransferView::from)))
+    Ok(web::Json(page.into()))
 }

@@ -2,13 +2,15 @@
 //! asked) makes a draft transfer ticket, rejection needs a reason; the request is fulfilled when
 //! that transfer is received.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{item_request, item_request_line};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
 };
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -16,7 +18,7 @@ use super::{
     transfers::{self, TransferInput},
 };
 use crate::{
-    decimal::non_negative_fixed4,
+    decimal::{from_fixed4, non_negative_fixed4},
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
     scope::BranchScope,
@@ -44,7 +46,7 @@ pub struct ApprovedLine {
 }
 
 #[derive(Clone, Debug)]
-pub struct ItemRequestDetail {
+struct ItemRequestDetail {
     pub request: item_request::Model,
     pub lines: Vec<item_request_line::Model>,
 }
@@ -71,13 +73,68 @@ async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<ItemRequestDetail,
     Ok(ItemRequestDetail { request, lines })
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemRequestLine {
+    pub line_no: i32,
+    pub item_id: Uuid,
+    #[schema(value_type = String)]
+    pub quantity_requested: Decimal,
+    #[schema(value_type = Option<String>)]
+    pub quantity_approved: Option<Decimal>,
+}
+
+impl From<item_request_line::Model> for ItemRequestLine {
+    fn from(l: item_request_line::Model) -> Self {
+        Self {
+            line_no: l.line_no,
+            item_id: l.item_id,
+            quantity_requested: from_fixed4(l.quantity_requested),
+            quantity_approved: l.quantity_approved.map(from_fixed4),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemRequest {
+    pub id: Uuid,
+    pub requesting_branch_id: Uuid,
+    pub supplying_branch_id: Uuid,
+    /// `pending`, `approved`, `rejected` or `fulfilled`.
+    pub status: String,
+    pub rejection_reason: Option<String>,
+    /// The transfer ticket made on approval.
+    pub transfer_ticket_id: Option<Uuid>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub lines: Vec<ItemRequestLine>,
+}
+
+impl From<ItemRequestDetail> for ItemRequest {
+    fn from(d: ItemRequestDetail) -> Self {
+        let r = d.request;
+        Self {
+            id: r.id,
+            requesting_branch_id: r.requesting_branch_id,
+            supplying_branch_id: r.supplying_branch_id,
+            status: r.status,
+            rejection_reason: r.rejection_reason,
+            transfer_ticket_id: r.transfer_ticket_id,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            lines: d.lines.into_iter().map(ItemRequestLine::from).collect(),
+        }
+    }
+}
+
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_item_request<C: ConnectionTrait>(
     txn: &C,
     scope: &BranchScope,
     actor: &str,
     input: ItemRequestInput,
-) -> Result<ItemRequestDetail, DomainError> {
+) -> Result<ItemRequest, DomainError> {
     // A terminal asks for its own branch unless it names it; an admin must name one.
     let requesting_branch_id = match input.requesting_branch_id.or(scope.single()) {
         Some(branch_id) => scope.branch(branch_id)?,
@@ -125,7 +182,7 @@ pub async fn create_item_request<C: ConnectionTrait>(
     item_request_line::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
-    load(txn, request.id).await
+    load(txn, request.id).await.map(ItemRequest::from)
 }
 
 /// Approves a pending request, possibly for less than asked, and makes the draft transfer ticket
@@ -136,7 +193,7 @@ pub async fn approve_item_request<C: ConnectionTrait>(
     actor: &str,
     id: Uuid,
     approved: Vec<ApprovedLine>,
-) -> Result<ItemRequestDetail, DomainError> {
+) -> Result<ItemRequest, DomainError> {
     if !lifecycle().transition(txn, id, PENDING, APPROVED).await? {
         return Err(lifecycle().refused(txn, id, "approved").await);
     }
@@ -204,12 +261,12 @@ pub async fn approve_item_request<C: ConnectionTrait>(
     item_request::Entity::update_many()
         .col_expr(
             item_request::Column::TransferTicketId,
-            sea_orm::sea_query::Expr::value(ticket.ticket.id),
+            sea_orm::sea_query::Expr::value(ticket.id),
         )
         .filter(item_request::Column::Id.eq(id))
         .exec(txn)
         .await?;
-    load(txn, id).await
+    load(txn, id).await.map(ItemRequest::from)
 }
 
 /// Rejects a pending request, saying why.
@@ -218,7 +275,7 @@ pub async fn reject_item_request<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
     reason: &str,
-) -> Result<ItemRequestDetail, DomainError> {
+) -> Result<ItemRequest, DomainError> {
     let reason =
         required_text(reason, 2000).map_err(|message| DomainError::invalid("reason", message))?;
     if !lifecycle().transition(txn, id, PENDING, REJECTED).await? {
@@ -232,7 +289,7 @@ pub async fn reject_item_request<C: ConnectionTrait>(
         .filter(item_request::Column::Id.eq(id))
         .exec(txn)
         .await?;
-    load(txn, id).await
+    load(txn, id).await.map(ItemRequest::from)
 }
 
 /// Marks the request a received transfer ticket was made for as fulfilled.
@@ -261,10 +318,9 @@ pub async fn get_item_request(
     db: &DatabaseConnection,
     scope: &BranchScope,
     id: Uuid,
-) -> Result<ItemRequestDetail, DomainError> {
-    let detail = load(db, id).await?;
-    let branch_id = detail.request.requesting_branch_id;
-    scope.object(branch_id, detail, "item request")
+) -> Result<ItemRequest, DomainError> {
+    let request = ItemRequest::from(load(db, id).await?);
+    scope.object(request.requesting_branch_id, request, "item request")
 }
 
 /// Item requests made by or to a branch, newest first, optionally in one status.
@@ -274,7 +330,7 @@ pub async fn list_item_requests(
     branch_id: Option<Uuid>,
     status: Option<&str>,
     page: PageRequest,
-) -> Result<Page<ItemRequestDetail>, DomainError> {
+) -> Result<Page<ItemRequest>, DomainError> {
     use sea_orm::sea_query::ExprTrait;
     let mut select = item_request::Entity::find()
         .filter(scope.condition(item_request::Column::RequestingBranchId))
@@ -299,7 +355,7 @@ pub async fn list_item_requests(
             document_of: |l| l.item_request_id,
             line_no: item_request_line::Column::LineNo,
         },
-        |request, lines| ItemRequestDetail { request, lines },
+        |request, lines| ItemRequest::from(ItemRequestDetail { request, lines }),
     )
     .await
 }

@@ -3,13 +3,15 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{goods_receipt, goods_receipt_line, purchase_order, purchase_order_line, stock_level};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
 };
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -18,7 +20,7 @@ use super::{
     positive,
 };
 use crate::{
-    decimal::non_negative_fixed4,
+    decimal::{from_fixed4, non_negative_fixed4},
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
     validation::{optional_text, required_text},
@@ -55,16 +57,9 @@ pub struct ReceiptLineInput {
 }
 
 #[derive(Clone, Debug)]
-pub struct PurchaseOrderDetail {
+struct PurchaseOrderDetail {
     pub order: purchase_order::Model,
     pub lines: Vec<purchase_order_line::Model>,
-}
-
-#[derive(Clone, Debug)]
-pub struct GoodsReceiptDetail {
-    pub receipt: goods_receipt::Model,
-    pub lines: Vec<goods_receipt_line::Model>,
-    pub order: PurchaseOrderDetail,
 }
 
 fn lifecycle() -> Lifecycle<purchase_order::Entity> {
@@ -100,13 +95,96 @@ async fn move_on_order<C: ConnectionTrait>(
     Ok(())
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PurchaseOrderLine {
+    pub line_no: i32,
+    pub item_id: Uuid,
+    #[schema(value_type = String)]
+    pub quantity_ordered: Decimal,
+    #[schema(value_type = String)]
+    pub quantity_received: Decimal,
+    #[schema(value_type = String)]
+    pub unit_cost: Decimal,
+}
+
+impl From<purchase_order_line::Model> for PurchaseOrderLine {
+    fn from(l: purchase_order_line::Model) -> Self {
+        Self {
+            line_no: l.line_no,
+            item_id: l.item_id,
+            quantity_ordered: from_fixed4(l.quantity_ordered),
+            quantity_received: from_fixed4(l.quantity_received),
+            unit_cost: from_fixed4(l.unit_cost),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PurchaseOrder {
+    pub id: Uuid,
+    pub branch_id: Uuid,
+    pub supplier: String,
+    pub supplier_reference: Option<String>,
+    /// `draft`, `ordered`, `partially_received`, `received`, `closed` or `cancelled`.
+    pub status: String,
+    pub allow_over_receipt: bool,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub lines: Vec<PurchaseOrderLine>,
+}
+
+impl From<PurchaseOrderDetail> for PurchaseOrder {
+    fn from(d: PurchaseOrderDetail) -> Self {
+        let o = d.order;
+        Self {
+            id: o.id,
+            branch_id: o.branch_id,
+            supplier: o.supplier,
+            supplier_reference: o.supplier_reference,
+            status: o.status,
+            allow_over_receipt: o.allow_over_receipt,
+            created_by: o.created_by,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            lines: d.lines.into_iter().map(PurchaseOrderLine::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoodsReceiptLine {
+    pub line_no: i32,
+    #[schema(value_type = String)]
+    pub quantity: Decimal,
+}
+
+impl From<goods_receipt_line::Model> for GoodsReceiptLine {
+    fn from(l: goods_receipt_line::Model) -> Self {
+        Self {
+            line_no: l.line_no,
+            quantity: from_fixed4(l.quantity),
+        }
+    }
+}
+
+/// A goods receipt and the order as it stands after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoodsReceipt {
+    pub id: Uuid,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub lines: Vec<GoodsReceiptLine>,
+    pub purchase_order: PurchaseOrder,
+}
+
 /// Creates a draft purchase order; nothing is on order until it is submitted.
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_purchase_order<C: ConnectionTrait>(
     txn: &C,
     actor: &str,
     input: PurchaseOrderInput,
-) -> Result<PurchaseOrderDetail, DomainError> {
+) -> Result<PurchaseOrder, DomainError> {
     let mut errors = FieldErrors::default();
     let supplier = errors.check("supplier", required_text(&input.supplier, 200));
     let reference = errors.check(
@@ -160,7 +238,7 @@ pub async fn create_purchase_order<C: ConnectionTrait>(
     purchase_order_line::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
-    load(txn, order.id).await
+    load(txn, order.id).await.map(PurchaseOrder::from)
 }
 
 /// Sends a draft to the supplier: its quantities are on order at the branch.
@@ -168,7 +246,7 @@ pub async fn create_purchase_order<C: ConnectionTrait>(
 pub async fn submit_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
-) -> Result<PurchaseOrderDetail, DomainError> {
+) -> Result<PurchaseOrder, DomainError> {
     if !lifecycle().transition(txn, id, DRAFT, ORDERED).await? {
         return Err(lifecycle().refused(txn, id, "submitted").await);
     }
@@ -183,7 +261,7 @@ pub async fn submit_purchase_order<C: ConnectionTrait>(
         )
         .await?;
     }
-    Ok(detail)
+    Ok(detail.into())
 }
 
 /// Records one delivery: each named line's quantity enters the branch's stock as `po_receipt`.
@@ -194,7 +272,7 @@ pub async fn receive_goods<C: ConnectionTrait>(
     actor: &str,
     id: Uuid,
     delivered: Vec<ReceiptLineInput>,
-) -> Result<GoodsReceiptDetail, DomainError> {
+) -> Result<GoodsReceipt, DomainError> {
     // Moving the order to itself locks its row, so deliveries of one order run one at a time.
     let locked = lifecycle().transition(txn, id, ORDERED, ORDERED).await?
         || lifecycle()
@@ -304,10 +382,12 @@ pub async fn receive_goods<C: ConnectionTrait>(
         .order_by_asc(goods_receipt_line::Column::LineNo)
         .all(txn)
         .await?;
-    Ok(GoodsReceiptDetail {
-        receipt,
-        lines,
-        order: load(txn, id).await?,
+    Ok(GoodsReceipt {
+        id: receipt.id,
+        created_by: receipt.created_by,
+        created_at: receipt.created_at,
+        lines: lines.into_iter().map(GoodsReceiptLine::from).collect(),
+        purchase_order: load(txn, id).await?.into(),
     })
 }
 
@@ -316,7 +396,7 @@ pub async fn receive_goods<C: ConnectionTrait>(
 pub async fn close_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
-) -> Result<PurchaseOrderDetail, DomainError> {
+) -> Result<PurchaseOrder, DomainError> {
     let closed = lifecycle().transition(txn, id, ORDERED, CLOSED).await?
         || lifecycle()
             .transition(txn, id, PARTIALLY_RECEIVED, CLOSED)
@@ -324,7 +404,7 @@ pub async fn close_purchase_order<C: ConnectionTrait>(
     if !closed {
         return Err(lifecycle().refused(txn, id, "closed").await);
     }
-    release_on_order(txn, id).await
+    release_on_order(txn, id).await.map(PurchaseOrder::from)
 }
 
 /// Cancels a draft or an ordered purchase order (nothing received yet).
@@ -332,14 +412,14 @@ pub async fn close_purchase_order<C: ConnectionTrait>(
 pub async fn cancel_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
-) -> Result<PurchaseOrderDetail, DomainError> {
+) -> Result<PurchaseOrder, DomainError> {
     if lifecycle().transition(txn, id, DRAFT, CANCELLED).await? {
-        return load(txn, id).await;
+        return load(txn, id).await.map(PurchaseOrder::from);
     }
     if !lifecycle().transition(txn, id, ORDERED, CANCELLED).await? {
         return Err(lifecycle().refused(txn, id, "cancelled").await);
     }
-    release_on_order(txn, id).await
+    release_on_order(txn, id).await.map(PurchaseOrder::from)
 }
 
 async fn release_on_order<C: ConnectionTrait>(
@@ -360,8 +440,8 @@ async fn release_on_order<C: ConnectionTrait>(
 pub async fn get_purchase_order(
     db: &DatabaseConnection,
     id: Uuid,
-) -> Result<PurchaseOrderDetail, DomainError> {
-    load(db, id).await
+) -> Result<PurchaseOrder, DomainError> {
+    load(db, id).await.map(PurchaseOrder::from)
 }
 
 /// Purchase orders, newest first, optionally of one branch and one status.
@@ -370,7 +450,7 @@ pub async fn list_purchase_orders(
     branch_id: Option<Uuid>,
     status: Option<&str>,
     page: PageRequest,
-) -> Result<Page<PurchaseOrderDetail>, DomainError> {
+) -> Result<Page<PurchaseOrder>, DomainError> {
     let mut select = purchase_order::Entity::find().order_by_desc(purchase_order::Column::Id);
     if let Some(branch_id) = branch_id {
         select = select.filter(purchase_order::Column::BranchId.eq(branch_id));
@@ -388,7 +468,7 @@ pub async fn list_purchase_orders(
             document_of: |l| l.purchase_order_id,
             line_no: purchase_order_line::Column::LineNo,
         },
-        |order, lines| PurchaseOrderDetail { order, lines },
+        |order, lines| PurchaseOrder::from(PurchaseOrderDetail { order, lines }),
     )
     .await
 }

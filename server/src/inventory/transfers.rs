@@ -2,13 +2,15 @@
 //! difference recorded as a discrepancy movement); cancelled before dispatch, or after it by
 //! returning the stock to the source.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{transfer_line, transfer_ticket};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, sea_query::ExprTrait,
 };
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -16,7 +18,7 @@ use super::{
     ledger::{self, Floor, Movement, Reason, Source},
 };
 use crate::{
-    decimal::non_negative_fixed4,
+    decimal::{from_fixed4, non_negative_fixed4},
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
     validation::optional_text,
@@ -44,9 +46,67 @@ pub struct ReceivedLine {
 }
 
 #[derive(Clone, Debug)]
-pub struct TransferDetail {
+struct TransferDetail {
     pub ticket: transfer_ticket::Model,
     pub lines: Vec<transfer_line::Model>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferLine {
+    pub line_no: i32,
+    pub item_id: Uuid,
+    #[schema(value_type = String)]
+    pub quantity: Decimal,
+    #[schema(value_type = Option<String>)]
+    pub quantity_received: Option<Decimal>,
+    /// Received minus sent, once received.
+    #[schema(value_type = Option<String>)]
+    pub discrepancy: Option<Decimal>,
+}
+
+impl From<transfer_line::Model> for TransferLine {
+    fn from(l: transfer_line::Model) -> Self {
+        Self {
+            line_no: l.line_no,
+            item_id: l.item_id,
+            quantity: from_fixed4(l.quantity),
+            quantity_received: l.quantity_received.map(from_fixed4),
+            discrepancy: l
+                .quantity_received
+                .map(|received| from_fixed4(received - l.quantity)),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Transfer {
+    pub id: Uuid,
+    pub from_branch_id: Uuid,
+    pub to_branch_id: Uuid,
+    /// `draft`, `dispatched`, `received` or `cancelled`.
+    pub status: String,
+    pub note: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub lines: Vec<TransferLine>,
+}
+
+impl From<TransferDetail> for Transfer {
+    fn from(d: TransferDetail) -> Self {
+        let t = d.ticket;
+        Self {
+            id: t.id,
+            from_branch_id: t.from_branch_id,
+            to_branch_id: t.to_branch_id,
+            status: t.status,
+            note: t.note,
+            created_by: t.created_by,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            lines: d.lines.into_iter().map(TransferLine::from).collect(),
+        }
+    }
 }
 
 /// Creates a draft transfer ticket; nothing moves until it is dispatched.
@@ -55,7 +115,7 @@ pub async fn create_transfer<C: ConnectionTrait>(
     txn: &C,
     actor: &str,
     input: TransferInput,
-) -> Result<TransferDetail, DomainError> {
+) -> Result<Transfer, DomainError> {
     let mut errors = FieldErrors::default();
     let note = errors.check("note", optional_text(input.note.as_deref(), 2000));
     if input.from_branch_id == input.to_branch_id {
@@ -99,7 +159,7 @@ pub async fn create_transfer<C: ConnectionTrait>(
     transfer_line::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
-    load(txn, ticket.id).await
+    load(txn, ticket.id).await.map(Transfer::from)
 }
 
 async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<TransferDetail, DomainError> {
@@ -147,7 +207,7 @@ pub async fn dispatch_transfer<C: ConnectionTrait>(
     txn: &C,
     actor: &str,
     id: Uuid,
-) -> Result<TransferDetail, DomainError> {
+) -> Result<Transfer, DomainError> {
     if !lifecycle().transition(txn, id, DRAFT, DISPATCHED).await? {
         return Err(lifecycle().refused(txn, id, "dispatched").await);
     }
@@ -178,7 +238,7 @@ pub async fn dispatch_transfer<C: ConnectionTrait>(
         .await?;
         ledger::move_in_transit(txn, ticket.to_branch_id, line.item_id, line.quantity).await?;
     }
-    load(txn, id).await
+    load(txn, id).await.map(Transfer::from)
 }
 
 /// Puts what arrived into the destination. The whole quantity sent enters as `transfer_in`; a
@@ -189,7 +249,7 @@ pub async fn receive_transfer<C: ConnectionTrait>(
     actor: &str,
     id: Uuid,
     received: Vec<ReceivedLine>,
-) -> Result<TransferDetail, DomainError> {
+) -> Result<Transfer, DomainError> {
     if !lifecycle()
         .transition(txn, id, DISPATCHED, RECEIVED)
         .await?
@@ -268,7 +328,7 @@ pub async fn receive_transfer<C: ConnectionTrait>(
             .exec(txn)
             .await?;
     }
-    load(txn, id).await
+    load(txn, id).await.map(Transfer::from)
 }
 
 /// Cancels a draft, or a dispatched ticket by returning its stock to the source.
@@ -277,9 +337,9 @@ pub async fn cancel_transfer<C: ConnectionTrait>(
     txn: &C,
     actor: &str,
     id: Uuid,
-) -> Result<TransferDetail, DomainError> {
+) -> Result<Transfer, DomainError> {
     if lifecycle().transition(txn, id, DRAFT, CANCELLED).await? {
-        return load(txn, id).await;
+        return load(txn, id).await.map(Transfer::from);
     }
     if !lifecycle()
         .transition(txn, id, DISPATCHED, CANCELLED)
@@ -310,14 +370,11 @@ pub async fn cancel_transfer<C: ConnectionTrait>(
         )
         .await?;
     }
-    Ok(detail)
+    Ok(detail.into())
 }
 
-pub async fn get_transfer(
-    db: &DatabaseConnection,
-    id: Uuid,
-) -> Result<TransferDetail, DomainError> {
-    load(db, id).await
+pub async fn get_transfer(db: &DatabaseConnection, id: Uuid) -> Result<Transfer, DomainError> {
+    load(db, id).await.map(Transfer::from)
 }
 
 /// Transfer tickets from or to a branch, newest first, optionally in one status.
@@ -326,7 +383,7 @@ pub async fn list_transfers(
     branch_id: Option<Uuid>,
     status: Option<&str>,
     page: PageRequest,
-) -> Result<Page<TransferDetail>, DomainError> {
+) -> Result<Page<Transfer>, DomainError> {
     let mut select = transfer_ticket::Entity::find().order_by_desc(transfer_ticket::Column::Id);
     if let Some(branch_id) = branch_id {
         select = select.filter(
@@ -348,7 +405,7 @@ pub async fn list_transfers(
             document_of: |l| l.transfer_ticket_id,
             line_no: transfer_line::Column::LineNo,
         },
-        |ticket, lines| TransferDetail { ticket, lines },
+        |ticket, lines| Transfer::from(TransferDetail { ticket, lines }),
     )
     .await
 }

@@ -4,6 +4,7 @@
 mod checks;
 pub mod ingest;
 pub mod queries;
+pub mod records;
 
 use crate::decimal::DecimalInput;
 use chrono::{DateTime, FixedOffset, NaiveDate};

@@ -11,7 +11,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Kind, Status};
+use super::{
+    Kind, Status,
+    records::{DailySales, Held, Transaction, TransactionSummary},
+};
 use crate::{
     error::DomainError,
     pagination::{Page, PageRequest, fetch_page},
@@ -46,7 +49,7 @@ pub async fn list_transactions(
     scope: &BranchScope,
     filter: TransactionFilter,
     page: PageRequest,
-) -> Result<Page<sales_transaction::Model>, DomainError> {
+) -> Result<Page<TransactionSummary>, DomainError> {
     use sales_transaction::Column;
     let scope = scope.narrowed(filter.branch_id)?;
     let mut select = sales_transaction::Entity::find()
@@ -71,12 +74,14 @@ pub async fn list_transactions(
     if let Some(to) = filter.to {
         select = select.filter(Column::BusinessDate.lte(to));
     }
-    Ok(fetch_page(db, select, page).await?)
+    Ok(fetch_page(db, select, page)
+        .await?
+        .map(TransactionSummary::from))
 }
 
 /// A transaction with its lines and payments.
 #[derive(Clone, Debug)]
-pub struct TransactionDetail {
+pub(super) struct TransactionDetail {
     pub transaction: sales_transaction::Model,
     pub lines: Vec<sales_line::Model>,
     pub payments: Vec<sales_payment::Model>,
@@ -87,7 +92,7 @@ pub async fn get_transaction(
     db: &DatabaseConnection,
     scope: &BranchScope,
     id: Uuid,
-) -> Result<TransactionDetail, DomainError> {
+) -> Result<Transaction, DomainError> {
     let transaction = sales_transaction::Entity::find_by_id(id)
         .filter(scope.condition(sales_transaction::Column::BranchId))
         .one(db)
@@ -103,15 +108,33 @@ pub async fn get_transaction(
         .order_by_asc(sales_payment::Column::LineNo)
         .all(db)
         .await?;
-    Ok(TransactionDetail {
+    Ok(Transaction::from(TransactionDetail {
         transaction,
         lines,
         payments,
-    })
+    }))
 }
 
 /// Which of `ids` (the terminal's own) the hub holds, so an agent can drop them from its queue.
-pub async fn held_transactions<C: ConnectionTrait>(
+pub async fn held(
+    db: &DatabaseConnection,
+    terminal_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<Held>, DomainError> {
+    let held = held_transactions(db, terminal_id, ids).await?;
+    Ok(held
+        .into_iter()
+        .map(|t| Held {
+            id: t.terminal_transaction_id,
+            transaction_id: t.id,
+            status: t.status,
+            revision: t.revision,
+        })
+        .collect())
+}
+
+/// The stored transactions of `ids` (the terminal's own).
+pub(super) async fn held_transactions<C: ConnectionTrait>(
     db: &C,
     terminal_id: Uuid,
     ids: &[Uuid],
@@ -139,7 +162,7 @@ pub async fn held_transactions<C: ConnectionTrait>(
 
 /// Settled transactions of one kind on one day, voided ones left out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KindTotals {
+pub(super) struct KindFigures {
     pub count: i64,
     pub subtotal: Fixed4,
     pub discount: Fixed4,
@@ -149,11 +172,11 @@ pub struct KindTotals {
 
 /// One business day of a branch.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DailySales {
+pub(super) struct DailyFigures {
     pub business_date: NaiveDate,
     /// Sales and settled work orders.
-    pub sales: KindTotals,
-    pub returns: KindTotals,
+    pub sales: KindFigures,
+    pub returns: KindFigures,
     /// Voids recorded that day (what they cancelled is left out of the other figures).
     pub voids: i64,
     /// Paid minus refunded, by payment method.
@@ -224,18 +247,18 @@ pub async fn daily_sales(
         .group_by_col((sales_transaction::Entity, Column::BusinessDate))
         .group_by_col((sales_transaction::Entity, Column::Kind))
         .to_owned();
-    let mut days: BTreeMap<NaiveDate, DailySales> = BTreeMap::new();
+    let mut days: BTreeMap<NaiveDate, DailyFigures> = BTreeMap::new();
     for row in db.query_all(&totals).await? {
         let date: NaiveDate = row.try_get("", "business_date")?;
         let kind: String = row.try_get("", "kind")?;
-        let figures = KindTotals {
+        let figures = KindFigures {
             count: row.try_get("", "n")?,
             subtotal: row.try_get("", "subtotal")?,
             discount: row.try_get("", "discount")?,
             tax: row.try_get("", "tax")?,
             total: row.try_get("", "total")?,
         };
-        let day = days.entry(date).or_insert_with(|| DailySales {
+        let day = days.entry(date).or_insert_with(|| DailyFigures {
             business_date: date,
             ..Default::default()
         });
@@ -292,10 +315,11 @@ pub async fn daily_sales(
             *day.payments.entry(method).or_default() += signed;
         }
     }
-    Ok(Page::of_all(days.into_values().collect(), page))
+    let days = days.into_values().map(DailySales::from).collect();
+    Ok(Page::of_all(days, page))
 }
 
-fn add(into: &mut KindTotals, figures: &KindTotals) {
+fn add(into: &mut KindFigures, figures: &KindFigures) {
     into.count += figures.count;
     into.subtotal += figures.subtotal;
     into.discount += figures.discount;

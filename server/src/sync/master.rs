@@ -3,19 +3,64 @@
 use chrono::{DateTime, Utc};
 use entity::master_change;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{FeedPage, feed::ALL_BRANCHES};
+use super::{FeedPage, Pull, feed::ALL_BRANCHES};
 use crate::error::DomainError;
 
-pub const DEFAULT_LIMIT: u64 = 500;
-pub const MAX_LIMIT: u64 = 5_000;
+/// One changed object.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Change {
+    pub seq: i64,
+    /// `category`, `item`, `item_group`, `staff_user`, `customer`, `payment_method` or `setting`.
+    pub kind: String,
+    /// The object's id (the key, for settings).
+    pub id: String,
+    /// `upsert` or `delete`.
+    pub op: String,
+    /// The object as this branch should store it; absent for a delete.
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Box<RawValue>>,
+}
+
+impl TryFrom<master_change::Model> for Change {
+    type Error = DomainError;
+
+    fn try_from(change: master_change::Model) -> Result<Self, DomainError> {
+        let data = change
+            .payload
+            .map(RawValue::from_string)
+            .transpose()
+            .map_err(|e| DomainError::internal("a stored change's payload is not JSON", e))?;
+        Ok(Change {
+            seq: change.seq,
+            kind: change.kind,
+            id: change.object_id,
+            op: change.op,
+            data,
+        })
+    }
+}
+
+/// Master data that changed for `branch_id`'s terminals, oldest first; several changes of one
+/// object arrive as its latest state once.
+pub async fn pull(
+    db: &DatabaseConnection,
+    branch_id: Uuid,
+    pull: Pull,
+) -> Result<FeedPage<Change>, DomainError> {
+    let cursor = pull.start.cursor(|since| cursor_since(db, since)).await?;
+    changes_after(db, branch_id, cursor, pull.limit)
+        .await?
+        .try_map(Change::try_from)
+}
 
 /// Where to start reading for a terminal that only keeps a date watermark.
-pub async fn cursor_since(
-    db: &DatabaseConnection,
-    since: DateTime<Utc>,
-) -> Result<i64, DomainError> {
+async fn cursor_since(db: &DatabaseConnection, since: DateTime<Utc>) -> Result<i64, DomainError> {
     let feed = master_change::Entity::find();
     super::cursor_since(
         db,
@@ -28,7 +73,7 @@ pub async fn cursor_since(
 }
 
 /// The changes visible to `branch_id` after `cursor`, at most `limit` of them.
-pub async fn changes_after(
+async fn changes_after(
     db: &DatabaseConnection,
     branch_id: Uuid,
     cursor: i64,

@@ -11,6 +11,37 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySe
 
 use crate::error::DomainError;
 
+pub const DEFAULT_LIMIT: u64 = 500;
+pub const MAX_LIMIT: u64 = 5_000;
+
+/// One pull from a feed: where it starts and how many changes it takes at most.
+#[derive(Clone, Copy, Debug)]
+pub struct Pull {
+    pub start: Start,
+    pub limit: u64,
+}
+
+/// Where a pull starts: after a sequence number (0: a full snapshot), or from a date watermark
+/// for a terminal that keeps only that.
+#[derive(Clone, Copy, Debug)]
+pub enum Start {
+    After(i64),
+    Since(DateTime<Utc>),
+}
+
+impl Start {
+    /// The cursor to read after; `since` finds it for a date watermark in the feed at hand.
+    async fn cursor<F>(self, since: impl FnOnce(DateTime<Utc>) -> F) -> Result<i64, DomainError>
+    where
+        F: Future<Output = Result<i64, DomainError>>,
+    {
+        match self {
+            Start::After(cursor) => Ok(cursor),
+            Start::Since(watermark) => since(watermark).await,
+        }
+    }
+}
+
 /// One page of a feed, oldest change first.
 #[derive(Debug)]
 pub struct FeedPage<T> {
@@ -21,6 +52,17 @@ pub struct FeedPage<T> {
 }
 
 impl<T> FeedPage<T> {
+    fn try_map<U>(
+        self,
+        f: impl FnMut(T) -> Result<U, DomainError>,
+    ) -> Result<FeedPage<U>, DomainError> {
+        Ok(FeedPage {
+            rows: self.rows.into_iter().map(f).collect::<Result<_, _>>()?,
+            next_cursor: self.next_cursor,
+            has_more: self.has_more,
+        })
+    }
+
     /// Cuts rows read with `limit + 1` down to one page after `cursor`.
     fn after(mut rows: Vec<T>, cursor: i64, limit: u64, seq: impl Fn(&T) -> i64) -> Self {
         let has_more = rows.len() as u64 > limit;
@@ -40,7 +82,7 @@ const SINCE_MARGIN: Duration = Duration::seconds(60);
 
 /// Where a reader that keeps only a date watermark starts in a feed (`scope`): just before the
 /// first change stamped from [`SINCE_MARGIN`] before it, or after everything when none is.
-pub async fn cursor_since<E: EntityTrait>(
+async fn cursor_since<E: EntityTrait>(
     db: &DatabaseConnection,
     scope: Select<E>,
     seq: E::Column,

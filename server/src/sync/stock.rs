@@ -2,14 +2,52 @@
 
 use chrono::{DateTime, Utc};
 use entity::stock_level;
+use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::FeedPage;
-use crate::error::DomainError;
+use super::{FeedPage, Pull};
+use crate::{decimal::from_fixed4, error::DomainError};
+
+/// A level of the branch as it is now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LevelChange {
+    pub seq: i64,
+    pub item_id: Uuid,
+    #[schema(value_type = String)]
+    pub on_hand: Decimal,
+    /// Dispatched to this branch, not yet received.
+    #[schema(value_type = String)]
+    pub in_transit_in: Decimal,
+}
+
+/// The branch's quantities that changed since the start, in commit order; a level that changed
+/// several times arrives once, as it is now.
+pub async fn pull(
+    db: &DatabaseConnection,
+    branch_id: Uuid,
+    pull: Pull,
+) -> Result<FeedPage<LevelChange>, DomainError> {
+    let cursor = pull
+        .start
+        .cursor(|since| cursor_since(db, branch_id, since))
+        .await?;
+    levels_after(db, branch_id, cursor, pull.limit)
+        .await?
+        .try_map(|level| {
+            Ok(LevelChange {
+                seq: level.seq,
+                item_id: level.item_id,
+                on_hand: from_fixed4(level.on_hand),
+                in_transit_in: from_fixed4(level.in_transit_in),
+            })
+        })
+}
 
 /// The branch's levels changed after `cursor`; a level changed several times comes once, as it is now.
-pub async fn levels_after(
+async fn levels_after(
     db: &DatabaseConnection,
     branch_id: Uuid,
     cursor: i64,
@@ -26,7 +64,7 @@ pub async fn levels_after(
 }
 
 /// Where to start reading for a terminal that only keeps a date watermark.
-pub async fn cursor_since(
+async fn cursor_since(
     db: &DatabaseConnection,
     branch_id: Uuid,
     since: DateTime<Utc>,

@@ -1,0 +1,219 @@
+//! What admins and terminals read of transactions, with amounts as decimals.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::sales_transaction;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::queries::{DailyFigures, KindFigures, TransactionDetail};
+use crate::decimal::from_fixed4;
+
+/// A transaction as listed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransactionSummary {
+    /// The hub's id.
+    pub id: Uuid,
+    pub branch_id: Uuid,
+    pub terminal_id: Uuid,
+    /// The terminal's id.
+    pub terminal_transaction_id: Uuid,
+    pub receipt_number: String,
+    pub kind: String,
+    pub status: String,
+    pub revision: i32,
+    /// For a void: the hub's id of the transaction it cancels.
+    pub voids_transaction_id: Option<Uuid>,
+    /// The void that cancelled it.
+    pub voided_by_transaction_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+    pub utc_offset_minutes: i32,
+    #[schema(value_type = String)]
+    pub business_date: NaiveDate,
+    pub staff_user_id: Uuid,
+    pub customer_id: Option<Uuid>,
+    pub order_type: Option<String>,
+    pub table: Option<String>,
+    pub covers: Option<i32>,
+    pub tax_inclusive: bool,
+    #[schema(value_type = String)]
+    pub subtotal: Decimal,
+    #[schema(value_type = String)]
+    pub discount: Decimal,
+    #[schema(value_type = String)]
+    pub tax: Decimal,
+    #[schema(value_type = String)]
+    pub total: Decimal,
+    pub received_at: DateTime<Utc>,
+    pub settled_at: Option<DateTime<Utc>>,
+}
+
+impl From<sales_transaction::Model> for TransactionSummary {
+    fn from(t: sales_transaction::Model) -> Self {
+        Self {
+            id: t.id,
+            branch_id: t.branch_id,
+            terminal_id: t.terminal_id,
+            terminal_transaction_id: t.terminal_transaction_id,
+            receipt_number: t.receipt_number,
+            kind: t.kind,
+            status: t.status,
+            revision: t.revision,
+            voids_transaction_id: t.voids_transaction_id,
+            voided_by_transaction_id: t.voided_by_transaction_id,
+            occurred_at: t.occurred_at,
+            utc_offset_minutes: t.utc_offset_minutes,
+            business_date: t.business_date,
+            staff_user_id: t.staff_user_id,
+            customer_id: t.customer_id,
+            order_type: t.order_type,
+            table: t.table_label,
+            covers: t.covers,
+            tax_inclusive: t.tax_inclusive,
+            subtotal: from_fixed4(t.subtotal),
+            discount: from_fixed4(t.discount_total),
+            tax: from_fixed4(t.tax_total),
+            total: from_fixed4(t.total),
+            received_at: t.received_at,
+            settled_at: t.settled_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SalesLine {
+    pub line_no: i32,
+    pub item_id: Uuid,
+    #[schema(value_type = String)]
+    pub quantity: Decimal,
+    #[schema(value_type = String)]
+    pub unit_price: Decimal,
+    #[schema(value_type = String)]
+    pub discount: Decimal,
+    #[schema(value_type = String)]
+    pub tax: Decimal,
+    #[schema(value_type = String)]
+    pub line_total: Decimal,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SalesPayment {
+    pub payment_method_id: Uuid,
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+    pub reference: Option<String>,
+}
+
+/// One transaction whole.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Transaction {
+    #[serde(flatten)]
+    pub transaction: TransactionSummary,
+    pub lines: Vec<SalesLine>,
+    pub payments: Vec<SalesPayment>,
+}
+
+impl From<TransactionDetail> for Transaction {
+    fn from(d: TransactionDetail) -> Self {
+        Self {
+            transaction: d.transaction.into(),
+            lines: d
+                .lines
+                .into_iter()
+                .map(|l| SalesLine {
+                    line_no: l.line_no,
+                    item_id: l.item_id,
+                    quantity: from_fixed4(l.quantity),
+                    unit_price: from_fixed4(l.unit_price),
+                    discount: from_fixed4(l.discount),
+                    tax: from_fixed4(l.tax),
+                    line_total: from_fixed4(l.line_total),
+                })
+                .collect(),
+            payments: d
+                .payments
+                .into_iter()
+                .map(|p| SalesPayment {
+                    payment_method_id: p.payment_method_id,
+                    amount: from_fixed4(p.amount),
+                    reference: p.reference,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KindTotals {
+    pub count: i64,
+    /// Sum of line totals.
+    #[schema(value_type = String)]
+    pub subtotal: Decimal,
+    #[schema(value_type = String)]
+    pub discount: Decimal,
+    #[schema(value_type = String)]
+    pub tax: Decimal,
+    #[schema(value_type = String)]
+    pub total: Decimal,
+}
+
+impl From<KindFigures> for KindTotals {
+    fn from(t: KindFigures) -> Self {
+        Self {
+            count: t.count,
+            subtotal: from_fixed4(t.subtotal),
+            discount: from_fixed4(t.discount),
+            tax: from_fixed4(t.tax),
+            total: from_fixed4(t.total),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DailySales {
+    #[schema(value_type = String)]
+    pub business_date: NaiveDate,
+    /// Settled sales and work orders, voided ones left out.
+    pub sales: KindTotals,
+    /// Returns, voided ones left out.
+    pub returns: KindTotals,
+    /// Voids recorded that day.
+    pub voids: i64,
+    /// Sales total minus returns total.
+    #[schema(value_type = String)]
+    pub net_total: Decimal,
+    /// Paid minus refunded, by payment method id.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub payments: BTreeMap<Uuid, Decimal>,
+}
+
+impl From<DailyFigures> for DailySales {
+    fn from(d: DailyFigures) -> Self {
+        Self {
+            business_date: d.business_date,
+            net_total: from_fixed4(d.sales.total - d.returns.total),
+            sales: d.sales.into(),
+            returns: d.returns.into(),
+            voids: d.voids,
+            payments: d
+                .payments
+                .into_iter()
+                .map(|(method, amount)| (method, from_fixed4(amount)))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Held {
+    /// The terminal's id.
+    pub id: Uuid,
+    /// The hub's id.
+    pub transaction_id: Uuid,
+    /// `settled`, or `open` for a work order.
+    pub status: String,
+    pub revision: i32,
+}
