@@ -1,9 +1,16 @@
 //! Document writes: one transaction that claims the `Idempotency-Key` (when given), does the work,
-//! and keeps the answer for retries.
+//! and keeps the answer for retries. A handler names a [`DocumentWrite`] among its arguments and
+//! hands it the domain call; it owns the transaction, the savepoint and the commit.
 
 use std::{future::Future, pin::Pin};
 
-use actix_web::{HttpRequest, HttpResponse, ResponseError, body::to_bytes, http::StatusCode};
+use actix_web::{
+    FromRequest, HttpRequest, HttpResponse, ResponseError,
+    body::to_bytes,
+    dev::Payload,
+    http::StatusCode,
+    web::{self, Bytes},
+};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -15,12 +22,56 @@ use crate::{
 
 pub const HEADER: &str = "Idempotency-Key";
 
-/// The work of a document write, given the transaction to do it in.
-pub type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T, DomainError>> + 't>>;
+/// A request that writes a document: the hub, the request and its body as bytes (a retry is
+/// recognised by them).
+pub struct DocumentWrite {
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Bytes,
+}
 
-/// Parses a JSON body the handler also needs as bytes (to recognise a retry).
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    super::extract::parse_json_object(body)
+impl FromRequest for DocumentWrite {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = web::Data::<AppState>::extract(req);
+        let body = Bytes::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            Ok(Self {
+                state: state.await?,
+                body: body.await?,
+                req,
+            })
+        })
+    }
+}
+
+impl DocumentWrite {
+    /// The body as a JSON object of `T`.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        super::extract::parse_json_object(&self.body)
+    }
+
+    /// The body as `T`, or `T::default()` when there is none.
+    pub fn json_or_default<T: DeserializeOwned + Default>(&self) -> Result<T, ApiError> {
+        if self.body.is_empty() {
+            Ok(T::default())
+        } else {
+            self.json()
+        }
+    }
+
+    /// Runs `work` for `client_id` (see [`run`]).
+    pub async fn run<T: Serialize>(
+        self,
+        client_id: &str,
+        success: StatusCode,
+        work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, DomainError>,
+    ) -> Result<HttpResponse, ApiError> {
+        run(&self.state, &self.req, client_id, &self.body, success, work).await
+    }
 }
 
 fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -55,18 +106,14 @@ fn route_scope(req: &HttpRequest) -> String {
 /// Runs `work` in one transaction and answers `success` with its result. With an
 /// `Idempotency-Key`, a retry of the same request gets the first answer (success or refusal)
 /// and changes nothing; the same key with another body gets 422.
-pub async fn run<T, F>(
+async fn run<T: Serialize>(
     state: &AppState,
     req: &HttpRequest,
     client_id: &str,
     body: &[u8],
     success: StatusCode,
-    work: F,
-) -> Result<HttpResponse, ApiError>
-where
-    T: Serialize,
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> Work<'t, T>,
-{
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, DomainError>,
+) -> Result<HttpResponse, ApiError> {
     let key = key_of(req)?.map(|key| KeyUse::new(client_id, route_scope(req), key, body));
     let txn = db::begin_write(&state.db)
         .await

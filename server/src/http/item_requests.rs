@@ -1,11 +1,11 @@
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
-use super::{DecimalInput, DocumentFilter, PageView, idempotent};
+use super::{DecimalInput, DocumentFilter, PageView, idempotent::DocumentWrite};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, Caller},
@@ -84,11 +84,9 @@ pub struct RejectRequest {
 #[post("/item-requests")]
 pub async fn create_item_request(
     caller: Caller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
+    write: DocumentWrite,
 ) -> Result<HttpResponse, ApiError> {
-    let request: ItemRequestRequest = idempotent::parse_json(&body)?;
+    let request: ItemRequestRequest = write.json()?;
     let input = ItemRequestInput {
         requesting_branch_id: request.requesting_branch_id,
         supplying_branch_id: request.supplying_branch_id,
@@ -102,19 +100,11 @@ pub async fn create_item_request(
             .collect(),
     };
     let (actor, scope) = (caller.client_name(), caller.branch_scope());
-    idempotent::run(
-        &state,
-        &req,
-        &actor.clone(),
-        &body,
-        StatusCode::CREATED,
-        move |txn| {
-            Box::pin(
-                async move { item_requests::create_item_request(txn, &scope, &actor, input).await },
-            )
-        },
-    )
-    .await
+    write
+        .run(&actor, StatusCode::CREATED, async |txn| {
+            item_requests::create_item_request(txn, &scope, &actor, input).await
+        })
+        .await
 }
 
 /// Approve a pending request (possibly for less); a draft transfer ticket is made to fulfil it.
@@ -133,16 +123,10 @@ pub async fn create_item_request(
 #[post("/item-requests/{item_request_id}/approve")]
 pub async fn approve_item_request(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    write: DocumentWrite,
     item_request_id: web::Path<Uuid>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let request: ApproveRequest = if body.is_empty() {
-        ApproveRequest::default()
-    } else {
-        idempotent::parse_json(&body)?
-    };
+    let request: ApproveRequest = write.json_or_default()?;
     let approved = request
         .lines
         .into_iter()
@@ -151,20 +135,12 @@ pub async fn approve_item_request(
             quantity: l.quantity,
         })
         .collect();
-    let (id, actor) = (*item_request_id, admin.client_id.clone());
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &body,
-        StatusCode::OK,
-        move |txn| {
-            Box::pin(
-                async move { item_requests::approve_item_request(txn, &actor, id, approved).await },
-            )
-        },
-    )
-    .await
+    let id = *item_request_id;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            item_requests::approve_item_request(txn, &admin.client_id, id, approved).await
+        })
+        .await
 }
 
 /// Reject a pending request, with a reason.
@@ -183,26 +159,16 @@ pub async fn approve_item_request(
 #[post("/item-requests/{item_request_id}/reject")]
 pub async fn reject_item_request(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    write: DocumentWrite,
     item_request_id: web::Path<Uuid>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let request: RejectRequest = idempotent::parse_json(&body)?;
+    let request: RejectRequest = write.json()?;
     let id = *item_request_id;
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &body,
-        StatusCode::OK,
-        move |txn| {
-            Box::pin(
-                async move { item_requests::reject_item_request(txn, id, &request.reason).await },
-            )
-        },
-    )
-    .await
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            item_requests::reject_item_request(txn, id, &request.reason).await
+        })
+        .await
 }
 
 /// One item request.

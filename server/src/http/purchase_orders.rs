@@ -1,11 +1,11 @@
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
-use super::{DecimalInput, DocumentFilter, PageView, idempotent};
+use super::{DecimalInput, DocumentFilter, PageView, idempotent::DocumentWrite};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -86,11 +86,9 @@ pub struct GoodsReceiptRequest {
 #[post("/purchase-orders")]
 pub async fn create_purchase_order(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
+    write: DocumentWrite,
 ) -> Result<HttpResponse, ApiError> {
-    let request: PurchaseOrderRequest = idempotent::parse_json(&body)?;
+    let request: PurchaseOrderRequest = write.json()?;
     let input = PurchaseOrderInput {
         branch_id: request.branch_id,
         supplier: request.supplier,
@@ -108,20 +106,11 @@ pub async fn create_purchase_order(
             })
             .collect(),
     };
-    let actor = admin.client_id.clone();
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &body,
-        StatusCode::CREATED,
-        move |txn| {
-            Box::pin(
-                async move { purchase_orders::create_purchase_order(txn, &actor, input).await },
-            )
-        },
-    )
-    .await
+    write
+        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+            purchase_orders::create_purchase_order(txn, &admin.client_id, input).await
+        })
+        .await
 }
 
 /// Send a draft to the supplier: its quantities are on order at the branch.
@@ -138,20 +127,15 @@ pub async fn create_purchase_order(
 #[post("/purchase-orders/{purchase_order_id}/submit")]
 pub async fn submit_purchase_order(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    write: DocumentWrite,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *purchase_order_id;
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &[],
-        StatusCode::OK,
-        move |txn| Box::pin(async move { purchase_orders::submit_purchase_order(txn, id).await }),
-    )
-    .await
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            purchase_orders::submit_purchase_order(txn, id).await
+        })
+        .await
 }
 
 /// Record a delivery (goods receipt): each line's quantity enters the branch's stock.
@@ -170,12 +154,10 @@ pub async fn submit_purchase_order(
 #[post("/purchase-orders/{purchase_order_id}/receipts")]
 pub async fn receive_goods(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    write: DocumentWrite,
     purchase_order_id: web::Path<Uuid>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let request: GoodsReceiptRequest = idempotent::parse_json(&body)?;
+    let request: GoodsReceiptRequest = write.json()?;
     let delivered = request
         .lines
         .into_iter()
@@ -184,20 +166,12 @@ pub async fn receive_goods(
             quantity: l.quantity,
         })
         .collect();
-    let (id, actor) = (*purchase_order_id, admin.client_id.clone());
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &body,
-        StatusCode::CREATED,
-        move |txn| {
-            Box::pin(
-                async move { purchase_orders::receive_goods(txn, &actor, id, delivered).await },
-            )
-        },
-    )
-    .await
+    let id = *purchase_order_id;
+    write
+        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+            purchase_orders::receive_goods(txn, &admin.client_id, id, delivered).await
+        })
+        .await
 }
 
 /// Close an order short: nothing more will come; what was due is no longer on order.
@@ -214,20 +188,15 @@ pub async fn receive_goods(
 #[post("/purchase-orders/{purchase_order_id}/close")]
 pub async fn close_purchase_order(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    write: DocumentWrite,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *purchase_order_id;
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &[],
-        StatusCode::OK,
-        move |txn| Box::pin(async move { purchase_orders::close_purchase_order(txn, id).await }),
-    )
-    .await
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            purchase_orders::close_purchase_order(txn, id).await
+        })
+        .await
 }
 
 /// Cancel a draft or ordered purchase order.
@@ -244,20 +213,15 @@ pub async fn close_purchase_order(
 #[post("/purchase-orders/{purchase_order_id}/cancel")]
 pub async fn cancel_purchase_order(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    write: DocumentWrite,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *purchase_order_id;
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &[],
-        StatusCode::OK,
-        move |txn| Box::pin(async move { purchase_orders::cancel_purchase_order(txn, id).await }),
-    )
-    .await
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            purchase_orders::cancel_purchase_order(txn, id).await
+        })
+        .await
 }
 
 /// One purchase order.

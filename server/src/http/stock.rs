@@ -1,4 +1,4 @@
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, put, web};
+use actix_web::{HttpResponse, get, http::StatusCode, post, put, web};
 use chrono::Utc;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::extract::{Json, Query};
-use super::{DecimalInput, PageView, idempotent};
+use super::{DecimalInput, PageView, idempotent::DocumentWrite};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, Caller},
@@ -84,26 +84,16 @@ impl From<AdjustmentRequest> for AdjustmentInput {
 #[post("/branches/{branch_id}/adjustments")]
 pub async fn create_adjustment(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    write: DocumentWrite,
     branch_id: web::Path<Uuid>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input: AdjustmentInput = idempotent::parse_json::<AdjustmentRequest>(&body)?.into();
-    let (branch_id, scope, actor) = (*branch_id, admin.branch_scope(), admin.client_id.clone());
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &body,
-        StatusCode::CREATED,
-        move |txn| {
-            Box::pin(async move {
-                adjustments::create_adjustment(txn, &scope, branch_id, &actor, input).await
-            })
-        },
-    )
-    .await
+    let input: AdjustmentInput = write.json::<AdjustmentRequest>()?.into();
+    let (branch_id, scope) = (*branch_id, admin.branch_scope());
+    write
+        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+            adjustments::create_adjustment(txn, &scope, branch_id, &admin.client_id, input).await
+        })
+        .await
 }
 
 /// One adjustment.

@@ -1,11 +1,11 @@
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
+use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
-use super::{DecimalInput, DocumentFilter, PageView, idempotent};
+use super::{DecimalInput, DocumentFilter, PageView, idempotent::DocumentWrite};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -78,11 +78,9 @@ const KEY_PARAM: &str = "Makes a retry return the first answer";
 #[post("/transfers")]
 pub async fn create_transfer(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
+    write: DocumentWrite,
 ) -> Result<HttpResponse, ApiError> {
-    let request: TransferRequest = idempotent::parse_json(&body)?;
+    let request: TransferRequest = write.json()?;
     let input = TransferInput {
         from_branch_id: request.from_branch_id,
         to_branch_id: request.to_branch_id,
@@ -96,16 +94,11 @@ pub async fn create_transfer(
             })
             .collect(),
     };
-    let actor = admin.client_id.clone();
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &body,
-        StatusCode::CREATED,
-        move |txn| Box::pin(async move { transfers::create_transfer(txn, &actor, input).await }),
-    )
-    .await
+    write
+        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+            transfers::create_transfer(txn, &admin.client_id, input).await
+        })
+        .await
 }
 
 /// Dispatch: the source branch's stock goes down and is in transit to the destination.
@@ -122,20 +115,15 @@ pub async fn create_transfer(
 #[post("/transfers/{transfer_id}/dispatch")]
 pub async fn dispatch_transfer(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    write: DocumentWrite,
     transfer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, actor) = (*transfer_id, admin.client_id.clone());
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &[],
-        StatusCode::OK,
-        move |txn| Box::pin(async move { transfers::dispatch_transfer(txn, &actor, id).await }),
-    )
-    .await
+    let id = *transfer_id;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            transfers::dispatch_transfer(txn, &admin.client_id, id).await
+        })
+        .await
 }
 
 /// Receive at the destination; lines that arrived short or over record a discrepancy.
@@ -154,16 +142,10 @@ pub async fn dispatch_transfer(
 #[post("/transfers/{transfer_id}/receive")]
 pub async fn receive_transfer(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    write: DocumentWrite,
     transfer_id: web::Path<Uuid>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let request: ReceiveRequest = if body.is_empty() {
-        ReceiveRequest::default()
-    } else {
-        idempotent::parse_json(&body)?
-    };
+    let request: ReceiveRequest = write.json_or_default()?;
     let received = request
         .lines
         .into_iter()
@@ -172,18 +154,12 @@ pub async fn receive_transfer(
             quantity: l.quantity,
         })
         .collect();
-    let (id, actor) = (*transfer_id, admin.client_id.clone());
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &body,
-        StatusCode::OK,
-        move |txn| {
-            Box::pin(async move { transfers::receive_transfer(txn, &actor, id, received).await })
-        },
-    )
-    .await
+    let id = *transfer_id;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            transfers::receive_transfer(txn, &admin.client_id, id, received).await
+        })
+        .await
 }
 
 /// Cancel a draft, or a dispatched ticket by returning its stock to the source.
@@ -200,20 +176,15 @@ pub async fn receive_transfer(
 #[post("/transfers/{transfer_id}/cancel")]
 pub async fn cancel_transfer(
     admin: AdminCaller,
-    state: web::Data<AppState>,
-    req: HttpRequest,
+    write: DocumentWrite,
     transfer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, actor) = (*transfer_id, admin.client_id.clone());
-    idempotent::run(
-        &state,
-        &req,
-        &admin.client_id,
-        &[],
-        StatusCode::OK,
-        move |txn| Box::pin(async move { transfers::cancel_transfer(txn, &actor, id).await }),
-    )
-    .await
+    let id = *transfer_id;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            transfers::cancel_transfer(txn, &admin.client_id, id).await
+        })
+        .await
 }
 
 /// One transfer ticket.
