@@ -1,0 +1,164 @@
+//! Writing a batch's plan in bulk: a few multi-row statements whatever the batch holds.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{sales_line, sales_payment, sales_transaction};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::plan::{Plan, Record};
+use crate::{
+    error::DomainError,
+    inventory::ledger::{self, Movement, Source},
+    sales::{DOCUMENT, Status},
+};
+
+impl Plan {
+    /// Writes the batch: headers, lines and payments in bulk, voids marked, stock moved.
+    pub(super) async fn write<C: ConnectionTrait>(
+        self,
+        txn: &C,
+        terminal_id: Uuid,
+        branch_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let (new, revised): (Vec<&Record>, Vec<&Record>) =
+            self.records.iter().partition(|r| r.is_new);
+        if !revised.is_empty() {
+            let ids: Vec<Uuid> = revised.iter().map(|r| r.hub_id).collect();
+            sales_line::Entity::delete_many()
+                .filter(sales_line::Column::SalesTransactionId.is_in(ids.clone()))
+                .exec(txn)
+                .await?;
+            sales_payment::Entity::delete_many()
+                .filter(sales_payment::Column::SalesTransactionId.is_in(ids))
+                .exec(txn)
+                .await?;
+            for record in &revised {
+                let mut header = header(record, terminal_id, branch_id, now);
+                header.received_at = NotSet;
+                header.update(txn).await?;
+            }
+        }
+        ledger::insert_chunked(
+            txn,
+            new.iter()
+                .map(|r| header(r, terminal_id, branch_id, now))
+                .collect(),
+        )
+        .await?;
+        let mut lines = Vec::new();
+        let mut payments = Vec::new();
+        for record in &self.records {
+            for (line_no, line) in (1..).zip(&record.checked.lines) {
+                lines.push(sales_line::ActiveModel {
+                    sales_transaction_id: Set(record.hub_id),
+                    line_no: Set(line_no),
+                    item_id: Set(line.item_id),
+                    quantity: Set(line.quantity),
+                    unit_price: Set(line.unit_price),
+                    discount: Set(line.discount),
+                    tax: Set(line.tax),
+                    line_total: Set(line.line_total),
+                });
+            }
+            for (line_no, payment) in (1..).zip(&record.checked.payments) {
+                payments.push(sales_payment::ActiveModel {
+                    sales_transaction_id: Set(record.hub_id),
+                    line_no: Set(line_no),
+                    payment_method_id: Set(payment.payment_method_id),
+                    amount: Set(payment.amount),
+                    reference: Set(payment.reference.clone()),
+                });
+            }
+        }
+        ledger::insert_chunked(txn, lines).await?;
+        ledger::insert_chunked(txn, payments).await?;
+        for (voided, void) in &self.voided {
+            sales_transaction::Entity::update_many()
+                .col_expr(
+                    sales_transaction::Column::VoidedByTransactionId,
+                    Expr::value(*void),
+                )
+                .col_expr(sales_transaction::Column::UpdatedAt, Expr::value(now))
+                .filter(sales_transaction::Column::Id.eq(*voided))
+                .exec(txn)
+                .await?;
+        }
+
+        let actor = format!("terminal:{terminal_id}");
+        let sources: HashMap<Uuid, Source> = self
+            .movements
+            .iter()
+            .map(|(hub_id, _, _)| {
+                let source = Source {
+                    document_type: DOCUMENT,
+                    document_id: *hub_id,
+                    actor: actor.clone(),
+                };
+                (*hub_id, source)
+            })
+            .collect();
+        let movements: Vec<Movement> = self
+            .movements
+            .iter()
+            .filter_map(|(hub_id, effect, reason)| {
+                Some(Movement {
+                    branch_id,
+                    item_id: effect.item_id,
+                    delta: effect.delta,
+                    reason: *reason,
+                    source: sources.get(hub_id)?,
+                    line_no: effect.line_no,
+                })
+            })
+            .collect();
+        ledger::move_stock_many(txn, &movements).await?;
+        Ok(())
+    }
+}
+
+/// The stored header of a transaction.
+fn header(
+    record: &Record,
+    terminal_id: Uuid,
+    branch_id: Uuid,
+    now: DateTime<Utc>,
+) -> sales_transaction::ActiveModel {
+    let t = &record.checked;
+    sales_transaction::ActiveModel {
+        id: Set(record.hub_id),
+        branch_id: Set(branch_id),
+        terminal_id: Set(terminal_id),
+        terminal_transaction_id: Set(t.id),
+        receipt_number: Set(t.receipt_number.clone()),
+        kind: Set(t.kind.as_str().into()),
+        status: Set(t.status.as_str().into()),
+        revision: Set(t.revision),
+        voids_transaction_id: Set(record.voids_hub_id),
+        voided_by_transaction_id: NotSet,
+        occurred_at: Set(t.occurred_at),
+        utc_offset_minutes: Set(t.utc_offset_minutes),
+        business_date: Set(t.business_date),
+        staff_user_id: Set(t.staff_user_id),
+        customer_id: Set(t.customer_id),
+        order_type: Set(t.order_type.map(|o| o.as_str().into())),
+        table_label: Set(t.table.clone()),
+        covers: Set(t.covers),
+        tax_inclusive: Set(t.tax_inclusive),
+        subtotal: Set(t.totals.subtotal),
+        discount_total: Set(t.totals.discount),
+        tax_total: Set(t.totals.tax),
+        total: Set(t.totals.total),
+        content_hash: Set(record.fingerprint.clone()),
+        received_at: Set(now),
+        updated_at: Set(now),
+        settled_at: Set((t.status == Status::Settled).then_some(now)),
+    }
+}
