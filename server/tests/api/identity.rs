@@ -1,14 +1,13 @@
 //! The token endpoint (RFC 6749) and access-token checks (RFC 6750, RFC 8725, RFC 9068).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-mod common;
+use crate::common;
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use common::{
+use crate::common::{
     ADMIN_ID, ADMIN_SECRET, TestApp,
     sales::{Chain, id, transaction},
     spawn_app,
 };
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Method, StatusCode, header};
 use sea_orm::{Database, EntityTrait};

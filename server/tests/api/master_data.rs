@@ -1,9 +1,8 @@
 //! The admin API for master data, and how its changes reach each branch's terminals.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-mod common;
+use crate::common;
 
-use common::{TerminalStore, spawn_app};
+use crate::common::{TerminalStore, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

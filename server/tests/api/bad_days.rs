@@ -1,10 +1,9 @@
 //! Bad input and bad days: text a database cannot store, a guesser at the token endpoint,
 //! revocation, keys spelt another way, oversold stock corrected, arrays for objects.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-mod common;
+use crate::common;
 
-use common::{
+use crate::common::{
     ADMIN_ID, ADMIN_SECRET, TestApp,
     sales::{Chain, id, reason_codes, result_of, transaction},
 };

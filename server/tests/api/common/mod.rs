@@ -1,5 +1,4 @@
 //! Starts the real hub on a random port with a database of its own, and speaks HTTP to it.
-#![allow(dead_code)] // each test binary uses a different part of the kit
 
 pub mod sales;
 

@@ -2,9 +2,6 @@
 //! they started, with random delays inside their transactions, while a terminal pulls in a loop.
 //! The terminal must end with exactly the hub's state: a change committed behind its cursor would
 //! be lost for good, because every probe object is written once.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
-
-mod common;
 
 use std::{
     sync::{
@@ -14,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use common::{TerminalStore, spawn_app_with};
+use crate::common::{TerminalStore, spawn_app_with};
 use hubshake::sync::feed::{self, View};
 use serde_json::json;
 

@@ -1,13 +1,10 @@
 //! Stock invariants under random document sequences and under concurrent writers:
 //! on hand is always the sum of the ledger, stock is conserved across branches and transit
 //! except through adjustments, the past is the replayed ledger, and no update is lost.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
-
-mod common;
 
 use std::{collections::HashMap, sync::Arc};
 
-use common::{TestApp, spawn_app};
+use crate::common::{TestApp, spawn_app};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use reqwest::{Method, StatusCode};
 use rust_decimal::Decimal;

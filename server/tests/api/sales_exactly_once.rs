@@ -1,13 +1,10 @@
 //! Exactly once: 8 terminals send 10,000 transactions concurrently, each two or three times in
 //! shuffled order, with some batches cut off before the answer is read. Every transaction must
 //! be stored once, and every branch's stock must equal the figure this test computes itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
-
-mod common;
 
 use std::collections::HashMap;
 
-use common::sales::{Chain, Till, dec, result_of, transaction};
+use crate::common::sales::{Chain, Till, dec, result_of, transaction};
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;

@@ -1,10 +1,7 @@
 //! Transaction ingest: results per transaction, exact totals, stock effects of sales, returns,
 //! voids and work orders, branch isolation, limits, and the admin's queries.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-mod common;
-
-use common::{
+use crate::common::{
     TestApp,
     sales::{Chain, dec, id, reason_codes, result_of, transaction, void},
     spawn_app_with,

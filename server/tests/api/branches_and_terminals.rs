@@ -1,9 +1,8 @@
 //! The admin API for branches and terminals, and the terminal heartbeat.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-mod common;
+use crate::common;
 
-use common::spawn_app;
+use crate::common::spawn_app;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

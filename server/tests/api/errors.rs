@@ -1,9 +1,8 @@
 //! Every error the API gives is an RFC 9457 problem document, never an HTML or plain-text page.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-mod common;
+use crate::common;
 
-use common::spawn_app;
+use crate::common::spawn_app;
 use reqwest::{Method, StatusCode, header};
 use serde_json::json;
 

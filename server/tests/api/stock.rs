@@ -1,10 +1,7 @@
 //! Stock: adjustments and counts, transfer tickets, idempotent retries, queries and the terminal's
 //! stock feed, with branch isolation.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-mod common;
-
-use common::{Answer, TestApp, spawn_app};
+use crate::common::{Answer, TestApp, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -1,0 +1,17 @@
+//! The hub's HTTP API, tested through a real server on port 0: one test binary, one module per
+//! area, sharing the kit in `common`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
+
+mod common;
+
+mod bad_days;
+mod branches_and_terminals;
+mod errors;
+mod identity;
+mod master_data;
+mod master_gap;
+mod openapi;
+mod sales;
+mod sales_exactly_once;
+mod stock;
+mod stock_invariants;
