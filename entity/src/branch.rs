@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,8 +11,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub code: String,
     pub name: String,
-    /// `retail` or `restaurant`.
-    pub pos_type: String,
+    pub pos_type: PosType,
     /// IANA time zone name, e.g. `Asia/Manila`.
     pub time_zone: String,
     pub active: bool,
@@ -23,3 +24,14 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Which POS a branch runs; it decides which rules apply to its transactions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, ToSchema)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum PosType {
+    #[sea_orm(string_value = "retail")]
+    Retail,
+    #[sea_orm(string_value = "restaurant")]
+    Restaurant,
+}

@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// An order to a supplier for one branch: draft → ordered → partially received → received;
 /// closed short, or cancelled from draft or ordered.
@@ -12,8 +14,7 @@ pub struct Model {
     pub supplier: String,
     /// The supplier's own reference for the order.
     pub supplier_reference: Option<String>,
-    /// `draft`, `ordered`, `partially_received`, `received`, `closed` or `cancelled`.
-    pub status: String,
+    pub status: PurchaseOrderStatus,
     /// Whether more than ordered may be received.
     pub allow_over_receipt: bool,
     pub created_by: String,
@@ -22,3 +23,22 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Where a purchase order is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, ToSchema)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "snake_case")]
+pub enum PurchaseOrderStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "ordered")]
+    Ordered,
+    #[sea_orm(string_value = "partially_received")]
+    PartiallyReceived,
+    #[sea_orm(string_value = "received")]
+    Received,
+    #[sea_orm(string_value = "closed")]
+    Closed,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}

@@ -3,7 +3,7 @@
 //! that transfer is received.
 
 use chrono::{DateTime, Utc};
-use entity::{item_request, item_request_line};
+use entity::{item_request, item_request::ItemRequestStatus, item_request_line};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -24,11 +24,6 @@ use crate::{
     scope::BranchScope,
     validation::required_text,
 };
-
-const PENDING: &str = "pending";
-const APPROVED: &str = "approved";
-const REJECTED: &str = "rejected";
-const FULFILLED: &str = "fulfilled";
 
 #[derive(Clone, Debug)]
 pub struct ItemRequestInput {
@@ -99,8 +94,7 @@ pub struct ItemRequest {
     pub id: Uuid,
     pub requesting_branch_id: Uuid,
     pub supplying_branch_id: Uuid,
-    /// `pending`, `approved`, `rejected` or `fulfilled`.
-    pub status: String,
+    pub status: ItemRequestStatus,
     pub rejection_reason: Option<String>,
     /// The transfer ticket made on approval.
     pub transfer_ticket_id: Option<Uuid>,
@@ -160,7 +154,7 @@ pub async fn create_item_request<C: ConnectionTrait>(
         id: Set(Uuid::now_v7()),
         requesting_branch_id: Set(requesting_branch_id),
         supplying_branch_id: Set(input.supplying_branch_id),
-        status: Set(PENDING.into()),
+        status: Set(ItemRequestStatus::Pending),
         rejection_reason: Set(None),
         transfer_ticket_id: Set(None),
         created_by: Set(actor.to_string()),
@@ -194,7 +188,15 @@ pub async fn approve_item_request<C: ConnectionTrait>(
     id: Uuid,
     approved: Vec<ApprovedLine>,
 ) -> Result<ItemRequest, DomainError> {
-    if !lifecycle().transition(txn, id, PENDING, APPROVED).await? {
+    if !lifecycle()
+        .transition(
+            txn,
+            id,
+            ItemRequestStatus::Pending,
+            ItemRequestStatus::Approved,
+        )
+        .await?
+    {
         return Err(lifecycle().refused(txn, id, "approved").await);
     }
     let detail = load(txn, id).await?;
@@ -278,7 +280,15 @@ pub async fn reject_item_request<C: ConnectionTrait>(
 ) -> Result<ItemRequest, DomainError> {
     let reason =
         required_text(reason, 2000).map_err(|message| DomainError::invalid("reason", message))?;
-    if !lifecycle().transition(txn, id, PENDING, REJECTED).await? {
+    if !lifecycle()
+        .transition(
+            txn,
+            id,
+            ItemRequestStatus::Pending,
+            ItemRequestStatus::Rejected,
+        )
+        .await?
+    {
         return Err(lifecycle().refused(txn, id, "rejected").await);
     }
     item_request::Entity::update_many()
@@ -300,14 +310,14 @@ pub async fn fulfil_by_transfer<C: ConnectionTrait>(
     item_request::Entity::update_many()
         .col_expr(
             item_request::Column::Status,
-            sea_orm::sea_query::Expr::value(FULFILLED),
+            sea_orm::sea_query::Expr::value(ItemRequestStatus::Fulfilled),
         )
         .col_expr(
             item_request::Column::UpdatedAt,
             sea_orm::sea_query::Expr::value(Utc::now()),
         )
         .filter(item_request::Column::TransferTicketId.eq(transfer_ticket_id))
-        .filter(item_request::Column::Status.eq(APPROVED))
+        .filter(item_request::Column::Status.eq(ItemRequestStatus::Approved))
         .exec(txn)
         .await?;
     Ok(())

@@ -136,12 +136,12 @@ impl<E: EntityTrait> Lifecycle<E> {
     /// its row: the latest committed status decides on every database, whatever the isolation
     /// level, so two concurrent requests can never both make the same transition. Returns
     /// whether it moved.
-    async fn transition<C: ConnectionTrait>(
+    async fn transition<C: ConnectionTrait, S: Into<sea_orm::Value>>(
         &self,
         txn: &C,
         id: Uuid,
-        from: &str,
-        to: &str,
+        from: S,
+        to: S,
     ) -> Result<bool, DomainError> {
         let moved = E::update_many()
             .col_expr(self.status, Expr::value(to))

@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{goods_receipt, goods_receipt_line, purchase_order, purchase_order_line, stock_level};
+use entity::{
+    goods_receipt, goods_receipt_line, purchase_order, purchase_order::PurchaseOrderStatus,
+    purchase_order_line, stock_level,
+};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -27,12 +30,6 @@ use crate::{
 };
 
 pub const RECEIPT_DOCUMENT: &str = "goods_receipt";
-const DRAFT: &str = "draft";
-const ORDERED: &str = "ordered";
-const PARTIALLY_RECEIVED: &str = "partially_received";
-const RECEIVED: &str = "received";
-const CLOSED: &str = "closed";
-const CANCELLED: &str = "cancelled";
 
 #[derive(Clone, Debug)]
 pub struct OrderLineInput {
@@ -125,8 +122,7 @@ pub struct PurchaseOrder {
     pub branch_id: Uuid,
     pub supplier: String,
     pub supplier_reference: Option<String>,
-    /// `draft`, `ordered`, `partially_received`, `received`, `closed` or `cancelled`.
-    pub status: String,
+    pub status: PurchaseOrderStatus,
     pub allow_over_receipt: bool,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -215,7 +211,7 @@ pub async fn create_purchase_order<C: ConnectionTrait>(
         branch_id: Set(input.branch_id),
         supplier: Set(supplier),
         supplier_reference: Set(reference),
-        status: Set(DRAFT.into()),
+        status: Set(PurchaseOrderStatus::Draft),
         allow_over_receipt: Set(input.allow_over_receipt),
         created_by: Set(actor.to_string()),
         created_at: Set(now),
@@ -247,7 +243,15 @@ pub async fn submit_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
 ) -> Result<PurchaseOrder, DomainError> {
-    if !lifecycle().transition(txn, id, DRAFT, ORDERED).await? {
+    if !lifecycle()
+        .transition(
+            txn,
+            id,
+            PurchaseOrderStatus::Draft,
+            PurchaseOrderStatus::Ordered,
+        )
+        .await?
+    {
         return Err(lifecycle().refused(txn, id, "submitted").await);
     }
     let detail = load(txn, id).await?;
@@ -274,9 +278,21 @@ pub async fn receive_goods<C: ConnectionTrait>(
     delivered: Vec<ReceiptLineInput>,
 ) -> Result<GoodsReceipt, DomainError> {
     // Moving the order to itself locks its row, so deliveries of one order run one at a time.
-    let locked = lifecycle().transition(txn, id, ORDERED, ORDERED).await?
+    let locked = lifecycle()
+        .transition(
+            txn,
+            id,
+            PurchaseOrderStatus::Ordered,
+            PurchaseOrderStatus::Ordered,
+        )
+        .await?
         || lifecycle()
-            .transition(txn, id, PARTIALLY_RECEIVED, PARTIALLY_RECEIVED)
+            .transition(
+                txn,
+                id,
+                PurchaseOrderStatus::PartiallyReceived,
+                PurchaseOrderStatus::PartiallyReceived,
+            )
             .await?;
     if !locked {
         return Err(lifecycle().refused(txn, id, "received against").await);
@@ -370,12 +386,12 @@ pub async fn receive_goods<C: ConnectionTrait>(
         fully_received &= line.quantity_received + quantity >= line.quantity_ordered;
     }
     let status = if fully_received {
-        RECEIVED
+        PurchaseOrderStatus::Received
     } else {
-        PARTIALLY_RECEIVED
+        PurchaseOrderStatus::PartiallyReceived
     };
     lifecycle()
-        .transition(txn, id, &order.order.status, status)
+        .transition(txn, id, order.order.status, status)
         .await?;
     let lines = goods_receipt_line::Entity::find()
         .filter(goods_receipt_line::Column::GoodsReceiptId.eq(receipt.id))
@@ -397,9 +413,21 @@ pub async fn close_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
 ) -> Result<PurchaseOrder, DomainError> {
-    let closed = lifecycle().transition(txn, id, ORDERED, CLOSED).await?
+    let closed = lifecycle()
+        .transition(
+            txn,
+            id,
+            PurchaseOrderStatus::Ordered,
+            PurchaseOrderStatus::Closed,
+        )
+        .await?
         || lifecycle()
-            .transition(txn, id, PARTIALLY_RECEIVED, CLOSED)
+            .transition(
+                txn,
+                id,
+                PurchaseOrderStatus::PartiallyReceived,
+                PurchaseOrderStatus::Closed,
+            )
             .await?;
     if !closed {
         return Err(lifecycle().refused(txn, id, "closed").await);
@@ -413,10 +441,26 @@ pub async fn cancel_purchase_order<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
 ) -> Result<PurchaseOrder, DomainError> {
-    if lifecycle().transition(txn, id, DRAFT, CANCELLED).await? {
+    if lifecycle()
+        .transition(
+            txn,
+            id,
+            PurchaseOrderStatus::Draft,
+            PurchaseOrderStatus::Cancelled,
+        )
+        .await?
+    {
         return load(txn, id).await.map(PurchaseOrder::from);
     }
-    if !lifecycle().transition(txn, id, ORDERED, CANCELLED).await? {
+    if !lifecycle()
+        .transition(
+            txn,
+            id,
+            PurchaseOrderStatus::Ordered,
+            PurchaseOrderStatus::Cancelled,
+        )
+        .await?
+    {
         return Err(lifecycle().refused(txn, id, "cancelled").await);
     }
     release_on_order(txn, id).await.map(PurchaseOrder::from)

@@ -3,7 +3,7 @@
 //! returning the stock to the source.
 
 use chrono::{DateTime, Utc};
-use entity::{transfer_line, transfer_ticket};
+use entity::{transfer_line, transfer_ticket, transfer_ticket::TransferStatus};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -25,10 +25,6 @@ use crate::{
 };
 
 pub const DOCUMENT: &str = "transfer_ticket";
-const DRAFT: &str = "draft";
-const DISPATCHED: &str = "dispatched";
-const RECEIVED: &str = "received";
-const CANCELLED: &str = "cancelled";
 
 #[derive(Clone, Debug)]
 pub struct TransferInput {
@@ -83,8 +79,7 @@ pub struct Transfer {
     pub id: Uuid,
     pub from_branch_id: Uuid,
     pub to_branch_id: Uuid,
-    /// `draft`, `dispatched`, `received` or `cancelled`.
-    pub status: String,
+    pub status: TransferStatus,
     pub note: Option<String>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -139,7 +134,7 @@ pub async fn create_transfer<C: ConnectionTrait>(
         id: Set(Uuid::now_v7()),
         from_branch_id: Set(input.from_branch_id),
         to_branch_id: Set(input.to_branch_id),
-        status: Set(DRAFT.into()),
+        status: Set(TransferStatus::Draft),
         note: Set(note.flatten()),
         created_by: Set(actor.to_string()),
         created_at: Set(now),
@@ -208,7 +203,10 @@ pub async fn dispatch_transfer<C: ConnectionTrait>(
     actor: &str,
     id: Uuid,
 ) -> Result<Transfer, DomainError> {
-    if !lifecycle().transition(txn, id, DRAFT, DISPATCHED).await? {
+    if !lifecycle()
+        .transition(txn, id, TransferStatus::Draft, TransferStatus::Dispatched)
+        .await?
+    {
         return Err(lifecycle().refused(txn, id, "dispatched").await);
     }
     let detail = locked(txn, id).await?;
@@ -251,7 +249,12 @@ pub async fn receive_transfer<C: ConnectionTrait>(
     received: Vec<ReceivedLine>,
 ) -> Result<Transfer, DomainError> {
     if !lifecycle()
-        .transition(txn, id, DISPATCHED, RECEIVED)
+        .transition(
+            txn,
+            id,
+            TransferStatus::Dispatched,
+            TransferStatus::Received,
+        )
         .await?
     {
         return Err(lifecycle().refused(txn, id, "received").await);
@@ -338,11 +341,19 @@ pub async fn cancel_transfer<C: ConnectionTrait>(
     actor: &str,
     id: Uuid,
 ) -> Result<Transfer, DomainError> {
-    if lifecycle().transition(txn, id, DRAFT, CANCELLED).await? {
+    if lifecycle()
+        .transition(txn, id, TransferStatus::Draft, TransferStatus::Cancelled)
+        .await?
+    {
         return load(txn, id).await.map(Transfer::from);
     }
     if !lifecycle()
-        .transition(txn, id, DISPATCHED, CANCELLED)
+        .transition(
+            txn,
+            id,
+            TransferStatus::Dispatched,
+            TransferStatus::Cancelled,
+        )
         .await?
     {
         return Err(lifecycle().refused(txn, id, "cancelled").await);

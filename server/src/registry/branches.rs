@@ -22,27 +22,13 @@ use crate::{
 const MAX_CODE_LEN: usize = 32;
 const MAX_NAME_LEN: usize = 200;
 
-/// Which POS a branch runs; it decides which rules apply to its transactions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PosType {
-    Retail,
-    Restaurant,
-}
+pub use entity::branch::PosType;
 
-impl PosType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PosType::Retail => "retail",
-            PosType::Restaurant => "restaurant",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, String> {
-        match value.trim() {
-            "retail" => Ok(PosType::Retail),
-            "restaurant" => Ok(PosType::Restaurant),
-            _ => Err("must be retail or restaurant".into()),
-        }
+fn parse_pos_type(value: &str) -> Result<PosType, String> {
+    match value.trim() {
+        "retail" => Ok(PosType::Retail),
+        "restaurant" => Ok(PosType::Restaurant),
+        _ => Err("must be retail or restaurant".into()),
     }
 }
 
@@ -83,7 +69,7 @@ pub struct Branch {
     pub id: Uuid,
     pub code: String,
     pub name: String,
-    pub pos_type: String,
+    pub pos_type: PosType,
     pub time_zone: String,
     pub active: bool,
     pub allow_negative_stock: bool,
@@ -112,7 +98,7 @@ pub async fn create_branch(db: &DatabaseConnection, new: NewBranch) -> Result<Br
     let mut errors = FieldErrors::default();
     let code = errors.check("code", validation::code(&new.code, MAX_CODE_LEN));
     let name = errors.check("name", required_text(&new.name, MAX_NAME_LEN));
-    let pos_type = errors.check("pos_type", PosType::parse(&new.pos_type));
+    let pos_type = errors.check("pos_type", parse_pos_type(&new.pos_type));
     let time_zone = errors.check(
         "time_zone",
         new.time_zone
@@ -129,7 +115,7 @@ pub async fn create_branch(db: &DatabaseConnection, new: NewBranch) -> Result<Br
         id: Set(Uuid::now_v7()),
         code: Set(code.clone()),
         name: Set(name),
-        pos_type: Set(pos_type.as_str().into()),
+        pos_type: Set(pos_type),
         time_zone: Set(time_zone),
         active: Set(true),
         allow_negative_stock: Set(new.allow_negative_stock.unwrap_or(false)),
@@ -184,7 +170,7 @@ pub async fn update_branch(
         .map(|n| errors.check("name", required_text(&n, MAX_NAME_LEN)));
     let pos_type = changes
         .pos_type
-        .map(|p| errors.check("pos_type", PosType::parse(&p)));
+        .map(|p| errors.check("pos_type", parse_pos_type(&p)));
     let time_zone = changes
         .time_zone
         .map(|t| errors.check("time_zone", parse_time_zone(&t)));
@@ -198,7 +184,7 @@ pub async fn update_branch(
         branch.name = Set(name);
     }
     if let Some(Some(pos_type)) = pos_type {
-        branch.pos_type = Set(pos_type.as_str().into());
+        branch.pos_type = Set(pos_type);
     }
     if let Some(Some(time_zone)) = time_zone {
         branch.time_zone = Set(time_zone);

@@ -20,7 +20,7 @@ use super::{
     MAX_BATCH, Outcome, Rejection, RejectionCode, Submitted, TransactionResult,
     checks::{Checked, check},
 };
-use crate::{error::DomainError, inventory::ledger, registry::PosType};
+use crate::{error::DomainError, inventory::ledger};
 
 /// Records a terminal's batch and answers for each transaction, in the batch's order.
 #[tracing::instrument(skip_all, fields(terminal_id = %terminal_id, branch_id = %branch_id), err(level = "info"))]
@@ -40,8 +40,7 @@ pub async fn ingest_batch(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("branch"))?;
-    let pos_type = PosType::parse(&branch.pos_type)
-        .map_err(|e| DomainError::internal("the branch's stored POS type", e))?;
+    let pos_type = branch.pos_type;
 
     let mut entries = Vec::with_capacity(batch.len());
     for submitted in batch {
