@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::Fixed4;
 
@@ -11,8 +13,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub line_no: i32,
     pub item_id: Uuid,
-    /// `delta` (add the signed quantity) or `count` (set on hand to the quantity).
-    pub mode: String,
+    pub mode: Mode,
     #[sea_orm(column_type = "BigInteger")]
     pub quantity: Fixed4,
     /// What the line changed on hand by.
@@ -22,3 +23,18 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// How an adjustment line changes on hand.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Add the signed quantity.
+    #[sea_orm(string_value = "delta")]
+    Delta,
+    /// Set on hand to the quantity (a stock count).
+    #[sea_orm(string_value = "count")]
+    Count,
+}

@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::Fixed4;
 
@@ -15,10 +17,8 @@ pub struct Model {
     /// The terminal's own id for it: the exactly-once key, unique per terminal forever.
     pub terminal_transaction_id: Uuid,
     pub receipt_number: String,
-    /// `sale`, `return`, `void` or `work_order`.
-    pub kind: String,
-    /// `settled`, or `open` (work orders only).
-    pub status: String,
+    pub kind: Kind,
+    pub status: Status,
     /// The terminal's revision of a work order; 1 for everything else.
     pub revision: i32,
     /// For a void: the transaction it cancels.
@@ -32,8 +32,8 @@ pub struct Model {
     pub business_date: Date,
     pub staff_user_id: Uuid,
     pub customer_id: Option<Uuid>,
-    /// Restaurants: `dine_in`, `take_away` or `delivery`.
-    pub order_type: Option<String>,
+    /// Restaurants.
+    pub order_type: Option<OrderType>,
     pub table_label: Option<String>,
     pub covers: Option<i32>,
     /// Whether line totals already include the tax.
@@ -55,3 +55,48 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    #[sea_orm(string_value = "sale")]
+    Sale,
+    #[sea_orm(string_value = "return")]
+    Return,
+    /// Cancels an earlier sale or return of the branch: its stock effect is reversed.
+    #[sea_orm(string_value = "void")]
+    Void,
+    /// Retail only: may arrive open and be sent again as it changes; stock moves once settled.
+    #[sea_orm(string_value = "work_order")]
+    WorkOrder,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    #[sea_orm(string_value = "settled")]
+    Settled,
+    /// Only retail work orders may be open.
+    #[sea_orm(string_value = "open")]
+    Open,
+}
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum OrderType {
+    #[sea_orm(string_value = "dine_in")]
+    DineIn,
+    #[sea_orm(string_value = "take_away")]
+    TakeAway,
+    #[sea_orm(string_value = "delivery")]
+    Delivery,
+}

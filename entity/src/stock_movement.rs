@@ -1,4 +1,6 @@
 use sea_orm::entity::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::Fixed4;
 
@@ -18,8 +20,7 @@ pub struct Model {
     /// `on_hand` right after this movement.
     #[sea_orm(column_type = "BigInteger")]
     pub balance_after: Fixed4,
-    /// `sale`, `return`, `po_receipt`, `transfer_out`, `transfer_in`, `adjustment` or `count`.
-    pub reason: String,
+    pub reason: Reason,
     /// The kind of document the movement came from (`adjustment`, `transfer_ticket`, …).
     pub document_type: String,
     pub document_id: Uuid,
@@ -30,3 +31,27 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Why a quantity changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, ToSchema)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    #[sea_orm(string_value = "sale")]
+    Sale,
+    #[sea_orm(string_value = "return")]
+    Return,
+    /// The reversal of a voided sale or return.
+    #[sea_orm(string_value = "void")]
+    Void,
+    #[sea_orm(string_value = "po_receipt")]
+    PoReceipt,
+    #[sea_orm(string_value = "transfer_out")]
+    TransferOut,
+    #[sea_orm(string_value = "transfer_in")]
+    TransferIn,
+    #[sea_orm(string_value = "adjustment")]
+    Adjustment,
+    #[sea_orm(string_value = "count")]
+    Count,
+}

@@ -2,7 +2,7 @@
 //! records the difference), line by line in one document.
 
 use chrono::{DateTime, Utc};
-use entity::{adjustment, adjustment_line};
+use entity::{adjustment, adjustment_line, adjustment_line::Mode};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -38,12 +38,6 @@ pub struct AdjustmentLineInput {
 pub struct AdjustmentInput {
     pub note: Option<String>,
     pub lines: Vec<AdjustmentLineInput>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Delta,
-    Count,
 }
 
 struct CheckedLine {
@@ -103,7 +97,7 @@ fn checked(input: &AdjustmentInput) -> Result<(Option<String>, Vec<CheckedLine>)
 pub struct AdjustmentLine {
     pub line_no: i32,
     pub item_id: Uuid,
-    pub mode: String,
+    pub mode: Mode,
     #[schema(value_type = String)]
     pub quantity: Decimal,
     /// What the line changed on hand by.
@@ -210,12 +204,7 @@ pub async fn create_adjustment<C: ConnectionTrait>(
             adjustment_id: Set(adjustment.id),
             line_no: Set(line_no),
             item_id: Set(line.item_id),
-            mode: Set(if line.mode == Mode::Count {
-                "count"
-            } else {
-                "delta"
-            }
-            .into()),
+            mode: Set(line.mode),
             quantity: Set(line.quantity),
             delta_applied: Set(delta),
             reason_code: Set(line.reason_code),

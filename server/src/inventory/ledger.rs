@@ -20,34 +20,7 @@ use crate::{
     sync::feed::{allocate, lock_stream},
 };
 
-/// Why a quantity changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason {
-    Sale,
-    Return,
-    /// The reversal of a voided sale or return.
-    Void,
-    PoReceipt,
-    TransferOut,
-    TransferIn,
-    Adjustment,
-    Count,
-}
-
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Sale => "sale",
-            Reason::Return => "return",
-            Reason::Void => "void",
-            Reason::PoReceipt => "po_receipt",
-            Reason::TransferOut => "transfer_out",
-            Reason::TransferIn => "transfer_in",
-            Reason::Adjustment => "adjustment",
-            Reason::Count => "count",
-        }
-    }
-}
+pub use entity::stock_movement::Reason;
 
 /// Where a movement came from and who caused it.
 #[derive(Clone, Debug)]
@@ -317,7 +290,7 @@ pub async fn move_stock_many<C: ConnectionTrait>(
                 seq: Set(seq),
                 delta: Set(movement.delta),
                 balance_after: Set(level.on_hand),
-                reason: Set(movement.reason.as_str().into()),
+                reason: Set(movement.reason),
                 document_type: Set(movement.source.document_type.into()),
                 document_id: Set(movement.source.document_id),
                 line_no: Set(movement.line_no),

@@ -1,7 +1,7 @@
 //! Reading stock: levels of a branch, an item across branches, the ledger, the past.
 
 use chrono::{DateTime, Utc};
-use entity::{item, stock_level, stock_movement};
+use entity::{item, stock_level, stock_movement, stock_movement::Reason};
 use rust_decimal::Decimal;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -73,8 +73,7 @@ pub struct StockMovement {
     pub delta: Decimal,
     #[schema(value_type = String)]
     pub balance_after: Decimal,
-    /// `sale`, `return`, `po_receipt`, `transfer_out`, `transfer_in`, `adjustment` or `count`.
-    pub reason: String,
+    pub reason: Reason,
     pub document_type: String,
     pub document_id: Uuid,
     pub line_no: i32,

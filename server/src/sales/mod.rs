@@ -20,56 +20,8 @@ pub const MAX_LINES: usize = 500;
 /// The ledger's document type for movements caused by transactions.
 pub const DOCUMENT: &str = "sales_transaction";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Sale,
-    Return,
-    /// Cancels an earlier sale or return of the branch: its stock effect is reversed.
-    Void,
-    /// Retail only: may arrive open and be sent again as it changes; stock moves once settled.
-    WorkOrder,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Settled,
-    /// Only retail work orders may be open.
-    Open,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderType {
-    DineIn,
-    TakeAway,
-    Delivery,
-}
-
-macro_rules! stored_names {
-    ($type:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
-        impl $type {
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($type::$variant => $name),+
-                }
-            }
-
-            /// The value stored as `name`.
-            pub fn from_stored(name: &str) -> Option<Self> {
-                match name {
-                    $($name => Some($type::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-stored_names!(Kind { Sale => "sale", Return => "return", Void => "void", WorkOrder => "work_order" });
-stored_names!(Status { Settled => "settled", Open => "open" });
-stored_names!(OrderType { DineIn => "dine_in", TakeAway => "take_away", Delivery => "delivery" });
+/// How a transaction is stored and sent alike.
+pub use entity::sales_transaction::{Kind, OrderType, Status};
 
 /// A transaction as a terminal sends it. Amounts are in the branch's currency, exact decimals.
 #[derive(Clone, Debug, Deserialize, ToSchema)]

@@ -60,8 +60,8 @@ pub async fn list_transactions(
         (Column::TerminalId, filter.terminal_id.map(Into::into)),
         (Column::CustomerId, filter.customer_id.map(Into::into)),
         (Column::ReceiptNumber, filter.receipt_number.map(Into::into)),
-        (Column::Kind, filter.kind.map(|k| k.as_str().into())),
-        (Column::Status, filter.status.map(|s| s.as_str().into())),
+        (Column::Kind, filter.kind.map(Into::into)),
+        (Column::Status, filter.status.map(Into::into)),
     ];
     for (column, value) in conditions {
         if let Some(value) = value {
@@ -231,7 +231,7 @@ pub async fn daily_sales(
         .eq(branch_id)
         .and(Expr::col((sales_transaction::Entity, Column::BusinessDate)).gte(from))
         .and(Expr::col((sales_transaction::Entity, Column::BusinessDate)).lte(to))
-        .and(Expr::col((sales_transaction::Entity, Column::Status)).eq(Status::Settled.as_str()))
+        .and(Expr::col((sales_transaction::Entity, Column::Status)).eq(Status::Settled))
         .and(Expr::col((sales_transaction::Entity, Column::VoidedByTransactionId)).is_null());
 
     let totals = Query::select()
@@ -250,7 +250,7 @@ pub async fn daily_sales(
     let mut days: BTreeMap<NaiveDate, DailyFigures> = BTreeMap::new();
     for row in db.query_all(&totals).await? {
         let date: NaiveDate = row.try_get("", "business_date")?;
-        let kind: String = row.try_get("", "kind")?;
+        let kind: Kind = row.try_get("", "kind")?;
         let figures = KindFigures {
             count: row.try_get("", "n")?,
             subtotal: row.try_get("", "subtotal")?,
@@ -262,11 +262,10 @@ pub async fn daily_sales(
             business_date: date,
             ..Default::default()
         });
-        match Kind::from_stored(&kind) {
-            Some(Kind::Sale | Kind::WorkOrder) => add(&mut day.sales, &figures),
-            Some(Kind::Return) => add(&mut day.returns, &figures),
-            Some(Kind::Void) => day.voids += figures.count,
-            None => {}
+        match kind {
+            Kind::Sale | Kind::WorkOrder => add(&mut day.sales, &figures),
+            Kind::Return => add(&mut day.returns, &figures),
+            Kind::Void => day.voids += figures.count,
         }
     }
 
@@ -303,10 +302,10 @@ pub async fn daily_sales(
         .to_owned();
     for row in db.query_all(&payments).await? {
         let date: NaiveDate = row.try_get("", "business_date")?;
-        let kind: String = row.try_get("", "kind")?;
+        let kind: Kind = row.try_get("", "kind")?;
         let method: Uuid = row.try_get("", "payment_method_id")?;
         let amount: Fixed4 = row.try_get("", "amount")?;
-        let signed = if Kind::from_stored(&kind) == Some(Kind::Return) {
+        let signed = if kind == Kind::Return {
             -amount
         } else {
             amount

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::sales_transaction;
+use entity::sales_transaction::{self, Kind, OrderType, Status};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -22,8 +22,8 @@ pub struct TransactionSummary {
     /// The terminal's id.
     pub terminal_transaction_id: Uuid,
     pub receipt_number: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: Kind,
+    pub status: Status,
     pub revision: i32,
     /// For a void: the hub's id of the transaction it cancels.
     pub voids_transaction_id: Option<Uuid>,
@@ -35,7 +35,7 @@ pub struct TransactionSummary {
     pub business_date: NaiveDate,
     pub staff_user_id: Uuid,
     pub customer_id: Option<Uuid>,
-    pub order_type: Option<String>,
+    pub order_type: Option<OrderType>,
     pub table: Option<String>,
     pub covers: Option<i32>,
     pub tax_inclusive: bool,
@@ -214,6 +214,6 @@ pub struct Held {
     /// The hub's id.
     pub transaction_id: Uuid,
     /// `settled`, or `open` for a work order.
-    pub status: String,
+    pub status: Status,
     pub revision: i32,
 }

@@ -12,7 +12,6 @@ use super::{
     rejected, result,
 };
 use crate::{
-    error::DomainError,
     inventory::ledger::Reason,
     sales::{Kind, Outcome, Rejection, RejectionCode, Status, TransactionResult, checks::Checked},
 };
@@ -28,18 +27,16 @@ pub(super) struct Held {
     pub(super) voided: bool,
 }
 
-impl Held {
-    pub(super) fn from_stored(row: &sales_transaction::Model) -> Result<Self, DomainError> {
-        let corrupt =
-            || DomainError::internal("a stored transaction has an unknown kind or status", row.id);
-        Ok(Self {
+impl From<&sales_transaction::Model> for Held {
+    fn from(row: &sales_transaction::Model) -> Self {
+        Self {
             hub_id: row.id,
-            kind: Kind::from_stored(&row.kind).ok_or_else(corrupt)?,
-            status: Status::from_stored(&row.status).ok_or_else(corrupt)?,
+            kind: row.kind,
+            status: row.status,
             revision: row.revision,
             fingerprint: row.content_hash.clone(),
             voided: row.voided_by_transaction_id.is_some(),
-        })
+        }
     }
 }
 

@@ -112,7 +112,7 @@ impl Book {
         let ids: Vec<Uuid> = batch.iter().map(|t| t.id).collect();
         for row in crate::sales::queries::held_transactions(txn, terminal_id, &ids).await? {
             self.own
-                .insert(row.terminal_transaction_id, Held::from_stored(&row)?);
+                .insert(row.terminal_transaction_id, Held::from(&row));
         }
 
         let void_targets: Vec<Uuid> = batch.iter().filter_map(|t| t.voids).collect();
@@ -130,7 +130,7 @@ impl Book {
                     continue;
                 }
                 target_hub_ids.push(row.id);
-                let held = Held::from_stored(&row)?;
+                let held = Held::from(&row);
                 if row.terminal_id == terminal_id {
                     self.own.insert(row.terminal_transaction_id, held);
                 } else {
