@@ -38,4 +38,55 @@ pub mod transfer_ticket;
 
 /// A decimal with exactly four fractional digits, stored as an integer count of 0.0001 units so
 /// that every database (SQLite has no decimal type) stores, compares and adds it exactly.
-pub type Fixed4 = i64;
+/// Serialized as the bare integer, so a fingerprint of stored amounts never changes with it.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    sea_orm::DeriveValueType,
+)]
+pub struct Fixed4(pub i64);
+
+impl Fixed4 {
+    pub const ZERO: Fixed4 = Fixed4(0);
+}
+
+impl std::ops::Add for Fixed4 {
+    type Output = Fixed4;
+    fn add(self, other: Fixed4) -> Fixed4 {
+        Fixed4(self.0 + other.0)
+    }
+}
+
+impl std::ops::Sub for Fixed4 {
+    type Output = Fixed4;
+    fn sub(self, other: Fixed4) -> Fixed4 {
+        Fixed4(self.0 - other.0)
+    }
+}
+
+impl std::ops::Neg for Fixed4 {
+    type Output = Fixed4;
+    fn neg(self) -> Fixed4 {
+        Fixed4(-self.0)
+    }
+}
+
+impl std::ops::AddAssign for Fixed4 {
+    fn add_assign(&mut self, other: Fixed4) {
+        self.0 += other.0;
+    }
+}
+
+impl std::iter::Sum for Fixed4 {
+    fn sum<I: Iterator<Item = Fixed4>>(iter: I) -> Fixed4 {
+        Fixed4(iter.map(|f| f.0).sum())
+    }
+}

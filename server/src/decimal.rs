@@ -17,7 +17,9 @@ pub fn to_fixed4(value: Decimal) -> Result<Fixed4, String> {
     }
     let mut scaled = value;
     scaled.rescale(SCALE);
-    i64::try_from(scaled.mantissa()).map_err(|_| "is too large".to_string())
+    i64::try_from(scaled.mantissa())
+        .map(Fixed4)
+        .map_err(|_| "is too large".to_string())
 }
 
 /// A decimal written as text in a query: an optional `-`, 1 to 14 digits and an optional
@@ -37,7 +39,7 @@ pub fn parse_text(text: &str) -> Result<Decimal, String> {
 }
 
 pub fn from_fixed4(stored: Fixed4) -> Decimal {
-    Decimal::new(stored, SCALE).normalize()
+    Decimal::new(stored.0, SCALE).normalize()
 }
 
 /// A non-negative decimal in stored form.

@@ -1,7 +1,7 @@
 //! Customers, seen by every branch.
 
 use chrono::{DateTime, Utc};
-use entity::customer;
+use entity::{Fixed4, customer};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -41,7 +41,7 @@ struct ValidCustomer {
     name: String,
     phone: Option<String>,
     email: Option<String>,
-    loyalty_points: i64,
+    loyalty_points: Fixed4,
     tax_id: Option<String>,
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{item, item_group, item_group_item, item_group_option};
+use entity::{Fixed4, item, item_group, item_group_item, item_group_option};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -77,7 +77,7 @@ fn choices(min: i32, max: i32, options: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn options(values: &[OptionInput]) -> Result<Vec<(Uuid, i64)>, String> {
+fn options(values: &[OptionInput]) -> Result<Vec<(Uuid, Fixed4)>, String> {
     if values.is_empty() || values.len() > MAX_OPTIONS {
         return Err(format!("must list 1 to {MAX_OPTIONS} options"));
     }

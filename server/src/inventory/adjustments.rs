@@ -2,7 +2,7 @@
 //! records the difference), line by line in one document.
 
 use chrono::{DateTime, Utc};
-use entity::{adjustment, adjustment_line, adjustment_line::Mode};
+use entity::{Fixed4, adjustment, adjustment_line, adjustment_line::Mode};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -43,7 +43,7 @@ pub struct AdjustmentInput {
 struct CheckedLine {
     item_id: Uuid,
     mode: Mode,
-    quantity: i64,
+    quantity: Fixed4,
     reason_code: String,
 }
 
@@ -185,7 +185,7 @@ pub async fn create_adjustment<C: ConnectionTrait>(
                 (line.quantity - current.on_hand, Reason::Count)
             }
         };
-        if delta != 0 {
+        if delta != Fixed4::ZERO {
             ledger::move_stock(
                 txn,
                 Movement {

@@ -3,7 +3,7 @@
 //! that transfer is received.
 
 use chrono::{DateTime, Utc};
-use entity::{item_request, item_request::ItemRequestStatus, item_request_line};
+use entity::{Fixed4, item_request, item_request::ItemRequestStatus, item_request_line};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -240,7 +240,7 @@ pub async fn approve_item_request<C: ConnectionTrait>(
             .filter(item_request_line::Column::LineNo.eq(line.line_no))
             .exec(txn)
             .await?;
-        if quantity > 0 {
+        if quantity > Fixed4::ZERO {
             transfer_lines.push(LineInput {
                 item_id: line.item_id,
                 quantity: crate::decimal::from_fixed4(quantity),

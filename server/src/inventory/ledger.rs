@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use entity::{branch, item, sequence_counter, stock_level, stock_movement};
+use entity::{Fixed4, branch, item, sequence_counter, stock_level, stock_movement};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -132,9 +132,9 @@ pub async fn ensure_levels<C: ConnectionTrait>(
         stock_level::Entity::insert_many(chunk.iter().map(|item_id| stock_level::ActiveModel {
             branch_id: Set(branch_id),
             item_id: Set(*item_id),
-            on_hand: Set(0),
-            in_transit_in: Set(0),
-            on_order: Set(0),
+            on_hand: Set(Fixed4::ZERO),
+            in_transit_in: Set(Fixed4::ZERO),
+            on_order: Set(Fixed4::ZERO),
             reorder_level: Set(None),
             seq: Set(0),
             updated_at: Set(now),
@@ -170,7 +170,7 @@ pub(super) async fn add_to_level<C: ConnectionTrait>(
     branch_id: Uuid,
     item_id: Uuid,
     column: stock_level::Column,
-    delta: i64,
+    delta: Fixed4,
 ) -> Result<stock_level::Model, DomainError> {
     ensure_levels(txn, branch_id, &[item_id]).await?;
     let seq = allocate(txn, &stream(branch_id), 1).await?;
@@ -202,7 +202,7 @@ pub enum Floor {
 pub struct Movement<'a> {
     pub branch_id: Uuid,
     pub item_id: Uuid,
-    pub delta: i64,
+    pub delta: Fixed4,
     pub reason: Reason,
     pub source: &'a Source,
     pub line_no: i32,
@@ -222,9 +222,9 @@ pub async fn move_stock<C: ConnectionTrait>(
     if let Floor::Enforced {
         allow_negative: false,
     } = floor
-        && after.on_hand < 0
+        && after.on_hand < Fixed4::ZERO
         // A level already below zero may always be raised (a correction of oversold stock).
-        && delta < 0
+        && delta < Fixed4::ZERO
     {
         return Err(DomainError::conflict(
             Conflict::InsufficientStock,
@@ -346,7 +346,7 @@ async fn read_levels<C: ConnectionTrait>(
     txn: &C,
     branch_id: Uuid,
     item_ids: &[Uuid],
-) -> Result<HashMap<Uuid, (stock_level::Model, i64)>, DomainError> {
+) -> Result<HashMap<Uuid, (stock_level::Model, Fixed4)>, DomainError> {
     let mut levels = HashMap::with_capacity(item_ids.len());
     for chunk in item_ids.chunks(ROWS_PER_INSERT) {
         for level in stock_level::Entity::find()
@@ -355,7 +355,7 @@ async fn read_levels<C: ConnectionTrait>(
             .all(txn)
             .await?
         {
-            levels.insert(level.item_id, (level, 0));
+            levels.insert(level.item_id, (level, Fixed4::ZERO));
         }
     }
     Ok(levels)
@@ -385,7 +385,7 @@ pub async fn move_in_transit<C: ConnectionTrait>(
     txn: &C,
     branch_id: Uuid,
     item_id: Uuid,
-    delta: i64,
+    delta: Fixed4,
 ) -> Result<stock_level::Model, DomainError> {
     add_to_level(
         txn,

@@ -13,6 +13,7 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
+use entity::Fixed4;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::Expr,
@@ -36,7 +37,7 @@ pub struct LineInput {
 }
 
 /// Checks a document's lines: 1 to [`MAX_LINES`], each item once, quantities positive.
-fn checked_lines(lines: &[LineInput], errors: &mut FieldErrors) -> Option<Vec<(Uuid, i64)>> {
+fn checked_lines(lines: &[LineInput], errors: &mut FieldErrors) -> Option<Vec<(Uuid, Fixed4)>> {
     if lines.is_empty() || lines.len() > MAX_LINES {
         errors.check::<()>("lines", Err(format!("must have 1 to {MAX_LINES} lines")));
         return None;
@@ -59,7 +60,7 @@ fn checked_lines(lines: &[LineInput], errors: &mut FieldErrors) -> Option<Vec<(U
     (checked.len() == lines.len()).then_some(checked)
 }
 
-fn positive(value: Decimal) -> Result<i64, String> {
+fn positive(value: Decimal) -> Result<Fixed4, String> {
     if value <= Decimal::ZERO {
         return Err("must be more than 0".into());
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    goods_receipt, goods_receipt_line, purchase_order, purchase_order::PurchaseOrderStatus,
+    Fixed4, goods_receipt, goods_receipt_line, purchase_order, purchase_order::PurchaseOrderStatus,
     purchase_order_line, stock_level,
 };
 use rust_decimal::Decimal;
@@ -86,7 +86,7 @@ async fn move_on_order<C: ConnectionTrait>(
     txn: &C,
     branch_id: Uuid,
     item_id: Uuid,
-    delta: i64,
+    delta: Fixed4,
 ) -> Result<(), DomainError> {
     ledger::add_to_level(txn, branch_id, item_id, stock_level::Column::OnOrder, delta).await?;
     Ok(())
@@ -227,7 +227,7 @@ pub async fn create_purchase_order<C: ConnectionTrait>(
                 line_no: Set(line_no),
                 item_id: Set(*item_id),
                 quantity_ordered: Set(*quantity),
-                quantity_received: Set(0),
+                quantity_received: Set(Fixed4::ZERO),
                 unit_cost: Set(cost.unwrap_or_default()),
             },
         );
@@ -304,7 +304,7 @@ pub async fn receive_goods<C: ConnectionTrait>(
     if delivered.is_empty() || delivered.len() > MAX_LINES {
         errors.check::<()>("lines", Err(format!("must have 1 to {MAX_LINES} lines")));
     }
-    let mut quantities: HashMap<i32, i64> = HashMap::new();
+    let mut quantities: HashMap<i32, Fixed4> = HashMap::new();
     for (n, line) in delivered.iter().enumerate() {
         let Some(ordered) = order.lines.iter().find(|l| l.line_no == line.line_no) else {
             errors.check::<()>(
@@ -353,9 +353,9 @@ pub async fn receive_goods<C: ConnectionTrait>(
     let branch_id = order.order.branch_id;
     let mut fully_received = true;
     for line in &order.lines {
-        let quantity = quantities.get(&line.line_no).copied().unwrap_or(0);
-        let still_due = (line.quantity_ordered - line.quantity_received).max(0);
-        if quantity > 0 {
+        let quantity = quantities.get(&line.line_no).copied().unwrap_or_default();
+        let still_due = (line.quantity_ordered - line.quantity_received).max(Fixed4::ZERO);
+        if quantity > Fixed4::ZERO {
             let movement = Movement {
                 branch_id,
                 item_id: line.item_id,
@@ -473,8 +473,8 @@ async fn release_on_order<C: ConnectionTrait>(
     let detail = load(txn, id).await?;
     ledger::lock_branches(txn, &[detail.order.branch_id]).await?;
     for line in &detail.lines {
-        let still_due = (line.quantity_ordered - line.quantity_received).max(0);
-        if still_due > 0 {
+        let still_due = (line.quantity_ordered - line.quantity_received).max(Fixed4::ZERO);
+        if still_due > Fixed4::ZERO {
             move_on_order(txn, detail.order.branch_id, line.item_id, -still_due).await?;
         }
     }

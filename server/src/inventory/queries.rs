@@ -1,7 +1,7 @@
 //! Reading stock: levels of a branch, an item across branches, the ledger, the past.
 
 use chrono::{DateTime, Utc};
-use entity::{item, stock_level, stock_movement, stock_movement::Reason};
+use entity::{Fixed4, item, stock_level, stock_movement, stock_movement::Reason};
 use rust_decimal::Decimal;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -238,6 +238,6 @@ pub async fn quantity_at(
         .await?;
     Ok(QuantityAt {
         at,
-        on_hand: from_fixed4(last.map_or(0, |movement| movement.balance_after)),
+        on_hand: from_fixed4(last.map_or(Fixed4::ZERO, |movement| movement.balance_after)),
     })
 }

@@ -3,7 +3,7 @@
 //! returning the stock to the source.
 
 use chrono::{DateTime, Utc};
-use entity::{transfer_line, transfer_ticket, transfer_ticket::TransferStatus};
+use entity::{Fixed4, transfer_line, transfer_ticket, transfer_ticket::TransferStatus};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -306,7 +306,7 @@ pub async fn receive_transfer<C: ConnectionTrait>(
         )
         .await?;
         let discrepancy = quantity_received - line.quantity;
-        if discrepancy != 0 {
+        if discrepancy != Fixed4::ZERO {
             ledger::move_stock(
                 txn,
                 Movement {

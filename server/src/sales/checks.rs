@@ -315,7 +315,7 @@ fn check_totals(
     let sum = |f: fn(&CheckedLine) -> Fixed4| lines.iter().map(f).sum::<Fixed4>();
     let expected_total = sum(|l| l.line_total)
         + if input.tax_inclusive {
-            0
+            Fixed4::ZERO
         } else {
             sum(|l| l.tax)
         };

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use entity::{branch_item, item, item_barcode};
+use entity::{Fixed4, branch_item, item, item_barcode};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
@@ -20,7 +20,7 @@ use crate::{
 fn payload(
     item: &item::Model,
     barcodes: &[String],
-    branch_price: Option<i64>,
+    branch_price: Option<Fixed4>,
 ) -> serde_json::Value {
     json!({
         "id": item.id,

@@ -13,7 +13,7 @@ use crate::{
     error::{DomainError, FieldErrors},
     validation::{optional_text, required_text},
 };
-use entity::item_barcode;
+use entity::{Fixed4, item_barcode};
 
 const MAX_SKU_LEN: usize = 64;
 
@@ -30,15 +30,15 @@ pub(super) struct ValidItem {
     pub(super) name: String,
     pub(super) category_id: Option<Uuid>,
     pub(super) unit: String,
-    pub(super) base_price: i64,
-    pub(super) cost: Option<i64>,
-    pub(super) tax_rate: i64,
+    pub(super) base_price: Fixed4,
+    pub(super) cost: Option<Fixed4>,
+    pub(super) tax_rate: Fixed4,
     pub(super) track_stock: bool,
     pub(super) active: bool,
     pub(super) barcodes: Vec<String>,
 }
 
-fn tax_rate(value: Decimal) -> Result<i64, String> {
+fn tax_rate(value: Decimal) -> Result<Fixed4, String> {
     if value > Decimal::ONE_HUNDRED {
         return Err("must be a percentage between 0 and 100".into());
     }

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use entity::sales_transaction;
+use entity::{Fixed4, sales_transaction};
 use uuid::Uuid;
 
 use super::{
@@ -44,7 +44,7 @@ impl From<&sales_transaction::Model> for Held {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Effect {
     pub(super) item_id: Uuid,
-    pub(super) delta: i64,
+    pub(super) delta: Fixed4,
     pub(super) line_no: i32,
 }
 
@@ -250,9 +250,9 @@ impl Book {
         if checked.status == Status::Open {
             return Vec::new();
         }
-        let sign = match checked.kind {
-            Kind::Sale | Kind::WorkOrder => -1,
-            Kind::Return => 1,
+        let takes_out = match checked.kind {
+            Kind::Sale | Kind::WorkOrder => true,
+            Kind::Return => false,
             Kind::Void => {
                 let target = void_target
                     .and_then(|voids| self.target(voids))
@@ -275,7 +275,11 @@ impl Book {
             .filter(|(_, line)| self.items.get(&line.item_id) == Some(&true))
             .map(|(line_no, line)| Effect {
                 item_id: line.item_id,
-                delta: sign * line.quantity,
+                delta: if takes_out {
+                    -line.quantity
+                } else {
+                    line.quantity
+                },
                 line_no,
             })
             .collect()

@@ -101,7 +101,7 @@ impl Shop {
         self.plan
             .movements
             .iter()
-            .map(|(_, effect, reason)| (effect.item_id, effect.delta, *reason))
+            .map(|(_, effect, reason)| (effect.item_id, effect.delta.0, *reason))
             .collect()
     }
 }
