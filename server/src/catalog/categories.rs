@@ -110,14 +110,14 @@ impl From<category::Model> for Category {
 }
 
 #[tracing::instrument(skip_all, err(level = "info"))]
-pub async fn create_category(
-    db: &DatabaseConnection,
+pub async fn create_category<C: ConnectionTrait>(
+    txn: &C,
     input: CategoryInput,
 ) -> Result<Category, DomainError> {
     let name = checked_name(&input)?;
-    let txn = feed::begin_master_write(db).await?;
+    feed::lock_master(txn).await?;
     if let Some(parent_id) = input.parent_id {
-        check_parent(&txn, None, parent_id).await?;
+        check_parent(txn, None, parent_id).await?;
     }
     let now = Utc::now();
     let saved = category::ActiveModel {
@@ -128,55 +128,53 @@ pub async fn create_category(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    publish_category(&txn, saved.id, Some(&saved)).await?;
-    txn.commit().await?;
+    publish_category(txn, saved.id, Some(&saved)).await?;
     Ok(saved.into())
 }
 
 /// Replaces a category's name, parent and active flag.
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn update_category(
-    db: &DatabaseConnection,
+pub async fn update_category<C: ConnectionTrait>(
+    txn: &C,
     id: Uuid,
     input: CategoryInput,
 ) -> Result<Category, DomainError> {
     let name = checked_name(&input)?;
-    let txn = feed::begin_master_write(db).await?;
+    feed::lock_master(txn).await?;
     let current = category::Entity::find_by_id(id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(DomainError::NotFound("category"))?;
     if let Some(parent_id) = input.parent_id {
-        check_parent(&txn, Some(id), parent_id).await?;
+        check_parent(txn, Some(id), parent_id).await?;
     }
     let mut model: category::ActiveModel = current.into();
     model.name = Set(name);
     model.parent_id = Set(input.parent_id);
     model.active = Set(input.active.unwrap_or(true));
     model.updated_at = Set(Utc::now());
-    let saved = model.update(&txn).await?;
-    publish_category(&txn, id, Some(&saved)).await?;
-    txn.commit().await?;
+    let saved = model.update(txn).await?;
+    publish_category(txn, id, Some(&saved)).await?;
     Ok(saved.into())
 }
 
 /// Deletes a category that has no subcategories and no items.
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn delete_category(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
-    let txn = feed::begin_master_write(db).await?;
+pub async fn delete_category<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), DomainError> {
+    feed::lock_master(txn).await?;
     category::Entity::find_by_id(id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(DomainError::NotFound("category"))?;
     let children = category::Entity::find()
         .filter(category::Column::ParentId.eq(id))
-        .count(&txn)
+        .count(txn)
         .await?;
     let items = item::Entity::find()
         .filter(item::Column::CategoryId.eq(id))
-        .count(&txn)
+        .count(txn)
         .await?;
     if children > 0 || items > 0 {
         return Err(DomainError::conflict(
@@ -186,9 +184,8 @@ pub async fn delete_category(db: &DatabaseConnection, id: Uuid) -> Result<(), Do
             ),
         ));
     }
-    category::Entity::delete_by_id(id).exec(&txn).await?;
-    publish_category(&txn, id, None).await?;
-    txn.commit().await?;
+    category::Entity::delete_by_id(id).exec(txn).await?;
+    publish_category(txn, id, None).await?;
     Ok(())
 }
 

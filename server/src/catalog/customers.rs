@@ -135,19 +135,19 @@ impl From<customer::Model> for Customer {
 }
 
 /// Creates a customer (`id` none) or replaces one.
-pub async fn save_customer(
-    db: &DatabaseConnection,
+pub async fn save_customer<C: ConnectionTrait>(
+    txn: &C,
     id: Option<Uuid>,
     input: CustomerInput,
 ) -> Result<Customer, DomainError> {
     let valid = checked(&input)?;
-    let txn = feed::begin_master_write(db).await?;
+    feed::lock_master(txn).await?;
     let now = Utc::now();
     let new = id.is_none();
     let mut model = match id {
         Some(id) => {
             let current = customer::Entity::find_by_id(id)
-                .one(&txn)
+                .one(txn)
                 .await?
                 .ok_or(DomainError::NotFound("customer"))?;
             customer::ActiveModel::from(current)
@@ -167,30 +167,28 @@ pub async fn save_customer(
     model.tax_id = Set(valid.tax_id);
     model.active = Set(input.active.unwrap_or(true));
     model.updated_at = Set(now);
-    let saved = insert_or_update(&txn, model, new).await.map_err(|err| {
+    let saved = insert_or_update(txn, model, new).await.map_err(|err| {
         DomainError::conflict_on_duplicate(
             err,
             format!("a customer with code {code} already exists"),
         )
     })?;
-    publish_customer(&txn, saved.id, Some(&saved)).await?;
-    txn.commit().await?;
+    publish_customer(txn, saved.id, Some(&saved)).await?;
     Ok(saved.into())
 }
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn delete_customer(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
-    let txn = feed::begin_master_write(db).await?;
+pub async fn delete_customer<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), DomainError> {
+    feed::lock_master(txn).await?;
     if customer::Entity::delete_by_id(id)
-        .exec(&txn)
+        .exec(txn)
         .await?
         .rows_affected
         == 0
     {
         return Err(DomainError::NotFound("customer"));
     }
-    publish_customer(&txn, id, None).await?;
-    txn.commit().await?;
+    publish_customer(txn, id, None).await?;
     Ok(())
 }
 

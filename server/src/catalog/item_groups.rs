@@ -242,8 +242,8 @@ impl From<ItemGroupDetail> for ItemGroup {
 }
 
 /// Creates an item group (`id` none) or replaces one with its options and items.
-pub async fn save_item_group(
-    db: &DatabaseConnection,
+pub async fn save_item_group<C: ConnectionTrait>(
+    txn: &C,
     id: Option<Uuid>,
     input: ItemGroupInput,
 ) -> Result<ItemGroup, DomainError> {
@@ -263,16 +263,16 @@ pub async fn save_item_group(
     item_ids.sort();
     item_ids.dedup();
 
-    let txn = feed::begin_master_write(db).await?;
+    feed::lock_master(txn).await?;
     let option_items: Vec<Uuid> = option_rows.iter().map(|(item_id, _)| *item_id).collect();
-    check_items(&txn, "options", &option_items).await?;
-    check_items(&txn, "item_ids", &item_ids).await?;
+    check_items(txn, "options", &option_items).await?;
+    check_items(txn, "item_ids", &item_ids).await?;
     let now = Utc::now();
     let new = id.is_none();
     let mut model = match id {
         Some(id) => item_group::ActiveModel::from(
             item_group::Entity::find_by_id(id)
-                .one(&txn)
+                .one(txn)
                 .await?
                 .ok_or(DomainError::NotFound("item group"))?,
         ),
@@ -288,11 +288,11 @@ pub async fn save_item_group(
     model.max_choices = Set(input.max_choices);
     model.active = Set(input.active.unwrap_or(true));
     model.updated_at = Set(now);
-    let group = insert_or_update(&txn, model, new).await?;
+    let group = insert_or_update(txn, model, new).await?;
 
     item_group_option::Entity::delete_many()
         .filter(item_group_option::Column::ItemGroupId.eq(group.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     item_group_option::Entity::insert_many(option_rows.iter().zip(0..).map(
         |((item_id, delta), position)| item_group_option::ActiveModel {
@@ -302,11 +302,11 @@ pub async fn save_item_group(
             position: Set(position),
         },
     ))
-    .exec(&txn)
+    .exec(txn)
     .await?;
     item_group_item::Entity::delete_many()
         .filter(item_group_item::Column::ItemGroupId.eq(group.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if !item_ids.is_empty() {
         item_group_item::Entity::insert_many(item_ids.iter().map(|item_id| {
@@ -315,28 +315,26 @@ pub async fn save_item_group(
                 item_id: Set(*item_id),
             }
         }))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     }
-    let saved = detail(&txn, group).await?;
-    publish_group(&txn, saved.group.id, Some(&saved)).await?;
-    txn.commit().await?;
+    let saved = detail(txn, group).await?;
+    publish_group(txn, saved.group.id, Some(&saved)).await?;
     Ok(saved.into())
 }
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn delete_item_group(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
-    let txn = feed::begin_master_write(db).await?;
+pub async fn delete_item_group<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), DomainError> {
+    feed::lock_master(txn).await?;
     if item_group::Entity::delete_by_id(id)
-        .exec(&txn)
+        .exec(txn)
         .await?
         .rows_affected
         == 0
     {
         return Err(DomainError::NotFound("item group"));
     }
-    publish_group(&txn, id, None).await?;
-    txn.commit().await?;
+    publish_group(txn, id, None).await?;
     Ok(())
 }
 

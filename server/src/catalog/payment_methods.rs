@@ -85,8 +85,8 @@ async fn branches_of<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Vec<Uuid>, 
 }
 
 /// Creates a payment method (`id` none) or replaces one, with the branches that offer it.
-pub async fn save_payment_method(
-    db: &DatabaseConnection,
+pub async fn save_payment_method<C: ConnectionTrait>(
+    txn: &C,
     id: Option<Uuid>,
     input: PaymentMethodInput,
 ) -> Result<PaymentMethodDetail, DomainError> {
@@ -101,14 +101,14 @@ pub async fn save_payment_method(
     branch_ids.sort();
     branch_ids.dedup();
 
-    let txn = feed::begin_master_write(db).await?;
-    check_branches_exist(&txn, "branch_ids", &branch_ids).await?;
+    feed::lock_master(txn).await?;
+    check_branches_exist(txn, "branch_ids", &branch_ids).await?;
     let now = Utc::now();
     let new = id.is_none();
     let mut model = match id {
         Some(id) => payment_method::ActiveModel::from(
             payment_method::Entity::find_by_id(id)
-                .one(&txn)
+                .one(txn)
                 .await?
                 .ok_or(DomainError::NotFound("payment method"))?,
         ),
@@ -123,7 +123,7 @@ pub async fn save_payment_method(
     model.method_kind = Set(kind);
     model.active = Set(input.active.unwrap_or(true));
     model.updated_at = Set(now);
-    let method = insert_or_update(&txn, model, new).await.map_err(|err| {
+    let method = insert_or_update(txn, model, new).await.map_err(|err| {
         DomainError::conflict_on_duplicate(
             err,
             format!("a payment method with code {code} already exists"),
@@ -131,7 +131,7 @@ pub async fn save_payment_method(
     })?;
     payment_method_branch::Entity::delete_many()
         .filter(payment_method_branch::Column::PaymentMethodId.eq(method.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if !branch_ids.is_empty() {
         payment_method_branch::Entity::insert_many(branch_ids.iter().map(|branch_id| {
@@ -140,20 +140,22 @@ pub async fn save_payment_method(
                 branch_id: Set(*branch_id),
             }
         }))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     }
     let detail = PaymentMethodDetail { method, branch_ids };
-    publish_method(&txn, detail.method.id, Some(&detail)).await?;
-    txn.commit().await?;
+    publish_method(txn, detail.method.id, Some(&detail)).await?;
     Ok(detail)
 }
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn delete_payment_method(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
-    let txn = feed::begin_master_write(db).await?;
+pub async fn delete_payment_method<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+) -> Result<(), DomainError> {
+    feed::lock_master(txn).await?;
     if payment_method::Entity::delete_by_id(id)
-        .exec(&txn)
+        .exec(txn)
         .await
         .map_err(|e| {
             DomainError::conflict_on_reference(
@@ -166,8 +168,7 @@ pub async fn delete_payment_method(db: &DatabaseConnection, id: Uuid) -> Result<
     {
         return Err(DomainError::NotFound("payment method"));
     }
-    publish_method(&txn, id, None).await?;
-    txn.commit().await?;
+    publish_method(txn, id, None).await?;
     Ok(())
 }
 

@@ -83,8 +83,8 @@ async fn publish_key<C: ConnectionTrait>(txn: &C, key: &str) -> Result<(), Domai
 
 /// Sets a key globally (`branch_id` none) or for one branch.
 #[tracing::instrument(skip_all, err(level = "info"))]
-pub async fn put_setting(
-    db: &DatabaseConnection,
+pub async fn put_setting<C: ConnectionTrait>(
+    txn: &C,
     branch_id: Option<Uuid>,
     key_name: &str,
     value: String,
@@ -96,10 +96,10 @@ pub async fn put_setting(
             format!("must be at most {MAX_VALUE_LEN} bytes"),
         ));
     }
-    let txn = feed::begin_master_write(db).await?;
+    feed::lock_master(txn).await?;
     if let Some(branch_id) = branch_id {
         entity::branch::Entity::find_by_id(branch_id)
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or(DomainError::NotFound("branch"))?;
     }
@@ -110,36 +110,34 @@ pub async fn put_setting(
         updated_at: Set(Utc::now()),
     };
     let saved = match setting::Entity::find_by_id((key.clone(), scope(branch_id)))
-        .one(&txn)
+        .one(txn)
         .await?
     {
-        Some(_) => model.update(&txn).await?,
-        None => model.insert(&txn).await?,
+        Some(_) => model.update(txn).await?,
+        None => model.insert(txn).await?,
     };
-    publish_key(&txn, &key).await?;
-    txn.commit().await?;
+    publish_key(txn, &key).await?;
     Ok(saved.into())
 }
 
 /// Removes a global value or a branch's own value (the branch then sees the global one).
 #[tracing::instrument(skip_all, err(level = "info"))]
-pub async fn delete_setting(
-    db: &DatabaseConnection,
+pub async fn delete_setting<C: ConnectionTrait>(
+    txn: &C,
     branch_id: Option<Uuid>,
     key_name: &str,
 ) -> Result<(), DomainError> {
     let key = key(key_name)?;
-    let txn = feed::begin_master_write(db).await?;
+    feed::lock_master(txn).await?;
     if setting::Entity::delete_by_id((key.clone(), scope(branch_id)))
-        .exec(&txn)
+        .exec(txn)
         .await?
         .rows_affected
         == 0
     {
         return Err(DomainError::NotFound("setting"));
     }
-    publish_key(&txn, &key).await?;
-    txn.commit().await?;
+    publish_key(txn, &key).await?;
     Ok(())
 }
 

@@ -89,8 +89,8 @@ async fn branches_of<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Vec<Uuid>, 
 }
 
 /// Creates a staff user (`id` none) or replaces one.
-pub async fn save_staff(
-    db: &DatabaseConnection,
+pub async fn save_staff<C: ConnectionTrait>(
+    txn: &C,
     id: Option<Uuid>,
     input: StaffInput,
 ) -> Result<StaffDetail, DomainError> {
@@ -132,14 +132,14 @@ pub async fn save_staff(
         None => None,
     };
 
-    let txn = feed::begin_master_write(db).await?;
-    check_branches_exist(&txn, "branch_ids", &branch_ids).await?;
+    feed::lock_master(txn).await?;
+    check_branches_exist(txn, "branch_ids", &branch_ids).await?;
     let now = Utc::now();
     let new = id.is_none();
     let mut model = match id {
         Some(id) => staff_user::ActiveModel::from(
             staff_user::Entity::find_by_id(id)
-                .one(&txn)
+                .one(txn)
                 .await?
                 .ok_or(DomainError::NotFound("staff user"))?,
         ),
@@ -157,7 +157,7 @@ pub async fn save_staff(
     }
     model.active = Set(input.active.unwrap_or(true));
     model.updated_at = Set(now);
-    let user = insert_or_update(&txn, model, new).await.map_err(|err| {
+    let user = insert_or_update(txn, model, new).await.map_err(|err| {
         DomainError::conflict_on_duplicate(
             err,
             format!("a staff user with code {code} already exists"),
@@ -165,7 +165,7 @@ pub async fn save_staff(
     })?;
     staff_branch::Entity::delete_many()
         .filter(staff_branch::Column::StaffUserId.eq(user.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if !branch_ids.is_empty() {
         staff_branch::Entity::insert_many(branch_ids.iter().map(|branch_id| {
@@ -174,28 +174,26 @@ pub async fn save_staff(
                 branch_id: Set(*branch_id),
             }
         }))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     }
     let detail = StaffDetail { user, branch_ids };
-    publish_staff(&txn, detail.user.id, Some(&detail)).await?;
-    txn.commit().await?;
+    publish_staff(txn, detail.user.id, Some(&detail)).await?;
     Ok(detail)
 }
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn delete_staff(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
-    let txn = feed::begin_master_write(db).await?;
+pub async fn delete_staff<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), DomainError> {
+    feed::lock_master(txn).await?;
     if staff_user::Entity::delete_by_id(id)
-        .exec(&txn)
+        .exec(txn)
         .await?
         .rows_affected
         == 0
     {
         return Err(DomainError::NotFound("staff user"));
     }
-    publish_staff(&txn, id, None).await?;
-    txn.commit().await?;
+    publish_staff(txn, id, None).await?;
     Ok(())
 }
 

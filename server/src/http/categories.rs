@@ -1,10 +1,11 @@
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, post, put, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::PageView;
-use super::extract::{Json, Query};
+use super::extract::Query;
+use super::idempotent::DocumentWrite;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -49,7 +50,7 @@ pub struct CategoryFilter {
 }
 
 /// Create a category.
-#[utoipa::path(
+#[utoipa::path( request_body = CategoryRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
@@ -59,12 +60,15 @@ pub struct CategoryFilter {
 )]
 #[post("/categories")]
 pub async fn create_category(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
-    body: Json<CategoryRequest>,
+    admin: AdminCaller,
+    write: DocumentWrite,
 ) -> Result<HttpResponse, ApiError> {
-    let created = categories::create_category(&state.db, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(created))
+    let body: CategoryRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+            categories::create_category(txn, body.into()).await
+        })
+        .await
 }
 
 /// List categories by name.
@@ -94,7 +98,7 @@ pub async fn get_category(
 }
 
 /// Replace a category's name, parent and active flag.
-#[utoipa::path(
+#[utoipa::path( request_body = CategoryRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
@@ -105,18 +109,20 @@ pub async fn get_category(
 )]
 #[put("/categories/{category_id}")]
 pub async fn update_category(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     category_id: web::Path<Uuid>,
-    body: Json<CategoryRequest>,
-) -> Result<web::Json<Category>, ApiError> {
-    let updated =
-        categories::update_category(&state.db, *category_id, body.into_inner().into()).await?;
-    Ok(web::Json(updated))
+) -> Result<HttpResponse, ApiError> {
+    let body: CategoryRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            categories::update_category(txn, *category_id, body.into()).await
+        })
+        .await
 }
 
 /// Delete a category that has no subcategories and no items.
-#[utoipa::path(
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
@@ -127,10 +133,13 @@ pub async fn update_category(
 )]
 #[delete("/categories/{category_id}")]
 pub async fn delete_category(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     category_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    categories::delete_category(&state.db, *category_id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(&admin.client_id, StatusCode::NO_CONTENT, async |txn| {
+            categories::delete_category(txn, *category_id).await
+        })
+        .await
 }

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, post, put, web};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use super::DecimalInput;
 use super::PageView;
-use super::extract::{Json, Query};
+use super::extract::Query;
+use super::idempotent::DocumentWrite;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -60,7 +61,7 @@ pub struct CustomerQuery {
 }
 
 /// Create a customer.
-#[utoipa::path(
+#[utoipa::path( request_body = CustomerRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "people",
     security(("bearer" = [])),
     responses(
@@ -71,12 +72,15 @@ pub struct CustomerQuery {
 )]
 #[post("/customers")]
 pub async fn create_customer(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
-    body: Json<CustomerRequest>,
+    admin: AdminCaller,
+    write: DocumentWrite,
 ) -> Result<HttpResponse, ApiError> {
-    let created = customers::save_customer(&state.db, None, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(created))
+    let body: CustomerRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+            customers::save_customer(txn, None, body.into()).await
+        })
+        .await
 }
 
 /// List customers by code.
@@ -106,7 +110,7 @@ pub async fn get_customer(
 }
 
 /// Replace a customer.
-#[utoipa::path(
+#[utoipa::path( request_body = CustomerRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "people",
     security(("bearer" = [])),
     responses(
@@ -118,24 +122,29 @@ pub async fn get_customer(
 )]
 #[put("/customers/{customer_id}")]
 pub async fn update_customer(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     customer_id: web::Path<Uuid>,
-    body: Json<CustomerRequest>,
-) -> Result<web::Json<Customer>, ApiError> {
-    Ok(web::Json(
-        customers::save_customer(&state.db, Some(*customer_id), body.into_inner().into()).await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    let body: CustomerRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            customers::save_customer(txn, Some(*customer_id), body.into()).await
+        })
+        .await
 }
 
 /// Delete a customer; terminals receive a tombstone.
-#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "people", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/customers/{customer_id}")]
 pub async fn delete_customer(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     customer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    customers::delete_customer(&state.db, *customer_id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(&admin.client_id, StatusCode::NO_CONTENT, async |txn| {
+            customers::delete_customer(txn, *customer_id).await
+        })
+        .await
 }

@@ -31,23 +31,42 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        // Media types are case-insensitive (RFC 9110 §8.3.1).
-        let media_type = req.content_type().to_ascii_lowercase();
-        let is_json = media_type == "application/json" || media_type.ends_with("+json");
-        let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            if !is_json {
-                return Err(json_error(actix_web::error::JsonPayloadError::ContentType));
+        let body = json_body(req, payload, Body::Required);
+        Box::pin(async move { parse_json_object(&body.await?).map(Json) })
+    }
+}
+
+/// Whether a route's JSON body may be left out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Body {
+    Required,
+    Optional,
+}
+
+/// Reads a body that must be JSON (`application/json` or `…+json`, in any case); an optional
+/// body may also be empty, whatever its media type.
+pub(super) fn json_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    body: Body,
+) -> impl Future<Output = Result<web::Bytes, ApiError>> + 'static {
+    // Media types are case-insensitive (RFC 9110 §8.3.1).
+    let media_type = req.content_type().to_ascii_lowercase();
+    let is_json = media_type == "application/json" || media_type.ends_with("+json");
+    let bytes = web::Bytes::from_request(req, payload);
+    async move {
+        let bytes = bytes.await.map_err(|err| {
+            if err.as_response_error().status_code() == 413 {
+                ApiError::PayloadTooLarge("the request body is too large".into())
+            } else {
+                ApiError::BadRequest(format!("cannot read the body: {err}"))
             }
-            let bytes = bytes.await.map_err(|err| {
-                if err.as_response_error().status_code() == 413 {
-                    ApiError::PayloadTooLarge("the request body is too large".into())
-                } else {
-                    ApiError::BadRequest(format!("cannot read the body: {err}"))
-                }
-            })?;
-            parse_json_object(&bytes).map(Json)
-        })
+        })?;
+        let left_out = body == Body::Optional && bytes.is_empty();
+        if !(is_json || left_out) {
+            return Err(json_error(actix_web::error::JsonPayloadError::ContentType));
+        }
+        Ok(bytes)
     }
 }
 

@@ -21,6 +21,8 @@ use crate::{
 };
 
 pub const HEADER: &str = "Idempotency-Key";
+/// How the OpenAPI document describes the header.
+pub const KEY_PARAM: &str = "Makes a retry return the first answer";
 
 /// A request that writes a document: the hub, the request and its body as bytes (a retry is
 /// recognised by them).
@@ -31,16 +33,18 @@ pub struct DocumentWrite {
 }
 
 impl FromRequest for DocumentWrite {
-    type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let state = web::Data::<AppState>::extract(req);
-        let body = Bytes::from_request(req, payload);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let body = super::extract::json_body(req, payload, super::extract::Body::Optional);
         let req = req.clone();
         Box::pin(async move {
+            let state =
+                state.ok_or_else(|| internal("hub state is missing", "no AppState on the app"))?;
             Ok(Self {
-                state: state.await?,
+                state,
                 body: body.await?,
                 req,
             })
@@ -133,8 +137,12 @@ async fn run<T: Serialize>(
     let (status, text) = match work(&savepoint).await {
         Ok(value) => {
             savepoint.commit().await.map_err(DomainError::from)?;
-            let text = serde_json::to_string(&value)
-                .map_err(|e| internal("cannot write the answer", e))?;
+            // 204 has no body (RFC 9110 §15.3.5), whatever the work returned.
+            let text = if success == StatusCode::NO_CONTENT {
+                String::new()
+            } else {
+                serde_json::to_string(&value).map_err(|e| internal("cannot write the answer", e))?
+            };
             (success, text)
         }
         // A database failure may be passing: keep no answer, so a retry does the work again.
@@ -162,11 +170,13 @@ fn internal(context: &'static str, cause: impl std::fmt::Display) -> ApiError {
 
 fn answer(status: StatusCode, body: String, replayed: bool) -> HttpResponse {
     let mut builder = HttpResponse::build(status);
-    builder.content_type(if status.is_success() {
-        "application/json"
-    } else {
-        PROBLEM_CONTENT_TYPE
-    });
+    if status != StatusCode::NO_CONTENT {
+        builder.content_type(if status.is_success() {
+            "application/json"
+        } else {
+            PROBLEM_CONTENT_TYPE
+        });
+    }
     if replayed {
         builder.insert_header(("Idempotent-Replayed", "true"));
     }

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, post, put, web};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use super::DecimalInput;
 use super::PageView;
-use super::extract::{Json, Query};
+use super::extract::Query;
+use super::idempotent::DocumentWrite;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -72,7 +73,7 @@ impl From<ItemGroupRequest> for ItemGroupInput {
 }
 
 /// Create a modifier group or combo.
-#[utoipa::path(
+#[utoipa::path( request_body = ItemGroupRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
@@ -82,12 +83,15 @@ impl From<ItemGroupRequest> for ItemGroupInput {
 )]
 #[post("/item-groups")]
 pub async fn create_item_group(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
-    body: Json<ItemGroupRequest>,
+    admin: AdminCaller,
+    write: DocumentWrite,
 ) -> Result<HttpResponse, ApiError> {
-    let created = item_groups::save_item_group(&state.db, None, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(created))
+    let body: ItemGroupRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+            item_groups::save_item_group(txn, None, body.into()).await
+        })
+        .await
 }
 
 /// List item groups by name.
@@ -116,7 +120,7 @@ pub async fn get_item_group(
 }
 
 /// Replace an item group, its options and the items offering it.
-#[utoipa::path(
+#[utoipa::path( request_body = ItemGroupRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
@@ -127,25 +131,29 @@ pub async fn get_item_group(
 )]
 #[put("/item-groups/{item_group_id}")]
 pub async fn update_item_group(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     item_group_id: web::Path<Uuid>,
-    body: Json<ItemGroupRequest>,
-) -> Result<web::Json<ItemGroup>, ApiError> {
-    let saved =
-        item_groups::save_item_group(&state.db, Some(*item_group_id), body.into_inner().into())
-            .await?;
-    Ok(web::Json(saved))
+) -> Result<HttpResponse, ApiError> {
+    let body: ItemGroupRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            item_groups::save_item_group(txn, Some(*item_group_id), body.into()).await
+        })
+        .await
 }
 
 /// Delete an item group; terminals receive a tombstone.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/item-groups/{item_group_id}")]
 pub async fn delete_item_group(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     item_group_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    item_groups::delete_item_group(&state.db, *item_group_id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(&admin.client_id, StatusCode::NO_CONTENT, async |txn| {
+            item_groups::delete_item_group(txn, *item_group_id).await
+        })
+        .await
 }

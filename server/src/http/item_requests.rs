@@ -25,8 +25,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(reject_item_request);
 }
 
-const KEY_PARAM: &str = "Makes a retry return the first answer";
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestLine {
@@ -72,7 +70,7 @@ pub struct RejectRequest {
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = ItemRequestRequest,
     responses(
         (status = 201, body = ItemRequest),
@@ -111,7 +109,7 @@ pub async fn create_item_request(
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = ApproveRequest,
     responses(
         (status = 200, body = ItemRequest),
@@ -147,7 +145,7 @@ pub async fn approve_item_request(
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = RejectRequest,
     responses(
         (status = 200, body = ItemRequest),

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, post, put, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use super::DecimalInput;
 use super::PageView;
-use super::extract::{Json, Query};
+use super::extract::Query;
+use super::idempotent::DocumentWrite;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -111,7 +112,7 @@ pub struct BranchItemRequest {
 }
 
 /// Create an item.
-#[utoipa::path(
+#[utoipa::path( request_body = ItemRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
@@ -122,16 +123,19 @@ pub struct BranchItemRequest {
 )]
 #[post("/items")]
 pub async fn create_item(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
-    body: Json<ItemRequest>,
+    admin: AdminCaller,
+    write: DocumentWrite,
 ) -> Result<HttpResponse, ApiError> {
-    let created = items::create_item(&state.db, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(created))
+    let body: ItemRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+            items::create_item(txn, body.into()).await
+        })
+        .await
 }
 
 /// Create or replace up to 5,000 items by SKU, all or nothing; every invalid row is named as `items[i].field`.
-#[utoipa::path(
+#[utoipa::path( request_body = ImportRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
@@ -141,18 +145,18 @@ pub async fn create_item(
 )]
 #[post("")]
 pub async fn import_items(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
-    body: Json<ImportRequest>,
-) -> Result<web::Json<ImportResult>, ApiError> {
-    let inputs = body
-        .into_inner()
-        .items
-        .into_iter()
-        .map(ItemInput::from)
-        .collect();
-    let imported = items::import_items(&state.db, inputs).await?;
-    Ok(web::Json(ImportResult { imported }))
+    admin: AdminCaller,
+    write: DocumentWrite,
+) -> Result<HttpResponse, ApiError> {
+    let body: ImportRequest = write.json()?;
+    let inputs = body.items.into_iter().map(ItemInput::from).collect();
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            items::import_items(txn, inputs)
+                .await
+                .map(|imported| ImportResult { imported })
+        })
+        .await
 }
 
 /// List items by SKU.
@@ -186,7 +190,7 @@ pub async fn get_item(
 }
 
 /// Replace every field of an item.
-#[utoipa::path(
+#[utoipa::path( request_body = ItemRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
@@ -198,30 +202,35 @@ pub async fn get_item(
 )]
 #[put("/items/{item_id}")]
 pub async fn update_item(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     item_id: web::Path<Uuid>,
-    body: Json<ItemRequest>,
-) -> Result<web::Json<Item>, ApiError> {
-    Ok(web::Json(
-        items::update_item(&state.db, *item_id, body.into_inner().into()).await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    let body: ItemRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            items::update_item(txn, *item_id, body.into()).await
+        })
+        .await
 }
 
 /// Delete an item; terminals receive a tombstone.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/items/{item_id}")]
 pub async fn delete_item(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     item_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    items::delete_item(&state.db, *item_id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(&admin.client_id, StatusCode::NO_CONTENT, async |txn| {
+            items::delete_item(txn, *item_id).await
+        })
+        .await
 }
 
 /// Give an item its own price at a branch, or hide it there.
-#[utoipa::path(
+#[utoipa::path( request_body = BranchItemRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
@@ -232,33 +241,37 @@ pub async fn delete_item(
 )]
 #[put("/branches/{branch_id}/items/{item_id}")]
 pub async fn set_branch_item(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     path: web::Path<(Uuid, Uuid)>,
-    body: Json<BranchItemRequest>,
-) -> Result<web::Json<BranchItem>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
+    let body: BranchItemRequest = write.json()?;
     let (branch_id, item_id) = path.into_inner();
-    let body = body.into_inner();
     let input = BranchItemInput {
         price: body.price,
         hidden: body.hidden,
     };
-    Ok(web::Json(
-        items::set_branch_item(&state.db, branch_id, item_id, input).await?,
-    ))
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            items::set_branch_item(txn, branch_id, item_id, input).await
+        })
+        .await
 }
 
 /// Remove a branch's own price or hiding: the item is sold there as in the catalogue.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/branches/{branch_id}/items/{item_id}")]
 pub async fn clear_branch_item(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (branch_id, item_id) = path.into_inner();
-    items::clear_branch_item(&state.db, branch_id, item_id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(&admin.client_id, StatusCode::NO_CONTENT, async |txn| {
+            items::clear_branch_item(txn, branch_id, item_id).await
+        })
+        .await
 }
 
 /// A branch's own prices and hidden items.

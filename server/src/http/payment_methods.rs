@@ -1,11 +1,12 @@
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::PageView;
-use super::extract::{Json, Query};
+use super::extract::Query;
+use super::idempotent::DocumentWrite;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -79,7 +80,7 @@ impl From<PaymentMethodDetail> for PaymentMethodView {
 }
 
 /// Create a payment method.
-#[utoipa::path(
+#[utoipa::path( request_body = PaymentMethodRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
@@ -90,13 +91,17 @@ impl From<PaymentMethodDetail> for PaymentMethodView {
 )]
 #[post("/payment-methods")]
 pub async fn create_payment_method(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
-    body: Json<PaymentMethodRequest>,
+    admin: AdminCaller,
+    write: DocumentWrite,
 ) -> Result<HttpResponse, ApiError> {
-    let created =
-        payment_methods::save_payment_method(&state.db, None, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(PaymentMethodView::from(created)))
+    let body: PaymentMethodRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+            payment_methods::save_payment_method(txn, None, body.into())
+                .await
+                .map(PaymentMethodView::from)
+        })
+        .await
 }
 
 /// List payment methods by code.
@@ -130,7 +135,7 @@ pub async fn get_payment_method(
 }
 
 /// Replace a payment method and the branches that offer it.
-#[utoipa::path(
+#[utoipa::path( request_body = PaymentMethodRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
@@ -142,28 +147,31 @@ pub async fn get_payment_method(
 )]
 #[put("/payment-methods/{payment_method_id}")]
 pub async fn update_payment_method(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     payment_method_id: web::Path<Uuid>,
-    body: Json<PaymentMethodRequest>,
-) -> Result<web::Json<PaymentMethodView>, ApiError> {
-    let saved = payment_methods::save_payment_method(
-        &state.db,
-        Some(*payment_method_id),
-        body.into_inner().into(),
-    )
-    .await?;
-    Ok(web::Json(saved.into()))
+) -> Result<HttpResponse, ApiError> {
+    let body: PaymentMethodRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            payment_methods::save_payment_method(txn, Some(*payment_method_id), body.into())
+                .await
+                .map(PaymentMethodView::from)
+        })
+        .await
 }
 
 /// Delete a payment method; terminals receive a tombstone.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/payment-methods/{payment_method_id}")]
 pub async fn delete_payment_method(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     payment_method_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    payment_methods::delete_payment_method(&state.db, *payment_method_id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(&admin.client_id, StatusCode::NO_CONTENT, async |txn| {
+            payment_methods::delete_payment_method(txn, *payment_method_id).await
+        })
+        .await
 }

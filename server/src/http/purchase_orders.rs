@@ -29,8 +29,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(cancel_purchase_order);
 }
 
-const KEY_PARAM: &str = "Makes a retry return the first answer";
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderLineRequest {
@@ -74,7 +72,7 @@ pub struct GoodsReceiptRequest {
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = PurchaseOrderRequest,
     responses(
         (status = 201, body = PurchaseOrder),
@@ -117,7 +115,7 @@ pub async fn create_purchase_order(
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     responses(
         (status = 200, body = PurchaseOrder),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -142,7 +140,7 @@ pub async fn submit_purchase_order(
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = GoodsReceiptRequest,
     responses(
         (status = 201, body = GoodsReceipt),
@@ -178,7 +176,7 @@ pub async fn receive_goods(
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     responses(
         (status = 200, body = PurchaseOrder),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -203,7 +201,7 @@ pub async fn close_purchase_order(
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     responses(
         (status = 200, body = PurchaseOrder),
         (status = 404, body = Problem, content_type = "application/problem+json"),

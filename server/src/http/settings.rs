@@ -1,10 +1,11 @@
-use actix_web::{HttpResponse, delete, get, put, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::PageView;
-use super::extract::{Json, Query};
+use super::extract::Query;
+use super::idempotent::DocumentWrite;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -42,29 +43,34 @@ pub async fn list_global_settings(
 }
 
 /// Set a global value (receipt header, currency, tax-inclusive pricing, …).
-#[utoipa::path(tag = "settings", security(("bearer" = [])), responses((status = 200, body = Setting), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( request_body = SettingRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "settings", security(("bearer" = [])), responses((status = 200, body = Setting), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[put("/settings/{key}")]
 pub async fn put_global_setting(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     key: web::Path<String>,
-    body: Json<SettingRequest>,
-) -> Result<web::Json<Setting>, ApiError> {
-    Ok(web::Json(
-        settings::put_setting(&state.db, None, &key, body.into_inner().value).await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    let body: SettingRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            settings::put_setting(txn, None, &key, body.value).await
+        })
+        .await
 }
 
 /// Remove a global value.
-#[utoipa::path(tag = "settings", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "settings", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/settings/{key}")]
 pub async fn delete_global_setting(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    settings::delete_setting(&state.db, None, &key).await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(&admin.client_id, StatusCode::NO_CONTENT, async |txn| {
+            settings::delete_setting(txn, None, &key).await
+        })
+        .await
 }
 
 /// A branch's own settings by key.
@@ -81,7 +87,7 @@ pub async fn list_branch_settings(
 }
 
 /// Set a branch's own value, which its terminals receive instead of the global one.
-#[utoipa::path(
+#[utoipa::path( request_body = SettingRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "settings",
     security(("bearer" = [])),
     responses(
@@ -92,26 +98,31 @@ pub async fn list_branch_settings(
 )]
 #[put("/branches/{branch_id}/settings/{key}")]
 pub async fn put_branch_setting(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     path: web::Path<(Uuid, String)>,
-    body: Json<SettingRequest>,
-) -> Result<web::Json<Setting>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
+    let body: SettingRequest = write.json()?;
     let (branch_id, key) = path.into_inner();
-    Ok(web::Json(
-        settings::put_setting(&state.db, Some(branch_id), &key, body.into_inner().value).await?,
-    ))
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            settings::put_setting(txn, Some(branch_id), &key, body.value).await
+        })
+        .await
 }
 
 /// Remove a branch's own value; its terminals receive the global one again.
-#[utoipa::path(tag = "settings", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "settings", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/branches/{branch_id}/settings/{key}")]
 pub async fn delete_branch_setting(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     path: web::Path<(Uuid, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (branch_id, key) = path.into_inner();
-    settings::delete_setting(&state.db, Some(branch_id), &key).await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(&admin.client_id, StatusCode::NO_CONTENT, async |txn| {
+            settings::delete_setting(txn, Some(branch_id), &key).await
+        })
+        .await
 }

@@ -1,11 +1,12 @@
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::PageView;
-use super::extract::{Json, Query};
+use super::extract::Query;
+use super::idempotent::DocumentWrite;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -87,7 +88,7 @@ impl From<StaffDetail> for StaffView {
 }
 
 /// Create a staff user of the POS.
-#[utoipa::path(
+#[utoipa::path( request_body = StaffRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "people",
     security(("bearer" = [])),
     responses(
@@ -98,12 +99,17 @@ impl From<StaffDetail> for StaffView {
 )]
 #[post("/staff")]
 pub async fn create_staff(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
-    body: Json<StaffRequest>,
+    admin: AdminCaller,
+    write: DocumentWrite,
 ) -> Result<HttpResponse, ApiError> {
-    let created = staff::save_staff(&state.db, None, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(StaffView::from(created)))
+    let body: StaffRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+            staff::save_staff(txn, None, body.into())
+                .await
+                .map(StaffView::from)
+        })
+        .await
 }
 
 /// List staff users by code.
@@ -133,7 +139,7 @@ pub async fn get_staff(
 }
 
 /// Replace a staff user (the PIN only when given).
-#[utoipa::path(
+#[utoipa::path( request_body = StaffRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "people",
     security(("bearer" = [])),
     responses(
@@ -145,26 +151,31 @@ pub async fn get_staff(
 )]
 #[put("/staff/{staff_id}")]
 pub async fn update_staff(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     staff_id: web::Path<Uuid>,
-    body: Json<StaffRequest>,
-) -> Result<web::Json<StaffView>, ApiError> {
-    Ok(web::Json(
-        staff::save_staff(&state.db, Some(*staff_id), body.into_inner().into())
-            .await?
-            .into(),
-    ))
+) -> Result<HttpResponse, ApiError> {
+    let body: StaffRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            staff::save_staff(txn, Some(*staff_id), body.into())
+                .await
+                .map(StaffView::from)
+        })
+        .await
 }
 
 /// Delete a staff user; their branches' terminals receive a tombstone.
-#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "people", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/staff/{staff_id}")]
 pub async fn delete_staff(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     staff_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    staff::delete_staff(&state.db, *staff_id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    write
+        .run(&admin.client_id, StatusCode::NO_CONTENT, async |txn| {
+            staff::delete_staff(txn, *staff_id).await
+        })
+        .await
 }

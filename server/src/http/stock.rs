@@ -72,7 +72,7 @@ impl From<AdjustmentRequest> for AdjustmentInput {
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = AdjustmentRequest,
     responses(
         (status = 201, body = Adjustment),

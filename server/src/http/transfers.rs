@@ -60,13 +60,11 @@ pub struct ReceiveRequest {
     lines: Vec<ReceivedLineRequest>,
 }
 
-const KEY_PARAM: &str = "Makes a retry return the first answer";
-
 /// Create a draft transfer ticket between two branches.
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = TransferRequest,
     responses(
         (status = 201, body = Transfer),
@@ -105,7 +103,7 @@ pub async fn create_transfer(
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     responses(
         (status = 200, body = Transfer),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -130,7 +128,7 @@ pub async fn dispatch_transfer(
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = ReceiveRequest,
     responses(
         (status = 200, body = Transfer),
@@ -166,7 +164,7 @@ pub async fn receive_transfer(
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_PARAM)),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     responses(
         (status = 200, body = Transfer),
         (status = 404, body = Problem, content_type = "application/problem+json"),

@@ -6,29 +6,25 @@ use chrono::Utc;
 use entity::{master_change, sequence_counter};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
-
-use crate::db;
 
 /// The stream of master-data changes (one for all branches: admin edits are rare).
 pub const MASTER_STREAM: &str = "master";
 /// The audience of a view every branch sees.
 pub const ALL_BRANCHES: &str = "*";
 
-/// Starts a transaction that changes master data. It takes the stream's counter lock before
-/// reading anything, so master-data writers run one after another and each reads what the
-/// previous one committed.
-pub async fn begin_master_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let txn = db::begin_write(db).await?;
-    if !lock_stream(&txn, MASTER_STREAM).await? {
+/// Makes `txn` a master-data write: takes the master stream's counter lock before anything is
+/// read, so master-data writers run one after another and each reads what the previous one
+/// committed. The first statement of every master-data write.
+pub async fn lock_master<C: ConnectionTrait>(txn: &C) -> Result<(), DbErr> {
+    if !lock_stream(txn, MASTER_STREAM).await? {
         return Err(DbErr::RecordNotFound(format!(
             "sequence stream {MASTER_STREAM}"
         )));
     }
-    Ok(txn)
+    Ok(())
 }
 
 /// Locks a stream's counter row until the transaction ends, without taking numbers: writers of

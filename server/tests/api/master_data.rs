@@ -745,3 +745,65 @@ async fn an_import_may_be_larger_than_the_body_limit_of_other_routes() {
     .await
     .assert_problem_type(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large");
 }
+
+/// A master-data write retried with its `Idempotency-Key` (after a timeout, say) gets the first
+/// answer again and changes nothing: no second item, no "SKU taken" refusal, one feed change.
+#[tokio::test]
+async fn a_retried_master_data_write_with_its_key_is_answered_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, token) = app.terminal_with_token(&admin, "T1").await;
+    let keyed = |method: reqwest::Method, path: &str, key: &str, body: Option<Value>| {
+        let mut request = app
+            .http
+            .request(method, app.url(path))
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        app.send(request)
+    };
+    let item = json!({ "sku": "RICE-5", "name": "Rice 5 kg", "base_price": "12.50" });
+    let created = keyed(
+        reqwest::Method::POST,
+        "/api/v1/items",
+        "item-1",
+        Some(item.clone()),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let retried = keyed(reqwest::Method::POST, "/api/v1/items", "item-1", Some(item)).await;
+    assert_eq!(retried.status, StatusCode::CREATED);
+    assert_eq!(retried.body, created.body);
+    assert_eq!(retried.headers["Idempotent-Replayed"], "true");
+    let listed = app.get("/api/v1/items?q=RICE-5", &admin).await;
+    assert_eq!(listed.body["total"], 1);
+
+    // The same key with another body is refused rather than taken for a retry.
+    let other = json!({ "sku": "RICE-10", "name": "Rice 10 kg", "base_price": "24" });
+    keyed(
+        reqwest::Method::POST,
+        "/api/v1/items",
+        "item-1",
+        Some(other),
+    )
+    .await
+    .assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "key-reused");
+
+    // A delete retried answers 204 again, with no body, and not 404.
+    let path = format!("/api/v1/items/{}", created.body["id"].as_str().unwrap());
+    for _ in 0..2 {
+        let deleted = keyed(reqwest::Method::DELETE, &path, "delete-1", None).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+        assert_eq!(deleted.body, Value::Null);
+    }
+    let mut store = TerminalStore::default();
+    store.sync(&app, &token, 500).await;
+    assert_eq!(
+        store.count("item"),
+        0,
+        "the item was created and deleted once"
+    );
+    assert_eq!(app.get(&path, &admin).await.status, StatusCode::NOT_FOUND);
+}

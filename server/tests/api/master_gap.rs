@@ -45,7 +45,8 @@ async fn concurrent_writers_never_leave_a_gap_behind_a_reader() {
         writers.push(tokio::spawn(async move {
             for n in 0..WRITES_PER_WRITER {
                 random_pause().await;
-                let txn = feed::begin_master_write(&db).await.unwrap();
+                let txn = hubshake::db::begin_write(&db).await.unwrap();
+                feed::lock_master(&txn).await.unwrap();
                 random_pause().await;
                 // Each write adds an object of its own, and moves a shared one to a new state.
                 let own = View::everyone(json!({ "writer": writer, "n": n }));

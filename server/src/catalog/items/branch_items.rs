@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use entity::{branch_item, item};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -51,8 +51,8 @@ impl From<branch_item::Model> for BranchItem {
 
 /// Sets a branch's own price for an item, or hides the item there.
 #[tracing::instrument(skip_all, fields(branch_id = %branch_id, item_id = %item_id), err(level = "info"))]
-pub async fn set_branch_item(
-    db: &DatabaseConnection,
+pub async fn set_branch_item<C: ConnectionTrait>(
+    txn: &C,
     branch_id: Uuid,
     item_id: Uuid,
     input: BranchItemInput,
@@ -62,13 +62,13 @@ pub async fn set_branch_item(
         .map(non_negative_fixed4)
         .transpose()
         .map_err(|message| DomainError::invalid("price", message))?;
-    let txn = feed::begin_master_write(db).await?;
+    feed::lock_master(txn).await?;
     entity::branch::Entity::find_by_id(branch_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(DomainError::NotFound("branch"))?;
     item::Entity::find_by_id(item_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(DomainError::NotFound("item"))?;
     let model = branch_item::ActiveModel {
@@ -79,32 +79,30 @@ pub async fn set_branch_item(
         updated_at: Set(Utc::now()),
     };
     let saved = match branch_item::Entity::find_by_id((branch_id, item_id))
-        .one(&txn)
+        .one(txn)
         .await?
     {
-        Some(_) => model.update(&txn).await?,
-        None => model.insert(&txn).await?,
+        Some(_) => model.update(txn).await?,
+        None => model.insert(txn).await?,
     };
-    publish_items(&txn, &[item_id]).await?;
-    txn.commit().await?;
+    publish_items(txn, &[item_id]).await?;
     Ok(saved.into())
 }
 
 /// Removes a branch's departure: the item is sold there at its base price again.
-pub async fn clear_branch_item(
-    db: &DatabaseConnection,
+pub async fn clear_branch_item<C: ConnectionTrait>(
+    txn: &C,
     branch_id: Uuid,
     item_id: Uuid,
 ) -> Result<(), DomainError> {
-    let txn = feed::begin_master_write(db).await?;
+    feed::lock_master(txn).await?;
     let deleted = branch_item::Entity::delete_by_id((branch_id, item_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if deleted.rows_affected == 0 {
         return Err(DomainError::NotFound("branch item"));
     }
-    publish_items(&txn, &[item_id]).await?;
-    txn.commit().await?;
+    publish_items(txn, &[item_id]).await?;
     Ok(())
 }
 

@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 
 use entity::{item, item_barcode};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{
@@ -65,8 +63,8 @@ async fn insert_new<C: ConnectionTrait>(
 /// Creates or replaces up to [`MAX_IMPORT_ROWS`] items by SKU, all or nothing. Every invalid row
 /// is reported, as `items[i].field`.
 #[tracing::instrument(skip_all, err(level = "info"))]
-pub async fn import_items(
-    db: &DatabaseConnection,
+pub async fn import_items<C: ConnectionTrait>(
+    txn: &C,
     inputs: Vec<ItemInput>,
 ) -> Result<u64, DomainError> {
     if inputs.len() > MAX_IMPORT_ROWS {
@@ -92,13 +90,13 @@ pub async fn import_items(
     }
     errors.into_result()?;
 
-    let txn = feed::begin_master_write(db).await?;
+    feed::lock_master(txn).await?;
     let skus: Vec<String> = valid.iter().map(|(_, item)| item.sku.clone()).collect();
     let mut existing = HashMap::new();
     for chunk in skus.chunks(CHUNK) {
         for found in item::Entity::find()
             .filter(item::Column::Sku.is_in(chunk.iter().cloned()))
-            .all(&txn)
+            .all(txn)
             .await?
         {
             existing.insert(found.sku.clone(), found);
@@ -111,7 +109,7 @@ pub async fn import_items(
                 .map(|id| (format!("items[{row}].category_id"), id))
         })
         .collect();
-    check_categories(&txn, &categories).await?;
+    check_categories(txn, &categories).await?;
     let barcodes: Vec<(String, Option<Uuid>, Vec<String>)> = valid
         .iter()
         .map(|(row, item)| {
@@ -122,19 +120,18 @@ pub async fn import_items(
             )
         })
         .collect();
-    check_barcodes(&txn, &barcodes).await?;
+    check_barcodes(txn, &barcodes).await?;
 
     let count = valid.len() as u64;
     let mut saved_ids = Vec::with_capacity(valid.len());
     let mut fresh = Vec::new();
     for (_, item) in valid {
         match existing.remove(&item.sku) {
-            Some(current) => saved_ids.push(save(&txn, Some(current), item).await?.id),
+            Some(current) => saved_ids.push(save(txn, Some(current), item).await?.id),
             None => fresh.push(item),
         }
     }
-    saved_ids.extend(insert_new(&txn, fresh).await?);
-    publish_items(&txn, &saved_ids).await?;
-    txn.commit().await?;
+    saved_ids.extend(insert_new(txn, fresh).await?);
+    publish_items(txn, &saved_ids).await?;
     Ok(count)
 }

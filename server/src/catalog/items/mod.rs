@@ -160,43 +160,44 @@ impl Item {
 }
 
 #[tracing::instrument(skip_all, err(level = "info"))]
-pub async fn create_item(db: &DatabaseConnection, input: ItemInput) -> Result<Item, DomainError> {
+pub async fn create_item<C: ConnectionTrait>(
+    txn: &C,
+    input: ItemInput,
+) -> Result<Item, DomainError> {
     let valid = checked(&input, "").await?;
-    let txn = master_feed::begin_master_write(db).await?;
-    check_references(&txn, None, &valid).await?;
+    master_feed::lock_master(txn).await?;
+    check_references(txn, None, &valid).await?;
     let barcodes = valid.barcodes.clone();
-    let item = save(&txn, None, valid).await?;
-    publish_items(&txn, &[item.id]).await?;
-    txn.commit().await?;
+    let item = save(txn, None, valid).await?;
+    publish_items(txn, &[item.id]).await?;
     Ok(Item::new(item, barcodes))
 }
 
 /// Replaces every field of an item.
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn update_item(
-    db: &DatabaseConnection,
+pub async fn update_item<C: ConnectionTrait>(
+    txn: &C,
     id: Uuid,
     input: ItemInput,
 ) -> Result<Item, DomainError> {
     let valid = checked(&input, "").await?;
-    let txn = master_feed::begin_master_write(db).await?;
+    master_feed::lock_master(txn).await?;
     let current = item::Entity::find_by_id(id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(DomainError::NotFound("item"))?;
-    check_references(&txn, Some(id), &valid).await?;
+    check_references(txn, Some(id), &valid).await?;
     let barcodes = valid.barcodes.clone();
-    let item = save(&txn, Some(current), valid).await?;
-    publish_items(&txn, &[item.id]).await?;
-    txn.commit().await?;
+    let item = save(txn, Some(current), valid).await?;
+    publish_items(txn, &[item.id]).await?;
     Ok(Item::new(item, barcodes))
 }
 
 /// Deletes an item; terminals receive a tombstone.
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn delete_item(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
-    let txn = master_feed::begin_master_write(db).await?;
-    let groups = super::item_groups::groups_using_item(&txn, id).await?;
+pub async fn delete_item<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), DomainError> {
+    master_feed::lock_master(txn).await?;
+    let groups = super::item_groups::groups_using_item(txn, id).await?;
     if groups > 0 {
         return Err(DomainError::conflict(
             Conflict::InUse,
@@ -204,7 +205,7 @@ pub async fn delete_item(db: &DatabaseConnection, id: Uuid) -> Result<(), Domain
         ));
     }
     let deleted = item::Entity::delete_by_id(id)
-        .exec(&txn)
+        .exec(txn)
         .await
         .map_err(|e| {
             DomainError::conflict_on_reference(
@@ -215,8 +216,7 @@ pub async fn delete_item(db: &DatabaseConnection, id: Uuid) -> Result<(), Domain
     if deleted.rows_affected == 0 {
         return Err(DomainError::NotFound("item"));
     }
-    publish_items(&txn, &[id]).await?;
-    txn.commit().await?;
+    publish_items(txn, &[id]).await?;
     Ok(())
 }
 
