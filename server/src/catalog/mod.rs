@@ -9,9 +9,11 @@ pub mod payment_methods;
 pub mod settings;
 pub mod staff;
 
+use std::collections::HashMap;
+
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -19,6 +21,32 @@ use crate::error::DomainError;
 
 /// Largest list of ids put into one `IN (…)` or one multi-row insert.
 const CHUNK: usize = 500;
+
+/// The branches a link table (`owner`, `branch`) gives each of `owners`, by branch id, for a
+/// whole page in one query per chunk.
+async fn branches_by_owner<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    owner: E::Column,
+    branch: E::Column,
+    owners: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Uuid>>, DomainError> {
+    let mut branches: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for chunk in owners.chunks(CHUNK) {
+        let rows: Vec<(Uuid, Uuid)> = E::find()
+            .select_only()
+            .column(owner)
+            .column(branch)
+            .filter(owner.is_in(chunk.iter().copied()))
+            .order_by_asc(branch)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (owner_id, branch_id) in rows {
+            branches.entry(owner_id).or_default().push(branch_id);
+        }
+    }
+    Ok(branches)
+}
 
 /// Fails with a field error unless every id in `branch_ids` names a branch.
 async fn check_branches_exist<C: ConnectionTrait>(

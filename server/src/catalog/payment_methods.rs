@@ -1,12 +1,14 @@
 //! Payment methods, offered everywhere or at chosen branches only.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{payment_method, payment_method_branch};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
 };
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{check_branches_exist, insert_or_update};
@@ -34,7 +36,7 @@ pub struct PaymentMethodInput {
 
 /// A payment method and the branches that offer it (empty: all).
 #[derive(Clone, Debug)]
-pub struct PaymentMethodDetail {
+struct PaymentMethodDetail {
     pub method: payment_method::Model,
     pub branch_ids: Vec<Uuid>,
 }
@@ -73,15 +75,55 @@ async fn publish_method<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn branches_of<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Vec<Uuid>, DomainError> {
-    Ok(payment_method_branch::Entity::find()
-        .filter(payment_method_branch::Column::PaymentMethodId.eq(id))
-        .order_by_asc(payment_method_branch::Column::BranchId)
-        .all(db)
-        .await?
+/// The items of `rows` with the branches each is limited to.
+async fn with_branches<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<payment_method::Model>,
+) -> Result<Vec<PaymentMethod>, DomainError> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut branches = super::branches_by_owner::<payment_method_branch::Entity, _>(
+        db,
+        payment_method_branch::Column::PaymentMethodId,
+        payment_method_branch::Column::BranchId,
+        &ids,
+    )
+    .await?;
+    Ok(rows
         .into_iter()
-        .map(|row| row.branch_id)
+        .map(|method| {
+            let branch_ids = branches.remove(&method.id).unwrap_or_default();
+            PaymentMethod::from(PaymentMethodDetail { method, branch_ids })
+        })
         .collect())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentMethod {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub active: bool,
+    /// Empty: offered at every branch.
+    pub branch_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<PaymentMethodDetail> for PaymentMethod {
+    fn from(d: PaymentMethodDetail) -> Self {
+        let m = d.method;
+        Self {
+            id: m.id,
+            code: m.code,
+            name: m.name,
+            kind: m.method_kind,
+            active: m.active,
+            branch_ids: d.branch_ids,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
 }
 
 /// Creates a payment method (`id` none) or replaces one, with the branches that offer it.
@@ -89,7 +131,7 @@ pub async fn save_payment_method<C: ConnectionTrait>(
     txn: &C,
     id: Option<Uuid>,
     input: PaymentMethodInput,
-) -> Result<PaymentMethodDetail, DomainError> {
+) -> Result<PaymentMethod, DomainError> {
     let mut errors = FieldErrors::default();
     let code = errors.check("code", validation::code(&input.code, 32));
     let name = errors.check("name", required_text(&input.name, 200));
@@ -145,7 +187,7 @@ pub async fn save_payment_method<C: ConnectionTrait>(
     }
     let detail = PaymentMethodDetail { method, branch_ids };
     publish_method(txn, detail.method.id, Some(&detail)).await?;
-    Ok(detail)
+    Ok(detail.into())
 }
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
@@ -175,31 +217,25 @@ pub async fn delete_payment_method<C: ConnectionTrait>(
 pub async fn get_payment_method(
     db: &DatabaseConnection,
     id: Uuid,
-) -> Result<PaymentMethodDetail, DomainError> {
+) -> Result<PaymentMethod, DomainError> {
     let method = payment_method::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("payment method"))?;
-    Ok(PaymentMethodDetail {
-        branch_ids: branches_of(db, id).await?,
-        method,
-    })
+    with_branches(db, vec![method])
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound("payment method"))
 }
 
 /// Payment methods by code.
 pub async fn list_payment_methods(
     db: &DatabaseConnection,
     page: PageRequest,
-) -> Result<Page<PaymentMethodDetail>, DomainError> {
+) -> Result<Page<PaymentMethod>, DomainError> {
     let select = payment_method::Entity::find().order_by_asc(payment_method::Column::Code);
     let page = fetch_page(db, select, page).await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for method in page.items {
-        items.push(PaymentMethodDetail {
-            branch_ids: branches_of(db, method.id).await?,
-            method,
-        });
-    }
+    let items = with_branches(db, page.items).await?;
     Ok(Page {
         items,
         total: page.total,

@@ -1,12 +1,14 @@
 //! Staff users of the POS: each works at chosen branches, and only those branches' terminals see them.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{staff_branch, staff_user};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
 };
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{check_branches_exist, insert_or_update};
@@ -36,7 +38,7 @@ pub struct StaffInput {
 }
 
 #[derive(Clone, Debug)]
-pub struct StaffDetail {
+struct StaffDetail {
     pub user: staff_user::Model,
     pub branch_ids: Vec<Uuid>,
 }
@@ -77,15 +79,55 @@ async fn publish_staff<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn branches_of<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Vec<Uuid>, DomainError> {
-    Ok(staff_branch::Entity::find()
-        .filter(staff_branch::Column::StaffUserId.eq(id))
-        .order_by_asc(staff_branch::Column::BranchId)
-        .all(db)
-        .await?
+/// The items of `rows` with the branches each is limited to.
+async fn with_branches<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<staff_user::Model>,
+) -> Result<Vec<Staff>, DomainError> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut branches = super::branches_by_owner::<staff_branch::Entity, _>(
+        db,
+        staff_branch::Column::StaffUserId,
+        staff_branch::Column::BranchId,
+        &ids,
+    )
+    .await?;
+    Ok(rows
         .into_iter()
-        .map(|row| row.branch_id)
+        .map(|user| {
+            let branch_ids = branches.remove(&user.id).unwrap_or_default();
+            Staff::from(StaffDetail { user, branch_ids })
+        })
         .collect())
+}
+
+/// A staff user; the PIN is never shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Staff {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub role: String,
+    pub branch_ids: Vec<Uuid>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<StaffDetail> for Staff {
+    fn from(d: StaffDetail) -> Self {
+        let u = d.user;
+        Self {
+            id: u.id,
+            code: u.code,
+            name: u.name,
+            role: u.role,
+            branch_ids: d.branch_ids,
+            active: u.active,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
 }
 
 /// Creates a staff user (`id` none) or replaces one.
@@ -93,7 +135,7 @@ pub async fn save_staff<C: ConnectionTrait>(
     txn: &C,
     id: Option<Uuid>,
     input: StaffInput,
-) -> Result<StaffDetail, DomainError> {
+) -> Result<Staff, DomainError> {
     let mut errors = FieldErrors::default();
     let code = errors.check("code", validation::code(&input.code, 32));
     let name = errors.check("name", required_text(&input.name, 200));
@@ -179,7 +221,7 @@ pub async fn save_staff<C: ConnectionTrait>(
     }
     let detail = StaffDetail { user, branch_ids };
     publish_staff(txn, detail.user.id, Some(&detail)).await?;
-    Ok(detail)
+    Ok(detail.into())
 }
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
@@ -197,15 +239,15 @@ pub async fn delete_staff<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), D
     Ok(())
 }
 
-pub async fn get_staff(db: &DatabaseConnection, id: Uuid) -> Result<StaffDetail, DomainError> {
+pub async fn get_staff(db: &DatabaseConnection, id: Uuid) -> Result<Staff, DomainError> {
     let user = staff_user::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("staff user"))?;
-    Ok(StaffDetail {
-        branch_ids: branches_of(db, id).await?,
-        user,
-    })
+    with_branches(db, vec![user])
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound("staff user"))
 }
 
 /// Staff users by code; only those of `branch_id` when given.
@@ -213,7 +255,7 @@ pub async fn list_staff(
     db: &DatabaseConnection,
     branch_id: Option<Uuid>,
     page: PageRequest,
-) -> Result<Page<StaffDetail>, DomainError> {
+) -> Result<Page<Staff>, DomainError> {
     let mut select = staff_user::Entity::find().order_by_asc(staff_user::Column::Code);
     if let Some(branch_id) = branch_id {
         let members: Vec<Uuid> = staff_branch::Entity::find()
@@ -226,13 +268,7 @@ pub async fn list_staff(
         select = select.filter(staff_user::Column::Id.is_in(members));
     }
     let page = fetch_page(db, select, page).await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for user in page.items {
-        items.push(StaffDetail {
-            branch_ids: branches_of(db, user.id).await?,
-            user,
-        });
-    }
+    let items = with_branches(db, page.items).await?;
     Ok(Page {
         items,
         total: page.total,

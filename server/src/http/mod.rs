@@ -189,13 +189,6 @@ pub struct PageView<T> {
 
 impl<T> From<Page<T>> for PageView<T> {
     fn from(page: Page<T>) -> Self {
-        Self::from_page(page, |item| item)
-    }
-}
-
-impl<T> PageView<T> {
-    fn from_page<M>(page: Page<M>, view: impl FnMut(M) -> T) -> Self {
-        let page = page.map(view);
         Self {
             items: page.items,
             total: page.total,

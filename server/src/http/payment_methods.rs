@@ -1,6 +1,5 @@
 use actix_web::{HttpResponse, delete, get, http::StatusCode, post, put, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -10,7 +9,7 @@ use super::idempotent::DocumentWrite;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
-    catalog::payment_methods::{self, PaymentMethodDetail, PaymentMethodInput},
+    catalog::payment_methods::{self, PaymentMethod, PaymentMethodInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
 };
@@ -50,41 +49,12 @@ impl From<PaymentMethodRequest> for PaymentMethodInput {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PaymentMethodView {
-    id: Uuid,
-    code: String,
-    name: String,
-    kind: String,
-    active: bool,
-    /// Empty: offered at every branch.
-    branch_ids: Vec<Uuid>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<PaymentMethodDetail> for PaymentMethodView {
-    fn from(d: PaymentMethodDetail) -> Self {
-        let m = d.method;
-        Self {
-            id: m.id,
-            code: m.code,
-            name: m.name,
-            kind: m.method_kind,
-            active: m.active,
-            branch_ids: d.branch_ids,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        }
-    }
-}
-
 /// Create a payment method.
 #[utoipa::path( request_body = PaymentMethodRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
     security(("bearer" = [])),
     responses(
-        (status = 201, body = PaymentMethodView),
+        (status = 201, body = PaymentMethod),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or unknown branch", body = Problem, content_type = "application/problem+json"),
     )
@@ -97,40 +67,33 @@ pub async fn create_payment_method(
     let body: PaymentMethodRequest = write.json()?;
     write
         .run(&admin.client_id, StatusCode::CREATED, async |txn| {
-            payment_methods::save_payment_method(txn, None, body.into())
-                .await
-                .map(PaymentMethodView::from)
+            payment_methods::save_payment_method(txn, None, body.into()).await
         })
         .await
 }
 
 /// List payment methods by code.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<PaymentMethodView>)))]
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<PaymentMethod>)))]
 #[get("/payment-methods")]
 pub async fn list_payment_methods(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
-) -> Result<web::Json<PageView<PaymentMethodView>>, ApiError> {
+) -> Result<web::Json<PageView<PaymentMethod>>, ApiError> {
     let page = payment_methods::list_payment_methods(&state.db, page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(
-        page,
-        PaymentMethodView::from,
-    )))
+    Ok(web::Json(page.into()))
 }
 
 /// One payment method.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = PaymentMethodView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = PaymentMethod), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/payment-methods/{payment_method_id}")]
 pub async fn get_payment_method(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     payment_method_id: web::Path<Uuid>,
-) -> Result<web::Json<PaymentMethodView>, ApiError> {
+) -> Result<web::Json<PaymentMethod>, ApiError> {
     Ok(web::Json(
-        payment_methods::get_payment_method(&state.db, *payment_method_id)
-            .await?
-            .into(),
+        payment_methods::get_payment_method(&state.db, *payment_method_id).await?,
     ))
 }
 
@@ -139,7 +102,7 @@ pub async fn get_payment_method(
     tag = "catalog",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = PaymentMethodView),
+        (status = 200, body = PaymentMethod),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -154,9 +117,7 @@ pub async fn update_payment_method(
     let body: PaymentMethodRequest = write.json()?;
     write
         .run(&admin.client_id, StatusCode::OK, async |txn| {
-            payment_methods::save_payment_method(txn, Some(*payment_method_id), body.into())
-                .await
-                .map(PaymentMethodView::from)
+            payment_methods::save_payment_method(txn, Some(*payment_method_id), body.into()).await
         })
         .await
 }

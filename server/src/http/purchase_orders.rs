@@ -251,5 +251,5 @@ pub async fn list_purchase_orders(
         page.parse()?,
     )
     .await?;
-    Ok(web::Json(PageView::from_page(page, PurchaseOrder::from)))
+    Ok(web::Json(page.into()))
 }

@@ -1,6 +1,5 @@
 use actix_web::{HttpResponse, delete, get, http::StatusCode, post, put, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -10,7 +9,7 @@ use super::idempotent::DocumentWrite;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
-    catalog::staff::{self, StaffDetail, StaffInput},
+    catalog::staff::{self, Staff, StaffInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
 };
@@ -58,41 +57,12 @@ pub struct StaffFilter {
     branch_id: Option<Uuid>,
 }
 
-/// A staff user; the PIN is never shown.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StaffView {
-    id: Uuid,
-    code: String,
-    name: String,
-    role: String,
-    branch_ids: Vec<Uuid>,
-    active: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl From<StaffDetail> for StaffView {
-    fn from(d: StaffDetail) -> Self {
-        let u = d.user;
-        Self {
-            id: u.id,
-            code: u.code,
-            name: u.name,
-            role: u.role,
-            branch_ids: d.branch_ids,
-            active: u.active,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-        }
-    }
-}
-
 /// Create a staff user of the POS.
 #[utoipa::path( request_body = StaffRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "people",
     security(("bearer" = [])),
     responses(
-        (status = 201, body = StaffView),
+        (status = 201, body = Staff),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or unknown branch", body = Problem, content_type = "application/problem+json"),
     )
@@ -105,37 +75,33 @@ pub async fn create_staff(
     let body: StaffRequest = write.json()?;
     write
         .run(&admin.client_id, StatusCode::CREATED, async |txn| {
-            staff::save_staff(txn, None, body.into())
-                .await
-                .map(StaffView::from)
+            staff::save_staff(txn, None, body.into()).await
         })
         .await
 }
 
 /// List staff users by code.
-#[utoipa::path(tag = "people", security(("bearer" = [])), params(PageQuery, StaffFilter), responses((status = 200, body = PageView<StaffView>)))]
+#[utoipa::path(tag = "people", security(("bearer" = [])), params(PageQuery, StaffFilter), responses((status = 200, body = PageView<Staff>)))]
 #[get("/staff")]
 pub async fn list_staff(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<StaffFilter>,
-) -> Result<web::Json<PageView<StaffView>>, ApiError> {
+) -> Result<web::Json<PageView<Staff>>, ApiError> {
     let page = staff::list_staff(&state.db, filter.branch_id, page.parse()?).await?;
-    Ok(web::Json(PageView::from_page(page, StaffView::from)))
+    Ok(web::Json(page.into()))
 }
 
 /// One staff user.
-#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 200, body = StaffView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 200, body = Staff), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/staff/{staff_id}")]
 pub async fn get_staff(
     _admin: AdminCaller,
     state: web::Data<AppState>,
     staff_id: web::Path<Uuid>,
-) -> Result<web::Json<StaffView>, ApiError> {
-    Ok(web::Json(
-        staff::get_staff(&state.db, *staff_id).await?.into(),
-    ))
+) -> Result<web::Json<Staff>, ApiError> {
+    Ok(web::Json(staff::get_staff(&state.db, *staff_id).await?))
 }
 
 /// Replace a staff user (the PIN only when given).
@@ -143,7 +109,7 @@ pub async fn get_staff(
     tag = "people",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = StaffView),
+        (status = 200, body = Staff),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -158,9 +124,7 @@ pub async fn update_staff(
     let body: StaffRequest = write.json()?;
     write
         .run(&admin.client_id, StatusCode::OK, async |txn| {
-            staff::save_staff(txn, Some(*staff_id), body.into())
-                .await
-                .map(StaffView::from)
+            staff::save_staff(txn, Some(*staff_id), body.into()).await
         })
         .await
 }

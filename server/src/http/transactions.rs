@@ -192,10 +192,7 @@ pub async fn list_transactions(
     };
     let page = queries::list_transactions(&state.db, &caller.branch_scope(), filter, page.parse()?)
         .await?;
-    Ok(web::Json(PageView::from_page(
-        page,
-        TransactionSummary::from,
-    )))
+    Ok(web::Json(page.into()))
 }
 
 /// One transaction with its lines and payments (by the hub's id).
