@@ -136,7 +136,14 @@ pub async fn approve_item_request(
     let id = *item_request_id;
     write
         .run(&admin.client_id, StatusCode::OK, async |txn| {
-            item_requests::approve_item_request(txn, &admin.client_id, id, approved).await
+            item_requests::approve_item_request(
+                txn,
+                &admin.branch_scope(),
+                &admin.client_id,
+                id,
+                approved,
+            )
+            .await
         })
         .await
 }
@@ -164,7 +171,8 @@ pub async fn reject_item_request(
     let id = *item_request_id;
     write
         .run(&admin.client_id, StatusCode::OK, async |txn| {
-            item_requests::reject_item_request(txn, id, &request.reason).await
+            item_requests::reject_item_request(txn, &admin.branch_scope(), id, &request.reason)
+                .await
         })
         .await
 }

@@ -106,7 +106,13 @@ pub async fn create_purchase_order(
     };
     write
         .run(&admin.client_id, StatusCode::CREATED, async |txn| {
-            purchase_orders::create_purchase_order(txn, &admin.client_id, input).await
+            purchase_orders::create_purchase_order(
+                txn,
+                &admin.branch_scope(),
+                &admin.client_id,
+                input,
+            )
+            .await
         })
         .await
 }
@@ -226,12 +232,13 @@ pub async fn cancel_purchase_order(
 #[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = PurchaseOrder), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/purchase-orders/{purchase_order_id}")]
 pub async fn get_purchase_order(
-    _admin: AdminCaller,
+    admin: AdminCaller,
     state: web::Data<AppState>,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<web::Json<PurchaseOrder>, ApiError> {
     Ok(web::Json(
-        purchase_orders::get_purchase_order(&state.db, *purchase_order_id).await?,
+        purchase_orders::get_purchase_order(&state.db, &admin.branch_scope(), *purchase_order_id)
+            .await?,
     ))
 }
 
@@ -239,13 +246,14 @@ pub async fn get_purchase_order(
 #[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<PurchaseOrder>)))]
 #[get("/purchase-orders")]
 pub async fn list_purchase_orders(
-    _admin: AdminCaller,
+    admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<DocumentFilter>,
 ) -> Result<web::Json<PageView<PurchaseOrder>>, ApiError> {
     let page = purchase_orders::list_purchase_orders(
         &state.db,
+        &admin.branch_scope(),
         filter.branch_id,
         filter.status.as_deref(),
         page.parse()?,

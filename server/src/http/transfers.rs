@@ -94,7 +94,7 @@ pub async fn create_transfer(
     };
     write
         .run(&admin.client_id, StatusCode::CREATED, async |txn| {
-            transfers::create_transfer(txn, &admin.client_id, input).await
+            transfers::create_transfer(txn, &admin.branch_scope(), &admin.client_id, input).await
         })
         .await
 }
@@ -189,12 +189,12 @@ pub async fn cancel_transfer(
 #[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = Transfer), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/transfers/{transfer_id}")]
 pub async fn get_transfer(
-    _admin: AdminCaller,
+    admin: AdminCaller,
     state: web::Data<AppState>,
     transfer_id: web::Path<Uuid>,
 ) -> Result<web::Json<Transfer>, ApiError> {
     Ok(web::Json(
-        transfers::get_transfer(&state.db, *transfer_id).await?,
+        transfers::get_transfer(&state.db, &admin.branch_scope(), *transfer_id).await?,
     ))
 }
 
@@ -202,13 +202,14 @@ pub async fn get_transfer(
 #[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<Transfer>)))]
 #[get("/transfers")]
 pub async fn list_transfers(
-    _admin: AdminCaller,
+    admin: AdminCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<DocumentFilter>,
 ) -> Result<web::Json<PageView<Transfer>>, ApiError> {
     let page = transfers::list_transfers(
         &state.db,
+        &admin.branch_scope(),
         filter.branch_id,
         filter.status.as_deref(),
         page.parse()?,

@@ -184,6 +184,7 @@ pub async fn create_item_request<C: ConnectionTrait>(
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn approve_item_request<C: ConnectionTrait>(
     txn: &C,
+    scope: &BranchScope,
     actor: &str,
     id: Uuid,
     approved: Vec<ApprovedLine>,
@@ -259,7 +260,7 @@ pub async fn approve_item_request<C: ConnectionTrait>(
         note: Some(format!("item request {id}")),
         lines: transfer_lines,
     };
-    let ticket = transfers::create_transfer(txn, actor, transfer).await?;
+    let ticket = transfers::create_transfer(txn, scope, actor, transfer).await?;
     item_request::Entity::update_many()
         .col_expr(
             item_request::Column::TransferTicketId,
@@ -275,6 +276,7 @@ pub async fn approve_item_request<C: ConnectionTrait>(
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn reject_item_request<C: ConnectionTrait>(
     txn: &C,
+    scope: &BranchScope,
     id: Uuid,
     reason: &str,
 ) -> Result<ItemRequest, DomainError> {
@@ -299,7 +301,8 @@ pub async fn reject_item_request<C: ConnectionTrait>(
         .filter(item_request::Column::Id.eq(id))
         .exec(txn)
         .await?;
-    load(txn, id).await.map(ItemRequest::from)
+    let request = ItemRequest::from(load(txn, id).await?);
+    scope.object(request.supplying_branch_id, request, "item request")
 }
 
 /// Marks the request a received transfer ticket was made for as fulfilled.

@@ -26,6 +26,7 @@ use crate::{
     decimal::{from_fixed4, non_negative_fixed4},
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
+    scope::BranchScope,
     validation::{optional_text, required_text},
 };
 
@@ -178,9 +179,11 @@ pub struct GoodsReceipt {
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_purchase_order<C: ConnectionTrait>(
     txn: &C,
+    scope: &BranchScope,
     actor: &str,
     input: PurchaseOrderInput,
 ) -> Result<PurchaseOrder, DomainError> {
+    scope.branch(input.branch_id)?;
     let mut errors = FieldErrors::default();
     let supplier = errors.check("supplier", required_text(&input.supplier, 200));
     let reference = errors.check(
@@ -483,19 +486,24 @@ async fn release_on_order<C: ConnectionTrait>(
 
 pub async fn get_purchase_order(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     id: Uuid,
 ) -> Result<PurchaseOrder, DomainError> {
-    load(db, id).await.map(PurchaseOrder::from)
+    let order = PurchaseOrder::from(load(db, id).await?);
+    scope.object(order.branch_id, order, "purchase order")
 }
 
 /// Purchase orders, newest first, optionally of one branch and one status.
 pub async fn list_purchase_orders(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     branch_id: Option<Uuid>,
     status: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<PurchaseOrder>, DomainError> {
-    let mut select = purchase_order::Entity::find().order_by_desc(purchase_order::Column::Id);
+    let mut select = purchase_order::Entity::find()
+        .filter(scope.condition(purchase_order::Column::BranchId))
+        .order_by_desc(purchase_order::Column::Id);
     if let Some(branch_id) = branch_id {
         select = select.filter(purchase_order::Column::BranchId.eq(branch_id));
     }

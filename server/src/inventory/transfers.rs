@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use entity::{Fixed4, transfer_line, transfer_ticket, transfer_ticket::TransferStatus};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, sea_query::ExprTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, sea_query::ExprTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -21,6 +21,7 @@ use crate::{
     decimal::{from_fixed4, non_negative_fixed4},
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
+    scope::BranchScope,
     validation::optional_text,
 };
 
@@ -108,9 +109,12 @@ impl From<TransferDetail> for Transfer {
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_transfer<C: ConnectionTrait>(
     txn: &C,
+    scope: &BranchScope,
     actor: &str,
     input: TransferInput,
 ) -> Result<Transfer, DomainError> {
+    scope.branch(input.from_branch_id)?;
+    scope.branch(input.to_branch_id)?;
     let mut errors = FieldErrors::default();
     let note = errors.check("note", optional_text(input.note.as_deref(), 2000));
     if input.from_branch_id == input.to_branch_id {
@@ -384,18 +388,34 @@ pub async fn cancel_transfer<C: ConnectionTrait>(
     Ok(detail.into())
 }
 
-pub async fn get_transfer(db: &DatabaseConnection, id: Uuid) -> Result<Transfer, DomainError> {
-    load(db, id).await.map(Transfer::from)
+/// A ticket of the scope: from or to one of its branches.
+pub async fn get_transfer(
+    db: &DatabaseConnection,
+    scope: &BranchScope,
+    id: Uuid,
+) -> Result<Transfer, DomainError> {
+    let transfer = Transfer::from(load(db, id).await?);
+    if scope.admits(transfer.from_branch_id) || scope.admits(transfer.to_branch_id) {
+        Ok(transfer)
+    } else {
+        Err(DomainError::NotFound("transfer ticket"))
+    }
 }
 
 /// Transfer tickets from or to a branch, newest first, optionally in one status.
 pub async fn list_transfers(
     db: &DatabaseConnection,
+    scope: &BranchScope,
     branch_id: Option<Uuid>,
     status: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<Transfer>, DomainError> {
-    let mut select = transfer_ticket::Entity::find().order_by_desc(transfer_ticket::Column::Id);
+    let reach = Condition::any()
+        .add(scope.condition(transfer_ticket::Column::FromBranchId))
+        .add(scope.condition(transfer_ticket::Column::ToBranchId));
+    let mut select = transfer_ticket::Entity::find()
+        .filter(reach)
+        .order_by_desc(transfer_ticket::Column::Id);
     if let Some(branch_id) = branch_id {
         select = select.filter(
             transfer_ticket::Column::FromBranchId
