@@ -1,10 +1,11 @@
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::PageView;
-use super::extract::{Json, Query};
+use super::extract::Query;
+use super::idempotent::DocumentWrite;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -58,6 +59,8 @@ pub struct BranchFilter {
 
 /// Create a branch.
 #[utoipa::path(
+    request_body = CreateBranchRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "branches",
     security(("bearer" = [])),
     responses(
@@ -68,23 +71,22 @@ pub struct BranchFilter {
 )]
 #[post("/branches")]
 pub async fn create_branch(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
-    body: Json<CreateBranchRequest>,
+    admin: AdminCaller,
+    write: DocumentWrite,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let branch = registry::create_branch(
-        &state.db,
-        NewBranch {
-            code: body.code,
-            name: body.name,
-            pos_type: body.pos_type,
-            time_zone: body.time_zone,
-            allow_negative_stock: body.allow_negative_stock,
-        },
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(branch))
+    let body: CreateBranchRequest = write.json()?;
+    let new = NewBranch {
+        code: body.code,
+        name: body.name,
+        pos_type: body.pos_type,
+        time_zone: body.time_zone,
+        allow_negative_stock: body.allow_negative_stock,
+    };
+    write
+        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+            registry::create_branch(txn, new).await
+        })
+        .await
 }
 
 /// List branches, ordered by code.
@@ -124,6 +126,8 @@ pub async fn get_branch(
 
 /// Change a branch's code, name, POS type or time zone.
 #[utoipa::path(
+    request_body = UpdateBranchRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "branches",
     security(("bearer" = [])),
     responses(
@@ -135,12 +139,11 @@ pub async fn get_branch(
 )]
 #[patch("/branches/{branch_id}")]
 pub async fn update_branch(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     branch_id: web::Path<Uuid>,
-    body: Json<UpdateBranchRequest>,
-) -> Result<web::Json<Branch>, ApiError> {
-    let body = body.into_inner();
+) -> Result<HttpResponse, ApiError> {
+    let body: UpdateBranchRequest = write.json()?;
     let changes = BranchChanges {
         code: body.code,
         name: body.name,
@@ -148,41 +151,49 @@ pub async fn update_branch(
         time_zone: body.time_zone,
         allow_negative_stock: body.allow_negative_stock,
     };
-    Ok(web::Json(
-        registry::update_branch(&state.db, *branch_id, changes).await?,
-    ))
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            registry::update_branch(txn, *branch_id, changes).await
+        })
+        .await
 }
 
 /// Deactivate a branch: its terminals can no longer get or use tokens.
 #[utoipa::path(
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "branches",
     security(("bearer" = [])),
     responses((status = 200, body = Branch), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/branches/{branch_id}/deactivate")]
 pub async fn deactivate_branch(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     branch_id: web::Path<Uuid>,
-) -> Result<web::Json<Branch>, ApiError> {
-    Ok(web::Json(
-        registry::set_branch_active(&state.db, *branch_id, false).await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            registry::set_branch_active(txn, *branch_id, false).await
+        })
+        .await
 }
 
 /// Reactivate a branch.
 #[utoipa::path(
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "branches",
     security(("bearer" = [])),
     responses((status = 200, body = Branch), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/branches/{branch_id}/reactivate")]
 pub async fn reactivate_branch(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: DocumentWrite,
     branch_id: web::Path<Uuid>,
-) -> Result<web::Json<Branch>, ApiError> {
-    Ok(web::Json(
-        registry::set_branch_active(&state.db, *branch_id, true).await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            registry::set_branch_active(txn, *branch_id, true).await
+        })
+        .await
 }

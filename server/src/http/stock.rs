@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::extract::{Json, Query};
+use super::extract::Query;
 use super::{DecimalInput, PageView, idempotent::DocumentWrite};
 use crate::{
     AppState,
@@ -245,6 +245,8 @@ pub struct ReorderLevelRequest {
 #[utoipa::path(
     tag = "stock",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
+    request_body = ReorderLevelRequest,
     responses(
         (status = 200, body = StockLevel),
         (status = 404, description = "No such branch, or no item that tracks stock", body = Problem, content_type = "application/problem+json"),
@@ -255,14 +257,15 @@ pub struct ReorderLevelRequest {
 #[put("/branches/{branch_id}/items/{item_id}/reorder-level")]
 pub async fn set_reorder_level(
     admin: AdminCaller,
-    state: web::Data<AppState>,
+    write: DocumentWrite,
     path: web::Path<(Uuid, Uuid)>,
-    body: Json<ReorderLevelRequest>,
-) -> Result<web::Json<StockLevel>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
+    let body: ReorderLevelRequest = write.json()?;
     let (branch_id, item_id) = path.into_inner();
     let scope = admin.branch_scope();
-    let level =
-        queries::set_reorder_level(&state.db, &scope, branch_id, item_id, body.reorder_level)
-            .await?;
-    Ok(web::Json(level))
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            queries::set_reorder_level(txn, &scope, branch_id, item_id, body.reorder_level).await
+        })
+        .await
 }

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use entity::{Fixed4, item, stock_level, stock_movement, stock_movement::Reason};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
@@ -134,8 +135,8 @@ pub async fn branch_stock(
 
 /// Sets (or clears) the on-hand quantity below which an item should be reordered at a branch.
 #[tracing::instrument(skip_all, fields(branch_id = %branch_id, item_id = %item_id), err(level = "info"))]
-pub async fn set_reorder_level(
-    db: &DatabaseConnection,
+pub async fn set_reorder_level<C: ConnectionTrait>(
+    txn: &C,
     scope: &BranchScope,
     branch_id: Uuid,
     item_id: Uuid,
@@ -146,23 +147,22 @@ pub async fn set_reorder_level(
         .map(non_negative_fixed4)
         .transpose()
         .map_err(|message| DomainError::invalid("reorder_level", message))?;
-    let txn = ledger::begin_stock_write(db, &[branch_id]).await?;
-    ledger::active_branch(&txn, branch_id).await?;
-    ledger::check_stock_items(&txn, &[item_id])
+    ledger::lock_branches(txn, &[branch_id]).await?;
+    ledger::active_branch(txn, branch_id).await?;
+    ledger::check_stock_items(txn, &[item_id])
         .await
         .map_err(|err| match err {
             DomainError::Invalid(_) => DomainError::NotFound("item that tracks stock"),
             other => other,
         })?;
-    ledger::ensure_levels(&txn, branch_id, &[item_id]).await?;
+    ledger::ensure_levels(txn, branch_id, &[item_id]).await?;
     stock_level::Entity::update_many()
         .col_expr(stock_level::Column::ReorderLevel, Expr::value(stored))
         .filter(stock_level::Column::BranchId.eq(branch_id))
         .filter(stock_level::Column::ItemId.eq(item_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    let level = ledger::level(&txn, branch_id, item_id).await?;
-    txn.commit().await?;
+    let level = ledger::level(txn, branch_id, item_id).await?;
     Ok(level.into())
 }
 

@@ -94,7 +94,10 @@ impl From<branch::Model> for Branch {
 }
 
 #[tracing::instrument(skip_all, err(level = "info"))]
-pub async fn create_branch(db: &DatabaseConnection, new: NewBranch) -> Result<Branch, DomainError> {
+pub async fn create_branch(
+    db: &impl ConnectionTrait,
+    new: NewBranch,
+) -> Result<Branch, DomainError> {
     let mut errors = FieldErrors::default();
     let code = errors.check("code", validation::code(&new.code, MAX_CODE_LEN));
     let name = errors.check("name", required_text(&new.name, MAX_NAME_LEN));
@@ -157,7 +160,7 @@ pub async fn list_branches(
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn update_branch(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     id: Uuid,
     changes: BranchChanges,
 ) -> Result<Branch, DomainError> {
@@ -203,15 +206,14 @@ pub async fn update_branch(
 /// Deactivates or reactivates a branch; a deactivated branch's terminals are refused at once.
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn set_branch_active(
-    db: &DatabaseConnection,
+    txn: &impl ConnectionTrait,
     id: Uuid,
     active: bool,
 ) -> Result<Branch, DomainError> {
-    let txn = crate::db::begin_write(db).await?;
-    let mut branch = find_branch(&txn, id).await?.into_active_model();
+    let mut branch = find_branch(txn, id).await?.into_active_model();
     branch.active = Set(active);
     branch.updated_at = Set(Utc::now());
-    let branch = branch.update(&txn).await?;
+    let branch = branch.update(txn).await?;
     // The branch's terminals' tokens from before stay refused after a reactivation.
     terminal::Entity::update_many()
         .col_expr(
@@ -219,8 +221,7 @@ pub async fn set_branch_active(
             Expr::col(terminal::Column::CredentialVersion).add(1),
         )
         .filter(terminal::Column::BranchId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    txn.commit().await?;
     Ok(branch.into())
 }
