@@ -746,6 +746,17 @@ async fn a_terminal_asks_for_items_and_the_request_is_fulfilled_by_a_transfer() 
         )
         .await
         .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
+    // An admin has no branch of its own: it names the requesting branch.
+    let unnamed = shop
+        .app
+        .post(
+            "/api/v1/item-requests",
+            &shop.admin,
+            json!({ "supplying_branch_id": a, "lines": [{ "item_id": item, "quantity": "1" }] }),
+        )
+        .await;
+    unnamed.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
+    assert_eq!(unnamed.error_fields(), ["requesting_branch_id"]);
 
     let too_much = shop
         .app
