@@ -1,5 +1,6 @@
-//! Master data: the catalogue and everything else terminals need. Every write runs in one
-//! transaction that also publishes the changed objects' views to the master feed.
+//! Master data: the catalogue and everything else terminals need. Every write runs in the
+//! caller's transaction, takes the master stream's lock first, and publishes the changed
+//! objects' views to the master feed in that same transaction.
 
 pub mod categories;
 pub mod customers;

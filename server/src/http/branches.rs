@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::PageView;
 use super::extract::Query;
-use super::idempotent::DocumentWrite;
+use super::idempotent::WriteRequest;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -72,7 +72,7 @@ pub struct BranchFilter {
 #[post("/branches")]
 pub async fn create_branch(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body: CreateBranchRequest = write.json()?;
     let new = NewBranch {
@@ -140,7 +140,7 @@ pub async fn get_branch(
 #[patch("/branches/{branch_id}")]
 pub async fn update_branch(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     branch_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let body: UpdateBranchRequest = write.json()?;
@@ -168,7 +168,7 @@ pub async fn update_branch(
 #[post("/branches/{branch_id}/deactivate")]
 pub async fn deactivate_branch(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     branch_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     write
@@ -188,7 +188,7 @@ pub async fn deactivate_branch(
 #[post("/branches/{branch_id}/reactivate")]
 pub async fn reactivate_branch(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     branch_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     write

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::PageView;
 use super::extract::Query;
-use super::idempotent::DocumentWrite;
+use super::idempotent::WriteRequest;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -61,7 +61,7 @@ pub struct CategoryFilter {
 #[post("/categories")]
 pub async fn create_category(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body: CategoryRequest = write.json()?;
     write
@@ -110,7 +110,7 @@ pub async fn get_category(
 #[put("/categories/{category_id}")]
 pub async fn update_category(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     category_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let body: CategoryRequest = write.json()?;
@@ -134,7 +134,7 @@ pub async fn update_category(
 #[delete("/categories/{category_id}")]
 pub async fn delete_category(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     category_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     write

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::DecimalInput;
 use super::PageView;
 use super::extract::Query;
-use super::idempotent::DocumentWrite;
+use super::idempotent::WriteRequest;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -73,7 +73,7 @@ pub struct CustomerQuery {
 #[post("/customers")]
 pub async fn create_customer(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body: CustomerRequest = write.json()?;
     write
@@ -123,7 +123,7 @@ pub async fn get_customer(
 #[put("/customers/{customer_id}")]
 pub async fn update_customer(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     customer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let body: CustomerRequest = write.json()?;
@@ -139,7 +139,7 @@ pub async fn update_customer(
 #[delete("/customers/{customer_id}")]
 pub async fn delete_customer(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     customer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     write

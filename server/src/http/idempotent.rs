@@ -1,6 +1,7 @@
-//! Document writes: one transaction that claims the `Idempotency-Key` (when given), does the work,
-//! and keeps the answer for retries. A handler names a [`DocumentWrite`] among its arguments and
-//! hands it the domain call; it owns the transaction, the savepoint and the commit.
+//! Writes (documents, master data, branches): one transaction that claims the `Idempotency-Key`
+//! (when given), does the work, and keeps the answer for retries. A handler names a
+//! [`WriteRequest`] among its arguments and hands it the domain call; it owns the transaction,
+//! the savepoint and the commit.
 
 use std::{future::Future, pin::Pin};
 
@@ -24,15 +25,15 @@ pub const HEADER: &str = "Idempotency-Key";
 /// How the OpenAPI document describes the header.
 pub const KEY_PARAM: &str = "Makes a retry return the first answer";
 
-/// A request that writes a document: the hub, the request and its body as bytes (a retry is
-/// recognised by them).
-pub struct DocumentWrite {
+/// A request that writes: the hub, the request and its body as bytes (a retry is recognised by
+/// them).
+pub struct WriteRequest {
     state: web::Data<AppState>,
     req: HttpRequest,
     body: Bytes,
 }
 
-impl FromRequest for DocumentWrite {
+impl FromRequest for WriteRequest {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -52,7 +53,7 @@ impl FromRequest for DocumentWrite {
     }
 }
 
-impl DocumentWrite {
+impl WriteRequest {
     /// The body as a JSON object of `T`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         super::extract::parse_json_object(&self.body)

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::DecimalInput;
 use super::PageView;
 use super::extract::Query;
-use super::idempotent::DocumentWrite;
+use super::idempotent::WriteRequest;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -84,7 +84,7 @@ impl From<ItemGroupRequest> for ItemGroupInput {
 #[post("/item-groups")]
 pub async fn create_item_group(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body: ItemGroupRequest = write.json()?;
     write
@@ -132,7 +132,7 @@ pub async fn get_item_group(
 #[put("/item-groups/{item_group_id}")]
 pub async fn update_item_group(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     item_group_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let body: ItemGroupRequest = write.json()?;
@@ -148,7 +148,7 @@ pub async fn update_item_group(
 #[delete("/item-groups/{item_group_id}")]
 pub async fn delete_item_group(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     item_group_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     write

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
-use super::{DecimalInput, DocumentFilter, PageView, idempotent::DocumentWrite};
+use super::{DecimalInput, DocumentFilter, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, Caller},
@@ -82,7 +82,7 @@ pub struct RejectRequest {
 #[post("/item-requests")]
 pub async fn create_item_request(
     caller: Caller,
-    write: DocumentWrite,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let request: ItemRequestRequest = write.json()?;
     let input = ItemRequestInput {
@@ -121,7 +121,7 @@ pub async fn create_item_request(
 #[post("/item-requests/{item_request_id}/approve")]
 pub async fn approve_item_request(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     item_request_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let request: ApproveRequest = write.json_or_default()?;
@@ -164,7 +164,7 @@ pub async fn approve_item_request(
 #[post("/item-requests/{item_request_id}/reject")]
 pub async fn reject_item_request(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     item_request_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let request: RejectRequest = write.json()?;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::DecimalInput;
 use super::PageView;
 use super::extract::Query;
-use super::idempotent::DocumentWrite;
+use super::idempotent::WriteRequest;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -124,7 +124,7 @@ pub struct BranchItemRequest {
 #[post("/items")]
 pub async fn create_item(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body: ItemRequest = write.json()?;
     write
@@ -146,7 +146,7 @@ pub async fn create_item(
 #[post("")]
 pub async fn import_items(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body: ImportRequest = write.json()?;
     let inputs = body.items.into_iter().map(ItemInput::from).collect();
@@ -203,7 +203,7 @@ pub async fn get_item(
 #[put("/items/{item_id}")]
 pub async fn update_item(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     item_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let body: ItemRequest = write.json()?;
@@ -219,7 +219,7 @@ pub async fn update_item(
 #[delete("/items/{item_id}")]
 pub async fn delete_item(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     item_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     write
@@ -242,7 +242,7 @@ pub async fn delete_item(
 #[put("/branches/{branch_id}/items/{item_id}")]
 pub async fn set_branch_item(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let body: BranchItemRequest = write.json()?;
@@ -263,7 +263,7 @@ pub async fn set_branch_item(
 #[delete("/branches/{branch_id}/items/{item_id}")]
 pub async fn clear_branch_item(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (branch_id, item_id) = path.into_inner();

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::PageView;
 use super::extract::Query;
-use super::idempotent::DocumentWrite;
+use super::idempotent::WriteRequest;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -62,7 +62,7 @@ impl From<PaymentMethodRequest> for PaymentMethodInput {
 #[post("/payment-methods")]
 pub async fn create_payment_method(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body: PaymentMethodRequest = write.json()?;
     write
@@ -111,7 +111,7 @@ pub async fn get_payment_method(
 #[put("/payment-methods/{payment_method_id}")]
 pub async fn update_payment_method(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     payment_method_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let body: PaymentMethodRequest = write.json()?;
@@ -127,7 +127,7 @@ pub async fn update_payment_method(
 #[delete("/payment-methods/{payment_method_id}")]
 pub async fn delete_payment_method(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     payment_method_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     write

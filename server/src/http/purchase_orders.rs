@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
-use super::{DecimalInput, DocumentFilter, PageView, idempotent::DocumentWrite};
+use super::{DecimalInput, DocumentFilter, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -84,7 +84,7 @@ pub struct GoodsReceiptRequest {
 #[post("/purchase-orders")]
 pub async fn create_purchase_order(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let request: PurchaseOrderRequest = write.json()?;
     let input = PurchaseOrderInput {
@@ -131,7 +131,7 @@ pub async fn create_purchase_order(
 #[post("/purchase-orders/{purchase_order_id}/submit")]
 pub async fn submit_purchase_order(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *purchase_order_id;
@@ -158,7 +158,7 @@ pub async fn submit_purchase_order(
 #[post("/purchase-orders/{purchase_order_id}/receipts")]
 pub async fn receive_goods(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let request: GoodsReceiptRequest = write.json()?;
@@ -192,7 +192,7 @@ pub async fn receive_goods(
 #[post("/purchase-orders/{purchase_order_id}/close")]
 pub async fn close_purchase_order(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *purchase_order_id;
@@ -217,7 +217,7 @@ pub async fn close_purchase_order(
 #[post("/purchase-orders/{purchase_order_id}/cancel")]
 pub async fn cancel_purchase_order(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *purchase_order_id;

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::PageView;
 use super::extract::Query;
-use super::idempotent::DocumentWrite;
+use super::idempotent::WriteRequest;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -47,7 +47,7 @@ pub async fn list_global_settings(
 #[put("/settings/{key}")]
 pub async fn put_global_setting(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let body: SettingRequest = write.json()?;
@@ -63,7 +63,7 @@ pub async fn put_global_setting(
 #[delete("/settings/{key}")]
 pub async fn delete_global_setting(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     write
@@ -99,7 +99,7 @@ pub async fn list_branch_settings(
 #[put("/branches/{branch_id}/settings/{key}")]
 pub async fn put_branch_setting(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     path: web::Path<(Uuid, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let body: SettingRequest = write.json()?;
@@ -116,7 +116,7 @@ pub async fn put_branch_setting(
 #[delete("/branches/{branch_id}/settings/{key}")]
 pub async fn delete_branch_setting(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     path: web::Path<(Uuid, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (branch_id, key) = path.into_inner();

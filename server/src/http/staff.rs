@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::PageView;
 use super::extract::Query;
-use super::idempotent::DocumentWrite;
+use super::idempotent::WriteRequest;
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -70,7 +70,7 @@ pub struct StaffFilter {
 #[post("/staff")]
 pub async fn create_staff(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body: StaffRequest = write.json()?;
     write
@@ -118,7 +118,7 @@ pub async fn get_staff(
 #[put("/staff/{staff_id}")]
 pub async fn update_staff(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     staff_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let body: StaffRequest = write.json()?;
@@ -134,7 +134,7 @@ pub async fn update_staff(
 #[delete("/staff/{staff_id}")]
 pub async fn delete_staff(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     staff_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     write

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::extract::Query;
-use super::{DecimalInput, PageView, idempotent::DocumentWrite};
+use super::{DecimalInput, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, Caller},
@@ -84,7 +84,7 @@ impl From<AdjustmentRequest> for AdjustmentInput {
 #[post("/branches/{branch_id}/adjustments")]
 pub async fn create_adjustment(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     branch_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let input: AdjustmentInput = write.json::<AdjustmentRequest>()?.into();
@@ -257,7 +257,7 @@ pub struct ReorderLevelRequest {
 #[put("/branches/{branch_id}/items/{item_id}/reorder-level")]
 pub async fn set_reorder_level(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let body: ReorderLevelRequest = write.json()?;

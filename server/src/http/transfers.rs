@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
-use super::{DecimalInput, DocumentFilter, PageView, idempotent::DocumentWrite};
+use super::{DecimalInput, DocumentFilter, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
     auth::caller::AdminCaller,
@@ -76,7 +76,7 @@ pub struct ReceiveRequest {
 #[post("/transfers")]
 pub async fn create_transfer(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let request: TransferRequest = write.json()?;
     let input = TransferInput {
@@ -113,7 +113,7 @@ pub async fn create_transfer(
 #[post("/transfers/{transfer_id}/dispatch")]
 pub async fn dispatch_transfer(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     transfer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *transfer_id;
@@ -140,7 +140,7 @@ pub async fn dispatch_transfer(
 #[post("/transfers/{transfer_id}/receive")]
 pub async fn receive_transfer(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     transfer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let request: ReceiveRequest = write.json_or_default()?;
@@ -174,7 +174,7 @@ pub async fn receive_transfer(
 #[post("/transfers/{transfer_id}/cancel")]
 pub async fn cancel_transfer(
     admin: AdminCaller,
-    write: DocumentWrite,
+    write: WriteRequest,
     transfer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *transfer_id;
