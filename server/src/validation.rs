@@ -1,5 +1,7 @@
 //! Checks of free-form input shared by every area; each returns the cleaned value or a message.
 
+use sea_orm::{ActiveEnum, Iterable};
+
 /// A required text: trimmed, not empty, at most `max` characters.
 pub fn required_text(value: &str, max: usize) -> Result<String, String> {
     let trimmed = value.trim();
@@ -30,4 +32,17 @@ pub fn code(value: &str, max: usize) -> Result<String, String> {
     } else {
         Err("may contain only letters, digits, '-' and '_'".into())
     }
+}
+
+/// The words a stored enum accepts, in their stored spelling.
+pub fn words<E: ActiveEnum<Value = String> + Iterable>() -> Vec<String> {
+    E::iter().map(|word| word.to_value()).collect()
+}
+
+/// One of a stored enum's words, in any case.
+pub fn one_of<E: ActiveEnum<Value = String> + Iterable>(value: &str) -> Result<E, String> {
+    let wanted = value.trim().to_lowercase();
+    E::iter()
+        .find(|word| word.to_value() == wanted)
+        .ok_or_else(|| format!("must be one of {}", words::<E>().join(", ")))
 }

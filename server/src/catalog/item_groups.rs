@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{Fixed4, item, item_group, item_group_item, item_group_option};
+use entity::{Fixed4, item, item_group, item_group::GroupKind, item_group_item, item_group_option};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -22,11 +22,10 @@ use crate::{
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
     sync::feed::{self, View},
-    validation::required_text,
+    validation::{one_of, required_text},
 };
 
 pub const KIND: &str = "item_group";
-pub const GROUP_KINDS: [&str; 2] = ["modifier", "combo"];
 const MAX_OPTIONS: usize = 100;
 
 #[derive(Clone, Debug)]
@@ -56,15 +55,6 @@ struct ItemGroupDetail {
     pub group: item_group::Model,
     pub options: Vec<item_group_option::Model>,
     pub item_ids: Vec<Uuid>,
-}
-
-fn group_kind(value: &str) -> Result<String, String> {
-    let kind = value.trim().to_lowercase();
-    if GROUP_KINDS.contains(&kind.as_str()) {
-        Ok(kind)
-    } else {
-        Err(format!("must be one of {}", GROUP_KINDS.join(", ")))
-    }
 }
 
 fn choices(min: i32, max: i32, options: usize) -> Result<(), String> {
@@ -206,7 +196,7 @@ pub struct GroupOption {
 pub struct ItemGroup {
     pub id: Uuid,
     pub name: String,
-    pub kind: String,
+    pub kind: GroupKind,
     pub min_choices: i32,
     pub max_choices: i32,
     pub active: bool,
@@ -249,7 +239,7 @@ pub async fn save_item_group<C: ConnectionTrait>(
 ) -> Result<ItemGroup, DomainError> {
     let mut errors = FieldErrors::default();
     let name = errors.check("name", required_text(&input.name, 200));
-    let kind = errors.check("kind", group_kind(&input.kind));
+    let kind = errors.check("kind", one_of::<GroupKind>(&input.kind));
     let option_rows = errors.check("options", options(&input.options));
     let counts = errors.check(
         "max_choices",

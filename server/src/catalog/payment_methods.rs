@@ -1,7 +1,7 @@
 //! Payment methods, offered everywhere or at chosen branches only.
 
 use chrono::{DateTime, Utc};
-use entity::{payment_method, payment_method_branch};
+use entity::{payment_method, payment_method::MethodKind, payment_method_branch};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
@@ -16,11 +16,10 @@ use crate::{
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
     sync::feed::{self, View},
-    validation::{self, required_text},
+    validation::{self, one_of, required_text},
 };
 
 pub const KIND: &str = "payment_method";
-pub const METHOD_KINDS: [&str; 4] = ["cash", "card", "voucher", "other"];
 
 #[derive(Clone, Debug)]
 pub struct PaymentMethodInput {
@@ -39,15 +38,6 @@ pub struct PaymentMethodInput {
 struct PaymentMethodDetail {
     pub method: payment_method::Model,
     pub branch_ids: Vec<Uuid>,
-}
-
-fn method_kind(value: &str) -> Result<String, String> {
-    let kind = value.trim().to_lowercase();
-    if METHOD_KINDS.contains(&kind.as_str()) {
-        Ok(kind)
-    } else {
-        Err(format!("must be one of {}", METHOD_KINDS.join(", ")))
-    }
 }
 
 async fn publish_method<C: ConnectionTrait>(
@@ -102,7 +92,7 @@ pub struct PaymentMethod {
     pub id: Uuid,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: MethodKind,
     pub active: bool,
     /// Empty: offered at every branch.
     pub branch_ids: Vec<Uuid>,
@@ -135,7 +125,7 @@ pub async fn save_payment_method<C: ConnectionTrait>(
     let mut errors = FieldErrors::default();
     let code = errors.check("code", validation::code(&input.code, 32));
     let name = errors.check("name", required_text(&input.name, 200));
-    let kind = errors.check("kind", method_kind(&input.kind));
+    let kind = errors.check("kind", one_of::<MethodKind>(&input.kind));
     let (Some(code), Some(name), Some(kind)) = (code, name, kind) else {
         return Err(errors.into_error());
     };

@@ -1,7 +1,7 @@
 //! Staff users of the POS: each works at chosen branches, and only those branches' terminals see them.
 
 use chrono::{DateTime, Utc};
-use entity::{staff_branch, staff_user};
+use entity::{staff_branch, staff_user, staff_user::Role};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
@@ -17,11 +17,10 @@ use crate::{
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
     sync::feed::{self, View},
-    validation::{self, required_text},
+    validation::{self, one_of, required_text},
 };
 
 pub const KIND: &str = "staff_user";
-pub const ROLES: [&str; 4] = ["cashier", "waiter", "supervisor", "manager"];
 
 #[derive(Clone, Debug)]
 pub struct StaffInput {
@@ -41,15 +40,6 @@ pub struct StaffInput {
 struct StaffDetail {
     pub user: staff_user::Model,
     pub branch_ids: Vec<Uuid>,
-}
-
-fn role(value: &str) -> Result<String, String> {
-    let role = value.trim().to_lowercase();
-    if ROLES.contains(&role.as_str()) {
-        Ok(role)
-    } else {
-        Err(format!("must be one of {}", ROLES.join(", ")))
-    }
 }
 
 fn pin(value: &str) -> Result<String, String> {
@@ -107,7 +97,7 @@ pub struct Staff {
     pub id: Uuid,
     pub code: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub branch_ids: Vec<Uuid>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
@@ -139,7 +129,7 @@ pub async fn save_staff<C: ConnectionTrait>(
     let mut errors = FieldErrors::default();
     let code = errors.check("code", validation::code(&input.code, 32));
     let name = errors.check("name", required_text(&input.name, 200));
-    let role = errors.check("role", role(&input.role));
+    let role = errors.check("role", one_of::<Role>(&input.role));
     let pin = errors.check(
         "pin",
         match (&input.pin, id) {

@@ -16,11 +16,16 @@ use utoipa::{
     },
 };
 
+use entity::{
+    adjustment_line::Mode, branch::PosType, item_group::GroupKind, payment_method::MethodKind,
+    staff_user::Role,
+};
+
 use crate::{
-    catalog::{item_groups, payment_methods, staff},
     error::{FieldError, Problem},
     idempotency::MAX_KEY_LEN,
     problems::ProblemType,
+    validation::words,
 };
 
 struct SecuritySchemes;
@@ -67,7 +72,8 @@ pub struct ApiDoc;
 
 /// What a request field must be, where the hub checks more than its type.
 enum Constraint {
-    OneOf(&'static [&'static str]),
+    /// The words of a stored enum.
+    OneOf(fn() -> Vec<String>),
     Pattern(&'static str),
 }
 
@@ -76,29 +82,29 @@ const FIELD_CONSTRAINTS: &[(&str, &str, Constraint)] = &[
     (
         "CreateBranchRequest",
         "pos_type",
-        Constraint::OneOf(&["retail", "restaurant"]),
+        Constraint::OneOf(words::<PosType>),
     ),
     (
         "UpdateBranchRequest",
         "pos_type",
-        Constraint::OneOf(&["retail", "restaurant"]),
+        Constraint::OneOf(words::<PosType>),
     ),
-    ("StaffRequest", "role", Constraint::OneOf(&staff::ROLES)),
+    ("StaffRequest", "role", Constraint::OneOf(words::<Role>)),
     ("StaffRequest", "pin", Constraint::Pattern("^[0-9]{4,8}$")),
     (
         "PaymentMethodRequest",
         "kind",
-        Constraint::OneOf(&payment_methods::METHOD_KINDS),
+        Constraint::OneOf(words::<MethodKind>),
     ),
     (
         "ItemGroupRequest",
         "kind",
-        Constraint::OneOf(&item_groups::GROUP_KINDS),
+        Constraint::OneOf(words::<GroupKind>),
     ),
     (
         "AdjustmentLineRequest",
         "mode",
-        Constraint::OneOf(&["delta", "count"]),
+        Constraint::OneOf(words::<Mode>),
     ),
     // Blank is none; anything else must look like an address.
     ("CustomerRequest", "email", Constraint::Pattern(r"^\s*$|@")),
@@ -162,7 +168,7 @@ fn declare_field_constraints(api: &mut openapi::OpenApi) {
             match constraint {
                 Some(Constraint::OneOf(values)) => {
                     let mut values: Vec<serde_json::Value> =
-                        values.iter().map(|v| serde_json::json!(v)).collect();
+                        values().into_iter().map(serde_json::Value::from).collect();
                     if nullable {
                         values.push(serde_json::Value::Null);
                     }

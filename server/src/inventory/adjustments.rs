@@ -59,11 +59,7 @@ fn checked(input: &AdjustmentInput) -> Result<(Option<String>, Vec<CheckedLine>)
         let field = |name: &str| format!("lines[{n}].{name}");
         let mode = errors.check(
             &field("mode"),
-            match line.mode.as_str() {
-                "delta" => Ok(Mode::Delta),
-                "count" => Ok(Mode::Count),
-                _ => Err("must be delta or count".into()),
-            },
+            crate::validation::one_of::<Mode>(&line.mode),
         );
         let quantity = errors.check(
             &field("quantity"),

@@ -24,14 +24,6 @@ const MAX_NAME_LEN: usize = 200;
 
 pub use entity::branch::PosType;
 
-fn parse_pos_type(value: &str) -> Result<PosType, String> {
-    match value.trim() {
-        "retail" => Ok(PosType::Retail),
-        "restaurant" => Ok(PosType::Restaurant),
-        _ => Err("must be retail or restaurant".into()),
-    }
-}
-
 /// A branch as an admin submits it; checked by [`create_branch`].
 #[derive(Debug)]
 pub struct NewBranch {
@@ -101,7 +93,7 @@ pub async fn create_branch(
     let mut errors = FieldErrors::default();
     let code = errors.check("code", validation::code(&new.code, MAX_CODE_LEN));
     let name = errors.check("name", required_text(&new.name, MAX_NAME_LEN));
-    let pos_type = errors.check("pos_type", parse_pos_type(&new.pos_type));
+    let pos_type = errors.check("pos_type", validation::one_of::<PosType>(&new.pos_type));
     let time_zone = errors.check(
         "time_zone",
         new.time_zone
@@ -173,7 +165,7 @@ pub async fn update_branch(
         .map(|n| errors.check("name", required_text(&n, MAX_NAME_LEN)));
     let pos_type = changes
         .pos_type
-        .map(|p| errors.check("pos_type", parse_pos_type(&p)));
+        .map(|p| errors.check("pos_type", validation::one_of::<PosType>(&p)));
     let time_zone = changes
         .time_zone
         .map(|t| errors.check("time_zone", parse_time_zone(&t)));
