@@ -13,7 +13,8 @@ use crate::{
     inventory::{
         LineInput,
         purchase_orders::{
-            self, GoodsReceipt, OrderLineInput, PurchaseOrder, PurchaseOrderInput, ReceiptLineInput,
+            self, GoodsReceipt, OrderLineInput, PurchaseOrder, PurchaseOrderInput, Receipt,
+            ReceiptLineInput,
         },
     },
     pagination::PageQuery,
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_purchase_order)
         .service(submit_purchase_order)
         .service(receive_goods)
+        .service(list_receipts)
         .service(close_purchase_order)
         .service(cancel_purchase_order);
 }
@@ -240,6 +242,21 @@ pub async fn get_purchase_order(
         purchase_orders::get_purchase_order(&state.db, &admin.branch_scope(), *purchase_order_id)
             .await?,
     ))
+}
+
+/// The deliveries recorded against a purchase order, oldest first.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<Receipt>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/purchase-orders/{purchase_order_id}/receipts")]
+pub async fn list_receipts(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    purchase_order_id: web::Path<Uuid>,
+    page: Query<PageQuery>,
+) -> Result<web::Json<PageView<Receipt>>, ApiError> {
+    let scope = admin.branch_scope();
+    let page = purchase_orders::list_receipts(&state.db, &scope, *purchase_order_id, page.parse()?)
+        .await?;
+    Ok(web::Json(page.into()))
 }
 
 /// Purchase orders, newest first.

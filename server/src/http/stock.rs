@@ -22,6 +22,7 @@ use crate::{
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_adjustment)
+        .service(list_adjustments)
         .service(get_adjustment)
         .service(branch_stock)
         .service(item_stock)
@@ -94,6 +95,20 @@ pub async fn create_adjustment(
             adjustments::create_adjustment(txn, &scope, branch_id, &admin.client_id, input).await
         })
         .await
+}
+
+/// A branch's adjustments and counts, newest first.
+#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<Adjustment>), (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json")))]
+#[get("/branches/{branch_id}/adjustments")]
+pub async fn list_adjustments(
+    admin: AdminCaller,
+    state: web::Data<AppState>,
+    branch_id: web::Path<Uuid>,
+    page: Query<PageQuery>,
+) -> Result<web::Json<PageView<Adjustment>>, ApiError> {
+    let scope = admin.branch_scope();
+    let page = adjustments::list_adjustments(&state.db, &scope, *branch_id, page.parse()?).await?;
+    Ok(web::Json(page.into()))
 }
 
 /// One adjustment.

@@ -18,6 +18,7 @@ use super::{
 use crate::{
     decimal::{from_fixed4, non_negative_fixed4, to_fixed4},
     error::{DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
     scope::BranchScope,
     validation::{optional_text, required_text},
 };
@@ -234,4 +235,31 @@ pub async fn get_adjustment<C: ConnectionTrait>(
         .all(db)
         .await?;
     Ok(Adjustment::new(adjustment, lines))
+}
+
+/// A branch's adjustments and counts, newest first, with their lines.
+pub async fn list_adjustments<C: ConnectionTrait>(
+    db: &C,
+    scope: &BranchScope,
+    branch_id: Uuid,
+    page: PageRequest,
+) -> Result<Page<Adjustment>, DomainError> {
+    let branch_id = scope.branch(branch_id)?;
+    crate::registry::get_branch(db, branch_id).await?;
+    let select = adjustment::Entity::find()
+        .filter(adjustment::Column::BranchId.eq(branch_id))
+        .order_by_desc(adjustment::Column::Id);
+    let page = fetch_page(db, select, page).await?;
+    super::page_with_lines::<_, adjustment::Entity, adjustment_line::Entity, _>(
+        db,
+        page,
+        |a| a.id,
+        super::LinesOf {
+            document: adjustment_line::Column::AdjustmentId,
+            document_of: |l| l.adjustment_id,
+            line_no: adjustment_line::Column::LineNo,
+        },
+        Adjustment::new,
+    )
+    .await
 }

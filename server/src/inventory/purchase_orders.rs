@@ -165,13 +165,31 @@ impl From<goods_receipt_line::Model> for GoodsReceiptLine {
     }
 }
 
-/// A goods receipt and the order as it stands after it.
+/// A delivery recorded against an order.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct GoodsReceipt {
+pub struct Receipt {
     pub id: Uuid,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub lines: Vec<GoodsReceiptLine>,
+}
+
+impl Receipt {
+    fn new(receipt: goods_receipt::Model, lines: Vec<goods_receipt_line::Model>) -> Self {
+        Self {
+            id: receipt.id,
+            created_by: receipt.created_by,
+            created_at: receipt.created_at,
+            lines: lines.into_iter().map(GoodsReceiptLine::from).collect(),
+        }
+    }
+}
+
+/// A goods receipt and the order as it stands after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoodsReceipt {
+    #[serde(flatten)]
+    pub receipt: Receipt,
     pub purchase_order: PurchaseOrder,
 }
 
@@ -402,10 +420,7 @@ pub async fn receive_goods<C: ConnectionTrait>(
         .all(txn)
         .await?;
     Ok(GoodsReceipt {
-        id: receipt.id,
-        created_by: receipt.created_by,
-        created_at: receipt.created_at,
-        lines: lines.into_iter().map(GoodsReceiptLine::from).collect(),
+        receipt: Receipt::new(receipt, lines),
         purchase_order: load(txn, id).await?.into(),
     })
 }
@@ -521,6 +536,32 @@ pub async fn list_purchase_orders(
             line_no: purchase_order_line::Column::LineNo,
         },
         |order, lines| PurchaseOrder::from(PurchaseOrderDetail { order, lines }),
+    )
+    .await
+}
+
+/// The deliveries recorded against an order of the scope, oldest first, with their lines.
+pub async fn list_receipts(
+    db: &DatabaseConnection,
+    scope: &BranchScope,
+    id: Uuid,
+    page: PageRequest,
+) -> Result<Page<Receipt>, DomainError> {
+    get_purchase_order(db, scope, id).await?;
+    let select = goods_receipt::Entity::find()
+        .filter(goods_receipt::Column::PurchaseOrderId.eq(id))
+        .order_by_asc(goods_receipt::Column::Id);
+    let page = fetch_page(db, select, page).await?;
+    super::page_with_lines::<_, goods_receipt::Entity, goods_receipt_line::Entity, _>(
+        db,
+        page,
+        |r| r.id,
+        super::LinesOf {
+            document: goods_receipt_line::Column::GoodsReceiptId,
+            document_of: |l| l.goods_receipt_id,
+            line_no: goods_receipt_line::Column::LineNo,
+        },
+        Receipt::new,
     )
     .await
 }

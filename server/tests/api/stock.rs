@@ -128,6 +128,31 @@ async fn adjustments_and_counts_move_stock_through_the_ledger() {
         .await;
     assert_eq!(read.body["lines"][0]["mode"], "count");
 
+    // The branch's adjustments, newest first, each with its lines; none at the other branch.
+    let listed = shop
+        .app
+        .get(&format!("/api/v1/branches/{a}/adjustments"), &shop.admin)
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.body["total"], 2);
+    assert_eq!(listed.body["items"][0]["id"], counted.body["id"]);
+    assert_eq!(listed.body["items"][1]["lines"][0]["delta_applied"], "10.5");
+    let elsewhere = shop
+        .app
+        .get(
+            &format!("/api/v1/branches/{}/adjustments", shop.branch_b),
+            &shop.admin,
+        )
+        .await;
+    assert_eq!(elsewhere.body["total"], 0);
+    shop.app
+        .get(
+            &format!("/api/v1/branches/{}/adjustments", uuid::Uuid::now_v7()),
+            &shop.admin,
+        )
+        .await
+        .assert_problem_type(StatusCode::NOT_FOUND, "not-found");
+
     // The past: between the two documents on hand was 10.5.
     let between = rows[1]["created_at"].as_str().unwrap();
     let before_count =
@@ -603,6 +628,19 @@ async fn a_purchase_order_is_received_in_parts_and_closed_short() {
         "partially_received"
     );
     assert_eq!(shop.on_hand(a, other).await.0, "4");
+    // The order's deliveries, oldest first, each with what it brought.
+    let delivered = shop.app.get(&receipts, &shop.admin).await;
+    assert_eq!(delivered.status, StatusCode::OK, "{}", delivered.body);
+    assert_eq!(delivered.body["total"], 2);
+    assert_eq!(delivered.body["items"][0]["id"], first.body["id"]);
+    assert_eq!(delivered.body["items"][0]["lines"][0]["quantity"], "6");
+    assert_eq!(
+        delivered.body["items"][1]["lines"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     let closed = shop
         .app
