@@ -1,5 +1,7 @@
 //! Reading stock: levels of a branch, an item across branches, the ledger, the past.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::{Fixed4, item, stock_level, stock_movement, stock_movement::Reason};
 use rust_decimal::Decimal;
@@ -21,6 +23,33 @@ use crate::{
     time::{self, DateOrInstant},
 };
 
+/// The levels with their items' SKU and name, read for the whole page in one query.
+async fn named<C: ConnectionTrait>(
+    db: &C,
+    levels: Vec<stock_level::Model>,
+) -> Result<Vec<StockLevel>, DomainError> {
+    let ids: Vec<Uuid> = levels.iter().map(|level| level.item_id).collect();
+    let rows: Vec<(Uuid, String, String)> = item::Entity::find()
+        .select_only()
+        .columns([item::Column::Id, item::Column::Sku, item::Column::Name])
+        .filter(item::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let names: HashMap<Uuid, (String, String)> = rows
+        .into_iter()
+        .map(|(id, sku, name)| (id, (sku, name)))
+        .collect();
+    Ok(levels
+        .into_iter()
+        .map(|level| {
+            // One item can be on many rows (its levels at every branch).
+            let (sku, name) = names.get(&level.item_id).cloned().unwrap_or_default();
+            StockLevel::new(level, sku, name)
+        })
+        .collect())
+}
+
 /// Filters of a branch's stock list.
 #[derive(Debug, Default)]
 pub struct StockFilter {
@@ -37,6 +66,8 @@ pub struct StockFilter {
 pub struct StockLevel {
     pub branch_id: Uuid,
     pub item_id: Uuid,
+    pub sku: String,
+    pub item_name: String,
     #[schema(value_type = String)]
     pub on_hand: Decimal,
     /// Dispatched to this branch, not yet received.
@@ -52,11 +83,13 @@ pub struct StockLevel {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<stock_level::Model> for StockLevel {
-    fn from(l: stock_level::Model) -> Self {
+impl StockLevel {
+    fn new(l: stock_level::Model, sku: String, item_name: String) -> Self {
         Self {
             branch_id: l.branch_id,
             item_id: l.item_id,
+            sku,
+            item_name,
             on_hand: from_fixed4(l.on_hand),
             in_transit_in: from_fixed4(l.in_transit_in),
             on_order: from_fixed4(l.on_order),
@@ -130,7 +163,12 @@ pub async fn branch_stock(
             Expr::col(stock_level::Column::OnHand).lt(Expr::col(stock_level::Column::ReorderLevel)),
         );
     }
-    Ok(fetch_page(db, select, page).await?.map(StockLevel::from))
+    let page = fetch_page(db, select, page).await?;
+    Ok(Page {
+        items: named(db, page.items).await?,
+        total: page.total,
+        request: page.request,
+    })
 }
 
 /// Sets (or clears) the on-hand quantity below which an item should be reordered at a branch.
@@ -163,7 +201,10 @@ pub async fn set_reorder_level<C: ConnectionTrait>(
         .exec(txn)
         .await?;
     let level = ledger::level(txn, branch_id, item_id).await?;
-    Ok(level.into())
+    named(txn, vec![level])
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound("item"))
 }
 
 /// An item's levels at every branch of the scope that ever held it.
@@ -181,7 +222,12 @@ pub async fn item_stock(
         .filter(stock_level::Column::ItemId.eq(item_id))
         .filter(scope.condition(stock_level::Column::BranchId))
         .order_by_asc(stock_level::Column::BranchId);
-    Ok(fetch_page(db, select, page).await?.map(StockLevel::from))
+    let page = fetch_page(db, select, page).await?;
+    Ok(Page {
+        items: named(db, page.items).await?,
+        total: page.total,
+        request: page.request,
+    })
 }
 
 /// The ledger of an item at a branch, oldest first, from an instant (inclusive) to another

@@ -1,12 +1,14 @@
 //! Reading transactions: lists, one whole, the ids a terminal's queue can drop, daily sales.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use entity::{Fixed4, sales_line, sales_payment, sales_transaction};
+use entity::{
+    Fixed4, item, payment_method, sales_line, sales_payment, sales_transaction, staff_user,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
     sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr},
 };
 use uuid::Uuid;
@@ -85,6 +87,11 @@ pub(super) struct TransactionDetail {
     pub transaction: sales_transaction::Model,
     pub lines: Vec<sales_line::Model>,
     pub payments: Vec<sales_payment::Model>,
+    /// SKU and name of each item on the lines.
+    pub items: HashMap<Uuid, (String, String)>,
+    /// Name of each payment method paid with.
+    pub methods: HashMap<Uuid, String>,
+    pub staff_user_name: String,
 }
 
 /// One transaction of the scope, whole.
@@ -108,10 +115,38 @@ pub async fn get_transaction(
         .order_by_asc(sales_payment::Column::LineNo)
         .all(db)
         .await?;
+    let item_ids: Vec<Uuid> = lines.iter().map(|l| l.item_id).collect();
+    let items: Vec<(Uuid, String, String)> = item::Entity::find()
+        .select_only()
+        .columns([item::Column::Id, item::Column::Sku, item::Column::Name])
+        .filter(item::Column::Id.is_in(item_ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let method_ids: Vec<Uuid> = payments.iter().map(|p| p.payment_method_id).collect();
+    let methods: Vec<(Uuid, String)> = payment_method::Entity::find()
+        .select_only()
+        .columns([payment_method::Column::Id, payment_method::Column::Name])
+        .filter(payment_method::Column::Id.is_in(method_ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let staff_user_name: Option<String> = staff_user::Entity::find_by_id(transaction.staff_user_id)
+        .select_only()
+        .column(staff_user::Column::Name)
+        .into_tuple()
+        .one(db)
+        .await?;
     Ok(Transaction::from(TransactionDetail {
         transaction,
         lines,
         payments,
+        items: items
+            .into_iter()
+            .map(|(id, sku, name)| (id, (sku, name)))
+            .collect(),
+        methods: methods.into_iter().collect(),
+        staff_user_name: staff_user_name.unwrap_or_default(),
     }))
 }
 

@@ -87,6 +87,8 @@ impl From<sales_transaction::Model> for TransactionSummary {
 pub struct SalesLine {
     pub line_no: i32,
     pub item_id: Uuid,
+    pub sku: String,
+    pub item_name: String,
     #[schema(value_type = String)]
     pub quantity: Decimal,
     #[schema(value_type = String)]
@@ -102,6 +104,7 @@ pub struct SalesLine {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SalesPayment {
     pub payment_method_id: Uuid,
+    pub payment_method_name: String,
     #[schema(value_type = String)]
     pub amount: Decimal,
     pub reference: Option<String>,
@@ -112,31 +115,43 @@ pub struct SalesPayment {
 pub struct Transaction {
     #[serde(flatten)]
     pub transaction: TransactionSummary,
+    pub staff_user_name: String,
     pub lines: Vec<SalesLine>,
     pub payments: Vec<SalesPayment>,
 }
 
 impl From<TransactionDetail> for Transaction {
     fn from(d: TransactionDetail) -> Self {
+        let (items, methods) = (&d.items, &d.methods);
         Self {
             transaction: d.transaction.into(),
+            staff_user_name: d.staff_user_name,
             lines: d
                 .lines
                 .into_iter()
-                .map(|l| SalesLine {
-                    line_no: l.line_no,
-                    item_id: l.item_id,
-                    quantity: from_fixed4(l.quantity),
-                    unit_price: from_fixed4(l.unit_price),
-                    discount: from_fixed4(l.discount),
-                    tax: from_fixed4(l.tax),
-                    line_total: from_fixed4(l.line_total),
+                .map(|l| {
+                    let (sku, item_name) = items.get(&l.item_id).cloned().unwrap_or_default();
+                    SalesLine {
+                        line_no: l.line_no,
+                        item_id: l.item_id,
+                        sku,
+                        item_name,
+                        quantity: from_fixed4(l.quantity),
+                        unit_price: from_fixed4(l.unit_price),
+                        discount: from_fixed4(l.discount),
+                        tax: from_fixed4(l.tax),
+                        line_total: from_fixed4(l.line_total),
+                    }
                 })
                 .collect(),
             payments: d
                 .payments
                 .into_iter()
                 .map(|p| SalesPayment {
+                    payment_method_name: methods
+                        .get(&p.payment_method_id)
+                        .cloned()
+                        .unwrap_or_default(),
                     payment_method_id: p.payment_method_id,
                     amount: from_fixed4(p.amount),
                     reference: p.reference,

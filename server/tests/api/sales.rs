@@ -142,6 +142,11 @@ async fn totals_are_checked_with_exact_decimals() {
     assert_eq!(detail["payments"][0]["amount"], "0.336");
     assert_eq!(detail["utc_offset_minutes"], 480);
     assert_eq!(detail["occurred_at"], "2026-11-23T01:00:00Z");
+    // Names next to the ids, so a person can read it.
+    assert_eq!(detail["lines"][0]["sku"], "CANDY");
+    assert_eq!(detail["lines"][0]["item_name"], "Item CANDY");
+    assert_eq!(detail["payments"][0]["payment_method_name"], "CASH");
+    assert_eq!(detail["staff_user_name"], "ANA");
 }
 
 #[tokio::test]

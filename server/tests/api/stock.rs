@@ -568,6 +568,11 @@ async fn terminals_read_only_their_own_branch_and_pull_its_stock_feed() {
         .await;
     assert_eq!(across.body["total"], 2, "{}", across.body);
     assert_eq!(across.body["items"].as_array().unwrap().len(), 2);
+    // Every row says which item it is, not only its id.
+    for level in across.body["items"].as_array().unwrap() {
+        assert_eq!(level["sku"], "RICE-1KG", "{level}");
+        assert_eq!(level["item_name"], "Item RICE-1KG");
+    }
     let below = shop
         .app
         .get(&format!("/api/v1/branches/{a}/stock?below=3"), &shop.admin)
