@@ -120,12 +120,19 @@ impl From<StaffDetail> for Staff {
     }
 }
 
-/// Creates a staff user (`id` none) or replaces one.
-pub async fn save_staff<C: ConnectionTrait>(
-    txn: &C,
-    id: Option<Uuid>,
-    input: StaffInput,
-) -> Result<Staff, DomainError> {
+/// A staff user as submitted, checked, with its PIN hashed: the slow part, done before the
+/// write's transaction holds anything.
+pub struct CheckedStaff {
+    code: String,
+    name: String,
+    role: Role,
+    pin_hash: Option<String>,
+    active: bool,
+    branch_ids: Vec<Uuid>,
+}
+
+/// Checks a staff user for a create (`id` none) or an update, and hashes its PIN.
+pub async fn check_staff(id: Option<Uuid>, input: StaffInput) -> Result<CheckedStaff, DomainError> {
     let mut errors = FieldErrors::default();
     let code = errors.check("code", validation::code(&input.code, 32));
     let name = errors.check("name", required_text(&input.name, 200));
@@ -164,6 +171,30 @@ pub async fn save_staff<C: ConnectionTrait>(
         None => None,
     };
 
+    Ok(CheckedStaff {
+        code,
+        name,
+        role,
+        pin_hash,
+        active: input.active.unwrap_or(true),
+        branch_ids,
+    })
+}
+
+/// Creates a staff user (`id` none) or replaces one.
+pub async fn save_staff<C: ConnectionTrait>(
+    txn: &C,
+    id: Option<Uuid>,
+    staff: CheckedStaff,
+) -> Result<Staff, DomainError> {
+    let CheckedStaff {
+        code,
+        name,
+        role,
+        pin_hash,
+        active,
+        branch_ids,
+    } = staff;
     feed::lock_master(txn).await?;
     check_branches_exist(txn, "branch_ids", &branch_ids).await?;
     let now = Utc::now();
@@ -187,7 +218,7 @@ pub async fn save_staff<C: ConnectionTrait>(
     if let Some(pin_hash) = pin_hash {
         model.pin_hash = Set(pin_hash);
     }
-    model.active = Set(input.active.unwrap_or(true));
+    model.active = Set(active);
     model.updated_at = Set(now);
     let user = insert_or_update(txn, model, new).await.map_err(|err| {
         DomainError::conflict_on_duplicate(

@@ -73,9 +73,10 @@ pub async fn create_staff(
     write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let body: StaffRequest = write.json()?;
+    let checked = staff::check_staff(None, body.into()).await?;
     write
         .run(&admin.client_id, StatusCode::CREATED, async |txn| {
-            staff::save_staff(txn, None, body.into()).await
+            staff::save_staff(txn, None, checked).await
         })
         .await
 }
@@ -122,9 +123,10 @@ pub async fn update_staff(
     staff_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let body: StaffRequest = write.json()?;
+    let checked = staff::check_staff(Some(*staff_id), body.into()).await?;
     write
         .run(&admin.client_id, StatusCode::OK, async |txn| {
-            staff::save_staff(txn, Some(*staff_id), body.into()).await
+            staff::save_staff(txn, Some(*staff_id), checked).await
         })
         .await
 }
