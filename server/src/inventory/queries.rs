@@ -1,7 +1,5 @@
 //! Reading stock: levels of a branch, an item across branches, the ledger, the past.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entity::{Fixed4, item, stock_level, stock_movement, stock_movement::Reason};
 use rust_decimal::Decimal;
@@ -29,17 +27,7 @@ async fn named<C: ConnectionTrait>(
     levels: Vec<stock_level::Model>,
 ) -> Result<Vec<StockLevel>, DomainError> {
     let ids: Vec<Uuid> = levels.iter().map(|level| level.item_id).collect();
-    let rows: Vec<(Uuid, String, String)> = item::Entity::find()
-        .select_only()
-        .columns([item::Column::Id, item::Column::Sku, item::Column::Name])
-        .filter(item::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let names: HashMap<Uuid, (String, String)> = rows
-        .into_iter()
-        .map(|(id, sku, name)| (id, (sku, name)))
-        .collect();
+    let names = crate::catalog::items::sku_and_name(db, ids).await?;
     Ok(levels
         .into_iter()
         .map(|level| {

@@ -3,9 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use entity::{
-    Fixed4, item, payment_method, sales_line, sales_payment, sales_transaction, staff_user,
-};
+use entity::{Fixed4, payment_method, sales_line, sales_payment, sales_transaction, staff_user};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -116,13 +114,7 @@ pub async fn get_transaction(
         .all(db)
         .await?;
     let item_ids: Vec<Uuid> = lines.iter().map(|l| l.item_id).collect();
-    let items: Vec<(Uuid, String, String)> = item::Entity::find()
-        .select_only()
-        .columns([item::Column::Id, item::Column::Sku, item::Column::Name])
-        .filter(item::Column::Id.is_in(item_ids))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let items = crate::catalog::items::sku_and_name(db, item_ids).await?;
     let method_ids: Vec<Uuid> = payments.iter().map(|p| p.payment_method_id).collect();
     let methods: Vec<(Uuid, String)> = payment_method::Entity::find()
         .select_only()
@@ -141,10 +133,7 @@ pub async fn get_transaction(
         transaction,
         lines,
         payments,
-        items: items
-            .into_iter()
-            .map(|(id, sku, name)| (id, (sku, name)))
-            .collect(),
+        items,
         methods: methods.into_iter().collect(),
         staff_user_name: staff_user_name.unwrap_or_default(),
     }))

@@ -12,7 +12,7 @@ use entity::{item, item_barcode};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, sea_query::ExprTrait,
+    QueryOrder, QuerySelect, sea_query::ExprTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -251,6 +251,24 @@ async fn with_barcodes<C: ConnectionTrait>(
             let barcodes = codes.remove(&item.id).unwrap_or_default();
             Item::new(item, barcodes)
         })
+        .collect())
+}
+
+/// The SKU and name of each of `ids`, for answers that show items next to their ids.
+pub async fn sku_and_name<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, (String, String)>, DomainError> {
+    let rows: Vec<(Uuid, String, String)> = item::Entity::find()
+        .select_only()
+        .columns([item::Column::Id, item::Column::Sku, item::Column::Name])
+        .filter(item::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, sku, name)| (id, (sku, name)))
         .collect())
 }
 
