@@ -3,6 +3,7 @@
 pub mod adjustment;
 pub mod adjustment_line;
 pub mod admin_client;
+pub mod audit_entry;
 pub mod branch;
 pub mod branch_item;
 pub mod category;

@@ -11,6 +11,7 @@ mod m20261123_000004_stock;
 mod m20261123_000005_purchase_orders_and_item_requests;
 mod m20261123_000006_sales;
 mod m20261201_000007_credential_versions;
+mod m20261201_000008_client_roles_and_audit;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_purchase_orders_and_item_requests::Migration),
             Box::new(m20261123_000006_sales::Migration),
             Box::new(m20261201_000007_credential_versions::Migration),
+            Box::new(m20261201_000008_client_roles_and_audit::Migration),
         ]
     }
 }

@@ -55,6 +55,7 @@ pub enum Conflict {
     BranchDeactivated,
     DeviceMismatch,
     KeyInProgress,
+    LastAdmin,
 }
 
 impl Conflict {
@@ -68,6 +69,7 @@ impl Conflict {
             Conflict::BranchDeactivated => ProblemType::BranchDeactivated,
             Conflict::DeviceMismatch => ProblemType::DeviceMismatch,
             Conflict::KeyInProgress => ProblemType::KeyInProgress,
+            Conflict::LastAdmin => ProblemType::LastAdmin,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Hubshake: the multi-branch back office that POS terminals sync with.
 
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod config;

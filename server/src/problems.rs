@@ -36,6 +36,8 @@ pub enum ProblemType {
     DeviceMismatch,
     /// 409: a request with this `Idempotency-Key` is still running.
     KeyInProgress,
+    /// 409: the last active admin client cannot be deactivated or given another role.
+    LastAdmin,
     /// 413: the body is larger than the limit.
     BodyTooLarge,
     /// 415: the body is not `application/json`.
@@ -51,7 +53,7 @@ pub enum ProblemType {
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 21] = [
+    pub const ALL: [ProblemType; 22] = [
         ProblemType::BadRequest,
         ProblemType::TokenRequired,
         ProblemType::InvalidToken,
@@ -67,6 +69,7 @@ impl ProblemType {
         ProblemType::BranchDeactivated,
         ProblemType::DeviceMismatch,
         ProblemType::KeyInProgress,
+        ProblemType::LastAdmin,
         ProblemType::BodyTooLarge,
         ProblemType::UnsupportedMediaType,
         ProblemType::InvalidFields,
@@ -92,6 +95,7 @@ impl ProblemType {
             ProblemType::BranchDeactivated => "branch-deactivated",
             ProblemType::DeviceMismatch => "device-mismatch",
             ProblemType::KeyInProgress => "key-in-progress",
+            ProblemType::LastAdmin => "last-admin",
             ProblemType::BodyTooLarge => "body-too-large",
             ProblemType::UnsupportedMediaType => "unsupported-media-type",
             ProblemType::InvalidFields => "invalid-fields",

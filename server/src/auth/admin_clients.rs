@@ -70,6 +70,7 @@ pub async fn bootstrap_admin(
         client_id: Set(client_id.clone()),
         secret_hash: Set(hash(secret.clone()).await?),
         name: Set("bootstrap admin".into()),
+        role: Set(admin_client::ClientRole::Admin),
         active: Set(true),
         credential_version: Set(0),
         created_at: Set(now),

@@ -12,11 +12,12 @@ use actix_web::{
     middleware::Next,
     web,
 };
+use entity::admin_client::ClientRole;
+use sea_orm::{ActiveEnum, Iterable};
 use uuid::Uuid;
 
 use crate::{
-    AppState,
-    auth::{self, jwt::Principal},
+    AppState, auth,
     error::{ApiError, DomainError},
     scope::BranchScope,
 };
@@ -24,41 +25,72 @@ use crate::{
 /// An authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Caller {
-    Admin { client_id: String },
-    Terminal { terminal_id: Uuid, branch_id: Uuid },
+    /// An API client of head office, with its role.
+    Client {
+        client_id: String,
+        role: ClientRole,
+    },
+    Terminal {
+        terminal_id: Uuid,
+        branch_id: Uuid,
+    },
 }
 
 impl Caller {
-    /// Who the caller is, as documents record it: the admin's client id or `terminal:<id>`.
+    /// Who the caller is, as documents record it: the client id or `terminal:<id>`.
     pub fn client_name(&self) -> String {
         match self {
-            Caller::Admin { client_id } => client_id.clone(),
+            Caller::Client { client_id, .. } => client_id.clone(),
             Caller::Terminal { terminal_id, .. } => format!("terminal:{terminal_id}"),
         }
     }
 
-    /// The branches this caller may read and write: every one for an admin, its own for a terminal.
+    /// The branches this caller may read and write: every one for an API client, its own for a
+    /// terminal.
     pub fn branch_scope(&self) -> BranchScope {
         match self {
-            Caller::Admin { .. } => BranchScope::every(),
+            Caller::Client { .. } => BranchScope::every(),
             Caller::Terminal { branch_id, .. } => BranchScope::one(*branch_id),
         }
     }
 }
 
-/// A caller with scope `admin`; any other caller gets 403.
+/// An API client with role `admin`; any other caller gets 403.
 #[derive(Clone, Debug)]
 pub struct AdminCaller {
     pub client_id: String,
 }
 
-impl AdminCaller {
-    pub fn branch_scope(&self) -> BranchScope {
-        BranchScope::every()
-    }
+/// An API client with role `stock` or `admin`: documents and stock.
+#[derive(Clone, Debug)]
+pub struct StockCaller {
+    pub client_id: String,
 }
 
-/// A caller with scope `terminal`; the branch comes from its token, never from the request.
+/// Any API client (`reports` is the least role): reads of head-office data.
+#[derive(Clone, Debug)]
+pub struct ReportsCaller {
+    pub client_id: String,
+}
+
+/// Who may write stock documents a till also writes (item requests): a terminal, or an API
+/// client with role `stock` or `admin`.
+#[derive(Clone, Debug)]
+pub struct StockWriter(pub Caller);
+
+macro_rules! branch_scope_of_every_branch {
+    ($($caller:ty),*) => {$(
+        impl $caller {
+            /// Every branch: API clients are not bound to one.
+            pub fn branch_scope(&self) -> BranchScope {
+                BranchScope::every()
+            }
+        }
+    )*};
+}
+branch_scope_of_every_branch!(AdminCaller, StockCaller, ReportsCaller);
+
+/// A terminal; the branch comes from its token, never from the request.
 #[derive(Clone, Copy, Debug)]
 pub struct TerminalCaller {
     pub terminal_id: Uuid,
@@ -86,25 +118,14 @@ async fn resolve_caller(req: &HttpRequest, state: &AppState) -> Result<Caller, A
         .tokens
         .verify(&token)
         .map_err(ApiError::invalid_token)?;
-    if !auth::principal_is_active(&state.db, &principal)
+    auth::current_caller(&state.db, principal)
         .await
         .map_err(DomainError::from)?
-    {
-        return Err(ApiError::invalid_token(
-            "the client is deactivated, or its credentials changed after this token was issued",
-        ));
-    }
-    Ok(match principal {
-        Principal::Admin { client_id, .. } => Caller::Admin { client_id },
-        Principal::Terminal {
-            terminal_id,
-            branch_id,
-            ..
-        } => Caller::Terminal {
-            terminal_id,
-            branch_id,
-        },
-    })
+        .ok_or_else(|| {
+            ApiError::invalid_token(
+                "the client is deactivated, or its credentials changed after this token was issued",
+            )
+        })
 }
 
 /// The caller that [`authenticate`] put on the request.
@@ -127,16 +148,60 @@ impl FromRequest for Caller {
     }
 }
 
-impl FromRequest for AdminCaller {
+/// The client id of an API client whose role is at least `least`; 403 for anyone else.
+fn client_with_role(req: &HttpRequest, least: ClientRole) -> Result<String, ApiError> {
+    match authenticated(req)? {
+        Caller::Client { client_id, role } if role >= least => Ok(client_id),
+        Caller::Client { role, .. } => Err(ApiError::Forbidden(format!(
+            "this route needs role {}, and this client's role is {}",
+            roles_from(least),
+            role.to_value()
+        ))),
+        Caller::Terminal { .. } => Err(ApiError::Forbidden(format!(
+            "this route needs an API client with role {}",
+            roles_from(least)
+        ))),
+    }
+}
+
+/// `least` and the roles above it, as a message names them.
+fn roles_from(least: ClientRole) -> String {
+    let roles: Vec<String> = ClientRole::iter()
+        .filter(|role| *role >= least)
+        .map(|role| role.to_value())
+        .collect();
+    roles.join(" or ")
+}
+
+macro_rules! client_extractor {
+    ($caller:ident, $least:expr) => {
+        impl FromRequest for $caller {
+            type Error = ApiError;
+            type Future = Ready<Result<Self, ApiError>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                ready(client_with_role(req, $least).map(|client_id| $caller { client_id }))
+            }
+        }
+    };
+}
+client_extractor!(AdminCaller, ClientRole::Admin);
+client_extractor!(StockCaller, ClientRole::Stock);
+client_extractor!(ReportsCaller, ClientRole::Reports);
+
+impl FromRequest for StockWriter {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticated(req).and_then(|caller| match caller {
-            Caller::Admin { client_id } => Ok(AdminCaller { client_id }),
-            Caller::Terminal { .. } => {
-                Err(ApiError::Forbidden("this route needs scope admin".into()))
+            Caller::Client { role, .. } if role < ClientRole::Stock => {
+                Err(ApiError::Forbidden(format!(
+                    "this route needs a terminal, or an API client with role {}",
+                    roles_from(ClientRole::Stock)
+                )))
             }
+            caller => Ok(StockWriter(caller)),
         }))
     }
 }
@@ -154,7 +219,7 @@ impl FromRequest for TerminalCaller {
                 terminal_id,
                 branch_id,
             }),
-            Caller::Admin { .. } => Err(ApiError::Forbidden(
+            Caller::Client { .. } => Err(ApiError::Forbidden(
                 "this route needs scope terminal".into(),
             )),
         }))

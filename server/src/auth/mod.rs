@@ -2,6 +2,7 @@
 
 pub mod admin_clients;
 pub mod caller;
+pub mod clients;
 pub mod jwt;
 pub mod secret;
 pub mod throttle;
@@ -10,7 +11,7 @@ pub mod token_endpoint;
 use entity::{branch, terminal};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
-use self::jwt::Principal;
+use self::{caller::Caller, jwt::Principal};
 use crate::error::DomainError;
 
 /// Checks a client's credentials; `None` when the client is unknown, inactive or the secret is wrong
@@ -46,31 +47,40 @@ pub async fn authenticate_client(
     }))
 }
 
-/// Whether the client behind a verified token is still allowed in: active (a terminal's branch
-/// too), its credentials not replaced, deactivated or reactivated since the token was issued, and
-/// a terminal still of the branch its token names.
-pub async fn principal_is_active(
+/// Who is behind a verified token, if still allowed in: active (a terminal's branch too), its
+/// credentials not replaced, deactivated or reactivated since the token was issued, and a
+/// terminal still of the branch its token names. An API client's role is read here, so a change
+/// of role applies to the next request.
+pub async fn current_caller(
     db: &DatabaseConnection,
-    principal: &Principal,
-) -> Result<bool, DbErr> {
+    principal: Principal,
+) -> Result<Option<Caller>, DbErr> {
     let version = principal.credential_version();
     Ok(match principal {
-        Principal::Admin { client_id, .. } => admin_clients::find(db, client_id)
+        Principal::Admin { client_id, .. } => admin_clients::find(db, &client_id)
             .await?
-            .is_some_and(|admin| admin.active && admin.credential_version == version),
+            .filter(|client| client.active && client.credential_version == version)
+            .map(|client| Caller::Client {
+                client_id,
+                role: client.role,
+            }),
         Principal::Terminal {
             terminal_id,
             branch_id,
             ..
-        } => terminal::Entity::find_by_id(*terminal_id)
+        } => terminal::Entity::find_by_id(terminal_id)
             .find_also_related(branch::Entity)
             .one(db)
             .await?
             .is_some_and(|(terminal, branch)| {
                 terminal.active
                     && terminal.credential_version == version
-                    && terminal.branch_id == *branch_id
+                    && terminal.branch_id == branch_id
                     && branch.is_some_and(|b| b.active)
+            })
+            .then_some(Caller::Terminal {
+                terminal_id,
+                branch_id,
             }),
     })
 }

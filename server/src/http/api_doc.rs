@@ -59,6 +59,7 @@ impl Modify for SecuritySchemes {
         (name = "identity", description = "OAuth2 client-credentials tokens"),
         (name = "branches", description = "Branches (admin)"),
         (name = "terminals", description = "Terminals of a branch (admin)"),
+        (name = "clients", description = "Head office's API clients, their roles, and the audit trail (admin)"),
         (name = "catalog", description = "Categories, items, branch prices, payment methods (admin)"),
         (name = "people", description = "Staff users and customers (admin)"),
         (name = "settings", description = "Global and per-branch settings (admin)"),

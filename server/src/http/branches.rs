@@ -8,7 +8,7 @@ use super::extract::Query;
 use super::idempotent::WriteRequest;
 use crate::{
     AppState,
-    auth::caller::AdminCaller,
+    auth::caller::{AdminCaller, ReportsCaller},
     error::{ApiError, Problem},
     pagination::PageQuery,
     registry::{self, Branch, BranchChanges, NewBranch},
@@ -62,7 +62,7 @@ pub struct BranchFilter {
     request_body = CreateBranchRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "branches",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 201, body = Branch),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
@@ -92,13 +92,13 @@ pub async fn create_branch(
 /// List branches, ordered by code.
 #[utoipa::path(
     tag = "branches",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock", "reports"])),
     params(PageQuery, BranchFilter),
     responses((status = 200, body = PageView<Branch>))
 )]
 #[get("/branches")]
 pub async fn list_branches(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<BranchFilter>,
@@ -110,12 +110,12 @@ pub async fn list_branches(
 /// One branch.
 #[utoipa::path(
     tag = "branches",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock", "reports"])),
     responses((status = 200, body = Branch), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[get("/branches/{branch_id}")]
 pub async fn get_branch(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
 ) -> Result<web::Json<Branch>, ApiError> {
@@ -129,7 +129,7 @@ pub async fn get_branch(
     request_body = UpdateBranchRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "branches",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, body = Branch),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -162,7 +162,7 @@ pub async fn update_branch(
 #[utoipa::path(
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "branches",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses((status = 200, body = Branch), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/branches/{branch_id}/deactivate")]
@@ -182,7 +182,7 @@ pub async fn deactivate_branch(
 #[utoipa::path(
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "branches",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses((status = 200, body = Branch), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/branches/{branch_id}/reactivate")]

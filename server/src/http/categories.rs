@@ -8,7 +8,7 @@ use super::extract::Query;
 use super::idempotent::WriteRequest;
 use crate::{
     AppState,
-    auth::caller::AdminCaller,
+    auth::caller::{AdminCaller, ReportsCaller},
     catalog::categories::{self, Category, CategoryInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
@@ -52,7 +52,7 @@ pub struct CategoryFilter {
 /// Create a category.
 #[utoipa::path( request_body = CategoryRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 201, body = Category),
         (status = 422, description = "Invalid fields or unknown parent", body = Problem, content_type = "application/problem+json"),
@@ -72,10 +72,10 @@ pub async fn create_category(
 }
 
 /// List categories by name.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery, CategoryFilter), responses((status = 200, body = PageView<Category>)))]
+#[utoipa::path(tag = "catalog", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery, CategoryFilter), responses((status = 200, body = PageView<Category>)))]
 #[get("/categories")]
 pub async fn list_categories(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<CategoryFilter>,
@@ -85,10 +85,10 @@ pub async fn list_categories(
 }
 
 /// One category.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = Category), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalog", security(("bearer" = ["admin", "stock", "reports"])), responses((status = 200, body = Category), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/categories/{category_id}")]
 pub async fn get_category(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     category_id: web::Path<Uuid>,
 ) -> Result<web::Json<Category>, ApiError> {
@@ -100,7 +100,7 @@ pub async fn get_category(
 /// Replace a category's name, parent and active flag.
 #[utoipa::path( request_body = CategoryRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, body = Category),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -124,7 +124,7 @@ pub async fn update_category(
 /// Delete a category that has no subcategories and no items.
 #[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, body = Problem, content_type = "application/problem+json"),

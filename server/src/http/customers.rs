@@ -10,7 +10,7 @@ use super::extract::Query;
 use super::idempotent::WriteRequest;
 use crate::{
     AppState,
-    auth::caller::AdminCaller,
+    auth::caller::{AdminCaller, ReportsCaller},
     catalog::customers::{self, Customer, CustomerInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
@@ -63,7 +63,7 @@ pub struct CustomerQuery {
 /// Create a customer.
 #[utoipa::path( request_body = CustomerRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "people",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 201, body = Customer),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
@@ -84,10 +84,10 @@ pub async fn create_customer(
 }
 
 /// List customers by code.
-#[utoipa::path(tag = "people", security(("bearer" = [])), params(PageQuery, CustomerQuery), responses((status = 200, body = PageView<Customer>)))]
+#[utoipa::path(tag = "people", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery, CustomerQuery), responses((status = 200, body = PageView<Customer>)))]
 #[get("/customers")]
 pub async fn list_customers(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     query: Query<CustomerQuery>,
@@ -97,10 +97,10 @@ pub async fn list_customers(
 }
 
 /// One customer.
-#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 200, body = Customer), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "people", security(("bearer" = ["admin", "stock", "reports"])), responses((status = 200, body = Customer), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/customers/{customer_id}")]
 pub async fn get_customer(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     customer_id: web::Path<Uuid>,
 ) -> Result<web::Json<Customer>, ApiError> {
@@ -112,7 +112,7 @@ pub async fn get_customer(
 /// Replace a customer.
 #[utoipa::path( request_body = CustomerRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "people",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, body = Customer),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -135,7 +135,7 @@ pub async fn update_customer(
 }
 
 /// Delete a customer; terminals receive a tombstone.
-#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "people", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "people", security(("bearer" = ["admin"])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/customers/{customer_id}")]
 pub async fn delete_customer(
     admin: AdminCaller,

@@ -16,7 +16,7 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
-    AppState, db,
+    AppState, audit, db,
     error::{ApiError, DomainError, PROBLEM_CONTENT_TYPE},
     idempotency::{self, Claim, KeyUse, MAX_KEY_LEN},
 };
@@ -68,6 +68,29 @@ impl WriteRequest {
         }
     }
 
+    /// Runs `work` for `client_id` in one transaction, for an answer that holds a secret: it is
+    /// never kept, so such a route takes no `Idempotency-Key` (400).
+    pub async fn run_unkept<T: Serialize>(
+        self,
+        client_id: &str,
+        success: StatusCode,
+        work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, DomainError>,
+    ) -> Result<HttpResponse, ApiError> {
+        if self.req.headers().contains_key(HEADER) {
+            return Err(ApiError::BadRequest(format!(
+                "this route answers with a secret, which the hub never keeps, so it takes no \
+                 {HEADER}"
+            )));
+        }
+        let txn = db::begin_write(&self.state.db)
+            .await
+            .map_err(DomainError::from)?;
+        let value = work(&txn).await?;
+        audit(&txn, &self.req, client_id, success).await?;
+        txn.commit().await.map_err(DomainError::from)?;
+        Ok(HttpResponse::build(success).json(value))
+    }
+
     /// Runs `work` for `client_id` (see [`run`]).
     pub async fn run<T: Serialize>(
         self,
@@ -94,10 +117,9 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// What a key is scoped to: the method and the path with its ids in their canonical form, so
-/// that one document spelt two ways (`/branches/<UUID in upper case or without hyphens>/…`) is
-/// one scope.
-fn route_scope(req: &HttpRequest) -> String {
+/// The path with its ids in their canonical form, so that one document spelt two ways
+/// (`/branches/<UUID in upper case or without hyphens>/…`) is one path to keys and the audit.
+fn canonical_path(req: &HttpRequest) -> String {
     let path: Vec<String> = req
         .path()
         .split('/')
@@ -105,7 +127,29 @@ fn route_scope(req: &HttpRequest) -> String {
             uuid::Uuid::parse_str(segment).map_or_else(|_| segment.to_string(), |id| id.to_string())
         })
         .collect();
-    format!("{} {}", req.method(), path.join("/"))
+    path.join("/")
+}
+
+/// What a key is scoped to: the method and the canonical path.
+fn route_scope(req: &HttpRequest) -> String {
+    format!("{} {}", req.method(), canonical_path(req))
+}
+
+/// Records in `txn` that `client_id` made this write.
+async fn audit<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    req: &HttpRequest,
+    client_id: &str,
+    status: StatusCode,
+) -> Result<(), DomainError> {
+    let path = canonical_path(req);
+    let write = audit::Write {
+        actor: client_id,
+        method: req.method().as_str(),
+        path: &path,
+        status: status.as_u16(),
+    };
+    Ok(audit::record(txn, write).await?)
 }
 
 /// Runs `work` in one transaction and answers `success` with its result. With an
@@ -137,6 +181,7 @@ async fn run<T: Serialize>(
     let savepoint = txn.begin().await.map_err(DomainError::from)?;
     let (status, text) = match work(&savepoint).await {
         Ok(value) => {
+            audit(&savepoint, req, client_id, success).await?;
             savepoint.commit().await.map_err(DomainError::from)?;
             // 204 has no body (RFC 9110 §15.3.5), whatever the work returned.
             let text = if success == StatusCode::NO_CONTENT {

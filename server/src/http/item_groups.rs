@@ -10,7 +10,7 @@ use super::extract::Query;
 use super::idempotent::WriteRequest;
 use crate::{
     AppState,
-    auth::caller::AdminCaller,
+    auth::caller::{AdminCaller, ReportsCaller},
     catalog::item_groups::{self, ItemGroup, ItemGroupInput, OptionInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
@@ -75,7 +75,7 @@ impl From<ItemGroupRequest> for ItemGroupInput {
 /// Create a modifier group or combo.
 #[utoipa::path( request_body = ItemGroupRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 201, body = ItemGroup),
         (status = 422, description = "Invalid fields or unknown items", body = Problem, content_type = "application/problem+json"),
@@ -95,10 +95,10 @@ pub async fn create_item_group(
 }
 
 /// List item groups by name.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<ItemGroup>)))]
+#[utoipa::path(tag = "catalog", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery), responses((status = 200, body = PageView<ItemGroup>)))]
 #[get("/item-groups")]
 pub async fn list_item_groups(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<ItemGroup>>, ApiError> {
@@ -107,10 +107,10 @@ pub async fn list_item_groups(
 }
 
 /// One item group.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = ItemGroup), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalog", security(("bearer" = ["admin", "stock", "reports"])), responses((status = 200, body = ItemGroup), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/item-groups/{item_group_id}")]
 pub async fn get_item_group(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     item_group_id: web::Path<Uuid>,
 ) -> Result<web::Json<ItemGroup>, ApiError> {
@@ -122,7 +122,7 @@ pub async fn get_item_group(
 /// Replace an item group, its options and the items offering it.
 #[utoipa::path( request_body = ItemGroupRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, body = ItemGroup),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -144,7 +144,7 @@ pub async fn update_item_group(
 }
 
 /// Delete an item group; terminals receive a tombstone.
-#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = ["admin"])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/item-groups/{item_group_id}")]
 pub async fn delete_item_group(
     admin: AdminCaller,

@@ -8,7 +8,7 @@ use super::extract::Query;
 use super::{DecimalInput, DocumentFilter, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
-    auth::caller::{AdminCaller, Caller},
+    auth::caller::{Caller, ReportsCaller, StockCaller, StockWriter},
     error::{ApiError, Problem},
     inventory::{
         LineInput,
@@ -69,7 +69,7 @@ pub struct RejectRequest {
 /// Ask a supplying branch for items. Terminals may ask for their own branch.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock", "terminal"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = ItemRequestRequest,
     responses(
@@ -81,7 +81,7 @@ pub struct RejectRequest {
 )]
 #[post("/item-requests")]
 pub async fn create_item_request(
-    caller: Caller,
+    StockWriter(caller): StockWriter,
     write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let request: ItemRequestRequest = write.json()?;
@@ -108,7 +108,7 @@ pub async fn create_item_request(
 /// Approve a pending request (possibly for less); a draft transfer ticket is made to fulfil it.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = ApproveRequest,
     responses(
@@ -120,7 +120,7 @@ pub async fn create_item_request(
 )]
 #[post("/item-requests/{item_request_id}/approve")]
 pub async fn approve_item_request(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
     item_request_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -135,11 +135,11 @@ pub async fn approve_item_request(
         .collect();
     let id = *item_request_id;
     write
-        .run(&admin.client_id, StatusCode::OK, async |txn| {
+        .run(&client.client_id, StatusCode::OK, async |txn| {
             item_requests::approve_item_request(
                 txn,
-                &admin.branch_scope(),
-                &admin.client_id,
+                &client.branch_scope(),
+                &client.client_id,
                 id,
                 approved,
             )
@@ -151,7 +151,7 @@ pub async fn approve_item_request(
 /// Reject a pending request, with a reason.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = RejectRequest,
     responses(
@@ -163,22 +163,22 @@ pub async fn approve_item_request(
 )]
 #[post("/item-requests/{item_request_id}/reject")]
 pub async fn reject_item_request(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
     item_request_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let request: RejectRequest = write.json()?;
     let id = *item_request_id;
     write
-        .run(&admin.client_id, StatusCode::OK, async |txn| {
-            item_requests::reject_item_request(txn, &admin.branch_scope(), id, &request.reason)
+        .run(&client.client_id, StatusCode::OK, async |txn| {
+            item_requests::reject_item_request(txn, &client.branch_scope(), id, &request.reason)
                 .await
         })
         .await
 }
 
 /// One item request.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = ItemRequest), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports", "terminal"])), responses((status = 200, body = ItemRequest), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/item-requests/{item_request_id}")]
 pub async fn get_item_request(
     caller: Caller,
@@ -191,17 +191,17 @@ pub async fn get_item_request(
 }
 
 /// Item requests made by or to a branch, newest first.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<ItemRequest>)))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<ItemRequest>)))]
 #[get("/item-requests")]
 pub async fn list_item_requests(
-    admin: AdminCaller,
+    client: ReportsCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<DocumentFilter>,
 ) -> Result<web::Json<PageView<ItemRequest>>, ApiError> {
     let page = item_requests::list_item_requests(
         &state.db,
-        &admin.branch_scope(),
+        &client.branch_scope(),
         filter.branch_id,
         filter.status.as_deref(),
         page.parse()?,

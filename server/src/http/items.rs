@@ -10,7 +10,7 @@ use super::extract::Query;
 use super::idempotent::WriteRequest;
 use crate::{
     AppState,
-    auth::caller::AdminCaller,
+    auth::caller::{AdminCaller, ReportsCaller},
     catalog::items::{self, BranchItem, BranchItemInput, Item, ItemFilter, ItemInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
@@ -114,7 +114,7 @@ pub struct BranchItemRequest {
 /// Create an item.
 #[utoipa::path( request_body = ItemRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 201, body = Item),
         (status = 409, description = "The SKU is taken", body = Problem, content_type = "application/problem+json"),
@@ -137,7 +137,7 @@ pub async fn create_item(
 /// Create or replace up to 5,000 items by SKU, all or nothing; every invalid row is named as `items[i].field`.
 #[utoipa::path( request_body = ImportRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, body = ImportResult),
         (status = 422, description = "Invalid rows; nothing was imported", body = Problem, content_type = "application/problem+json"),
@@ -160,10 +160,10 @@ pub async fn import_items(
 }
 
 /// List items by SKU.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery, ItemQuery), responses((status = 200, body = PageView<Item>)))]
+#[utoipa::path(tag = "catalog", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery, ItemQuery), responses((status = 200, body = PageView<Item>)))]
 #[get("/items")]
 pub async fn list_items(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     query: Query<ItemQuery>,
@@ -179,10 +179,10 @@ pub async fn list_items(
 }
 
 /// One item.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = Item), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalog", security(("bearer" = ["admin", "stock", "reports"])), responses((status = 200, body = Item), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/items/{item_id}")]
 pub async fn get_item(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     item_id: web::Path<Uuid>,
 ) -> Result<web::Json<Item>, ApiError> {
@@ -192,7 +192,7 @@ pub async fn get_item(
 /// Replace every field of an item.
 #[utoipa::path( request_body = ItemRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, body = Item),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -215,7 +215,7 @@ pub async fn update_item(
 }
 
 /// Delete an item; terminals receive a tombstone.
-#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = ["admin"])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/items/{item_id}")]
 pub async fn delete_item(
     admin: AdminCaller,
@@ -232,7 +232,7 @@ pub async fn delete_item(
 /// Give an item its own price at a branch, or hide it there.
 #[utoipa::path( request_body = BranchItemRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, body = BranchItem),
         (status = 404, description = "No such branch or item", body = Problem, content_type = "application/problem+json"),
@@ -259,7 +259,7 @@ pub async fn set_branch_item(
 }
 
 /// Remove a branch's own price or hiding: the item is sold there as in the catalogue.
-#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = ["admin"])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/branches/{branch_id}/items/{item_id}")]
 pub async fn clear_branch_item(
     admin: AdminCaller,
@@ -275,10 +275,10 @@ pub async fn clear_branch_item(
 }
 
 /// A branch's own prices and hidden items.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<BranchItem>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalog", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery), responses((status = 200, body = PageView<BranchItem>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/branches/{branch_id}/items")]
 pub async fn list_branch_items(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
     page: Query<PageQuery>,

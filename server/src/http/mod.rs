@@ -2,8 +2,10 @@
 //! and map its result.
 
 mod api_doc;
+mod audit;
 mod branches;
 mod categories;
+mod clients;
 mod customers;
 mod extract;
 mod idempotent;
@@ -55,6 +57,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(transactions::routes)
                 .configure(branches::routes)
                 .configure(terminals::routes)
+                .configure(clients::routes)
+                .configure(audit::routes)
                 .configure(categories::routes)
                 .configure(items::routes)
                 .configure(item_groups::routes)

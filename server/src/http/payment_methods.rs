@@ -8,7 +8,7 @@ use super::extract::Query;
 use super::idempotent::WriteRequest;
 use crate::{
     AppState,
-    auth::caller::AdminCaller,
+    auth::caller::{AdminCaller, ReportsCaller},
     catalog::payment_methods::{self, PaymentMethod, PaymentMethodInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
@@ -52,7 +52,7 @@ impl From<PaymentMethodRequest> for PaymentMethodInput {
 /// Create a payment method.
 #[utoipa::path( request_body = PaymentMethodRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 201, body = PaymentMethod),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
@@ -73,10 +73,10 @@ pub async fn create_payment_method(
 }
 
 /// List payment methods by code.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<PaymentMethod>)))]
+#[utoipa::path(tag = "catalog", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery), responses((status = 200, body = PageView<PaymentMethod>)))]
 #[get("/payment-methods")]
 pub async fn list_payment_methods(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<PaymentMethod>>, ApiError> {
@@ -85,10 +85,10 @@ pub async fn list_payment_methods(
 }
 
 /// One payment method.
-#[utoipa::path(tag = "catalog", security(("bearer" = [])), responses((status = 200, body = PaymentMethod), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "catalog", security(("bearer" = ["admin", "stock", "reports"])), responses((status = 200, body = PaymentMethod), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/payment-methods/{payment_method_id}")]
 pub async fn get_payment_method(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     payment_method_id: web::Path<Uuid>,
 ) -> Result<web::Json<PaymentMethod>, ApiError> {
@@ -100,7 +100,7 @@ pub async fn get_payment_method(
 /// Replace a payment method and the branches that offer it.
 #[utoipa::path( request_body = PaymentMethodRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "catalog",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, body = PaymentMethod),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -123,7 +123,7 @@ pub async fn update_payment_method(
 }
 
 /// Delete a payment method; terminals receive a tombstone.
-#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "catalog", security(("bearer" = ["admin"])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/payment-methods/{payment_method_id}")]
 pub async fn delete_payment_method(
     admin: AdminCaller,

@@ -8,7 +8,7 @@ use super::extract::Query;
 use super::{DecimalInput, DocumentFilter, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
-    auth::caller::AdminCaller,
+    auth::caller::{ReportsCaller, StockCaller},
     error::{ApiError, Problem},
     inventory::{
         LineInput,
@@ -73,7 +73,7 @@ pub struct GoodsReceiptRequest {
 /// Create a draft purchase order for a branch.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = PurchaseOrderRequest,
     responses(
@@ -85,7 +85,7 @@ pub struct GoodsReceiptRequest {
 )]
 #[post("/purchase-orders")]
 pub async fn create_purchase_order(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let request: PurchaseOrderRequest = write.json()?;
@@ -107,11 +107,11 @@ pub async fn create_purchase_order(
             .collect(),
     };
     write
-        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
+        .run(&client.client_id, StatusCode::CREATED, async |txn| {
             purchase_orders::create_purchase_order(
                 txn,
-                &admin.branch_scope(),
-                &admin.client_id,
+                &client.branch_scope(),
+                &client.client_id,
                 input,
             )
             .await
@@ -122,7 +122,7 @@ pub async fn create_purchase_order(
 /// Send a draft to the supplier: its quantities are on order at the branch.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     responses(
         (status = 200, body = PurchaseOrder),
@@ -132,13 +132,13 @@ pub async fn create_purchase_order(
 )]
 #[post("/purchase-orders/{purchase_order_id}/submit")]
 pub async fn submit_purchase_order(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *purchase_order_id;
     write
-        .run(&admin.client_id, StatusCode::OK, async |txn| {
+        .run(&client.client_id, StatusCode::OK, async |txn| {
             purchase_orders::submit_purchase_order(txn, id).await
         })
         .await
@@ -147,7 +147,7 @@ pub async fn submit_purchase_order(
 /// Record a delivery (goods receipt): each line's quantity enters the branch's stock.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = GoodsReceiptRequest,
     responses(
@@ -159,7 +159,7 @@ pub async fn submit_purchase_order(
 )]
 #[post("/purchase-orders/{purchase_order_id}/receipts")]
 pub async fn receive_goods(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -174,8 +174,8 @@ pub async fn receive_goods(
         .collect();
     let id = *purchase_order_id;
     write
-        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
-            purchase_orders::receive_goods(txn, &admin.client_id, id, delivered).await
+        .run(&client.client_id, StatusCode::CREATED, async |txn| {
+            purchase_orders::receive_goods(txn, &client.client_id, id, delivered).await
         })
         .await
 }
@@ -183,7 +183,7 @@ pub async fn receive_goods(
 /// Close an order short: nothing more will come; what was due is no longer on order.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     responses(
         (status = 200, body = PurchaseOrder),
@@ -193,13 +193,13 @@ pub async fn receive_goods(
 )]
 #[post("/purchase-orders/{purchase_order_id}/close")]
 pub async fn close_purchase_order(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *purchase_order_id;
     write
-        .run(&admin.client_id, StatusCode::OK, async |txn| {
+        .run(&client.client_id, StatusCode::OK, async |txn| {
             purchase_orders::close_purchase_order(txn, id).await
         })
         .await
@@ -208,7 +208,7 @@ pub async fn close_purchase_order(
 /// Cancel a draft or ordered purchase order.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     responses(
         (status = 200, body = PurchaseOrder),
@@ -218,59 +218,59 @@ pub async fn close_purchase_order(
 )]
 #[post("/purchase-orders/{purchase_order_id}/cancel")]
 pub async fn cancel_purchase_order(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *purchase_order_id;
     write
-        .run(&admin.client_id, StatusCode::OK, async |txn| {
+        .run(&client.client_id, StatusCode::OK, async |txn| {
             purchase_orders::cancel_purchase_order(txn, id).await
         })
         .await
 }
 
 /// One purchase order.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = PurchaseOrder), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports"])), responses((status = 200, body = PurchaseOrder), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/purchase-orders/{purchase_order_id}")]
 pub async fn get_purchase_order(
-    admin: AdminCaller,
+    client: ReportsCaller,
     state: web::Data<AppState>,
     purchase_order_id: web::Path<Uuid>,
 ) -> Result<web::Json<PurchaseOrder>, ApiError> {
     Ok(web::Json(
-        purchase_orders::get_purchase_order(&state.db, &admin.branch_scope(), *purchase_order_id)
+        purchase_orders::get_purchase_order(&state.db, &client.branch_scope(), *purchase_order_id)
             .await?,
     ))
 }
 
 /// The deliveries recorded against a purchase order, oldest first.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<Receipt>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery), responses((status = 200, body = PageView<Receipt>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/purchase-orders/{purchase_order_id}/receipts")]
 pub async fn list_receipts(
-    admin: AdminCaller,
+    client: ReportsCaller,
     state: web::Data<AppState>,
     purchase_order_id: web::Path<Uuid>,
     page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<Receipt>>, ApiError> {
-    let scope = admin.branch_scope();
+    let scope = client.branch_scope();
     let page = purchase_orders::list_receipts(&state.db, &scope, *purchase_order_id, page.parse()?)
         .await?;
     Ok(web::Json(page.into()))
 }
 
 /// Purchase orders, newest first.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<PurchaseOrder>)))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<PurchaseOrder>)))]
 #[get("/purchase-orders")]
 pub async fn list_purchase_orders(
-    admin: AdminCaller,
+    client: ReportsCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<DocumentFilter>,
 ) -> Result<web::Json<PageView<PurchaseOrder>>, ApiError> {
     let page = purchase_orders::list_purchase_orders(
         &state.db,
-        &admin.branch_scope(),
+        &client.branch_scope(),
         filter.branch_id,
         filter.status.as_deref(),
         page.parse()?,

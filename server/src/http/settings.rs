@@ -8,7 +8,7 @@ use super::extract::Query;
 use super::idempotent::WriteRequest;
 use crate::{
     AppState,
-    auth::caller::AdminCaller,
+    auth::caller::{AdminCaller, ReportsCaller},
     catalog::settings::{self, Setting},
     error::{ApiError, Problem},
     pagination::PageQuery,
@@ -31,10 +31,10 @@ pub struct SettingRequest {
 }
 
 /// Global settings by key.
-#[utoipa::path(tag = "settings", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<Setting>)))]
+#[utoipa::path(tag = "settings", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery), responses((status = 200, body = PageView<Setting>)))]
 #[get("/settings")]
 pub async fn list_global_settings(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<Setting>>, ApiError> {
@@ -43,7 +43,7 @@ pub async fn list_global_settings(
 }
 
 /// Set a global value (receipt header, currency, tax-inclusive pricing, …).
-#[utoipa::path( request_body = SettingRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "settings", security(("bearer" = [])), responses((status = 200, body = Setting), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( request_body = SettingRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "settings", security(("bearer" = ["admin"])), responses((status = 200, body = Setting), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[put("/settings/{key}")]
 pub async fn put_global_setting(
     admin: AdminCaller,
@@ -59,7 +59,7 @@ pub async fn put_global_setting(
 }
 
 /// Remove a global value.
-#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "settings", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "settings", security(("bearer" = ["admin"])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/settings/{key}")]
 pub async fn delete_global_setting(
     admin: AdminCaller,
@@ -74,10 +74,10 @@ pub async fn delete_global_setting(
 }
 
 /// A branch's own settings by key.
-#[utoipa::path(tag = "settings", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<Setting>)))]
+#[utoipa::path(tag = "settings", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery), responses((status = 200, body = PageView<Setting>)))]
 #[get("/branches/{branch_id}/settings")]
 pub async fn list_branch_settings(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
     page: Query<PageQuery>,
@@ -89,7 +89,7 @@ pub async fn list_branch_settings(
 /// Set a branch's own value, which its terminals receive instead of the global one.
 #[utoipa::path( request_body = SettingRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "settings",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, body = Setting),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
@@ -112,7 +112,7 @@ pub async fn put_branch_setting(
 }
 
 /// Remove a branch's own value; its terminals receive the global one again.
-#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "settings", security(("bearer" = [])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "settings", security(("bearer" = ["admin"])), responses((status = 204, description = "Removed"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/branches/{branch_id}/settings/{key}")]
 pub async fn delete_branch_setting(
     admin: AdminCaller,

@@ -8,7 +8,7 @@ use super::extract::Query;
 use super::idempotent::WriteRequest;
 use crate::{
     AppState,
-    auth::caller::AdminCaller,
+    auth::caller::{AdminCaller, ReportsCaller},
     catalog::staff::{self, Staff, StaffInput},
     error::{ApiError, Problem},
     pagination::PageQuery,
@@ -60,7 +60,7 @@ pub struct StaffFilter {
 /// Create a staff user of the POS.
 #[utoipa::path( request_body = StaffRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "people",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 201, body = Staff),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
@@ -82,10 +82,10 @@ pub async fn create_staff(
 }
 
 /// List staff users by code.
-#[utoipa::path(tag = "people", security(("bearer" = [])), params(PageQuery, StaffFilter), responses((status = 200, body = PageView<Staff>)))]
+#[utoipa::path(tag = "people", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery, StaffFilter), responses((status = 200, body = PageView<Staff>)))]
 #[get("/staff")]
 pub async fn list_staff(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<StaffFilter>,
@@ -95,10 +95,10 @@ pub async fn list_staff(
 }
 
 /// One staff user.
-#[utoipa::path(tag = "people", security(("bearer" = [])), responses((status = 200, body = Staff), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "people", security(("bearer" = ["admin", "stock", "reports"])), responses((status = 200, body = Staff), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/staff/{staff_id}")]
 pub async fn get_staff(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     staff_id: web::Path<Uuid>,
 ) -> Result<web::Json<Staff>, ApiError> {
@@ -108,7 +108,7 @@ pub async fn get_staff(
 /// Replace a staff user (the PIN only when given).
 #[utoipa::path( request_body = StaffRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "people",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, body = Staff),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -132,7 +132,7 @@ pub async fn update_staff(
 }
 
 /// Delete a staff user; their branches' terminals receive a tombstone.
-#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "people", security(("bearer" = [])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path( params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),tag = "people", security(("bearer" = ["admin"])), responses((status = 204, description = "Deleted"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[delete("/staff/{staff_id}")]
 pub async fn delete_staff(
     admin: AdminCaller,

@@ -9,7 +9,7 @@ use super::extract::Query;
 use super::{DecimalInput, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
-    auth::caller::{AdminCaller, Caller},
+    auth::caller::{Caller, ReportsCaller, StockCaller},
     decimal,
     error::{ApiError, DomainError, Problem},
     inventory::{
@@ -72,7 +72,7 @@ impl From<AdjustmentRequest> for AdjustmentInput {
 /// Adjust stock at a branch: signed changes with a reason, or counts that set the quantity.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = AdjustmentRequest,
     responses(
@@ -84,44 +84,44 @@ impl From<AdjustmentRequest> for AdjustmentInput {
 )]
 #[post("/branches/{branch_id}/adjustments")]
 pub async fn create_adjustment(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
     branch_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let input: AdjustmentInput = write.json::<AdjustmentRequest>()?.into();
-    let (branch_id, scope) = (*branch_id, admin.branch_scope());
+    let (branch_id, scope) = (*branch_id, client.branch_scope());
     write
-        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
-            adjustments::create_adjustment(txn, &scope, branch_id, &admin.client_id, input).await
+        .run(&client.client_id, StatusCode::CREATED, async |txn| {
+            adjustments::create_adjustment(txn, &scope, branch_id, &client.client_id, input).await
         })
         .await
 }
 
 /// A branch's adjustments and counts, newest first.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<Adjustment>), (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery), responses((status = 200, body = PageView<Adjustment>), (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json")))]
 #[get("/branches/{branch_id}/adjustments")]
 pub async fn list_adjustments(
-    admin: AdminCaller,
+    client: ReportsCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
     page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<Adjustment>>, ApiError> {
-    let scope = admin.branch_scope();
+    let scope = client.branch_scope();
     let page = adjustments::list_adjustments(&state.db, &scope, *branch_id, page.parse()?).await?;
     Ok(web::Json(page.into()))
 }
 
 /// One adjustment.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = Adjustment), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports"])), responses((status = 200, body = Adjustment), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/branches/{branch_id}/adjustments/{adjustment_id}")]
 pub async fn get_adjustment(
-    admin: AdminCaller,
+    client: ReportsCaller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<Adjustment>, ApiError> {
     let (branch_id, id) = path.into_inner();
     Ok(web::Json(
-        adjustments::get_adjustment(&state.db, &admin.branch_scope(), branch_id, id).await?,
+        adjustments::get_adjustment(&state.db, &client.branch_scope(), branch_id, id).await?,
     ))
 }
 
@@ -139,7 +139,7 @@ pub struct StockQuery {
 }
 
 /// A branch's stock, by item. Admins, and terminals for their own branch.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, StockQuery), responses((status = 200, body = PageView<StockLevel>), (status = 404, description = "No such branch (for a terminal: another branch)", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports", "terminal"])), params(PageQuery, StockQuery), responses((status = 200, body = PageView<StockLevel>), (status = 404, description = "No such branch (for a terminal: another branch)", body = Problem, content_type = "application/problem+json")))]
 #[get("/branches/{branch_id}/stock")]
 pub async fn branch_stock(
     caller: Caller,
@@ -173,15 +173,15 @@ pub async fn branch_stock(
 }
 
 /// An item's stock at every branch.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = PageView<StockLevel>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery), responses((status = 200, body = PageView<StockLevel>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/items/{item_id}/stock")]
 pub async fn item_stock(
-    admin: AdminCaller,
+    client: ReportsCaller,
     state: web::Data<AppState>,
     item_id: web::Path<Uuid>,
     page: Query<PageQuery>,
 ) -> Result<web::Json<PageView<StockLevel>>, ApiError> {
-    let scope = admin.branch_scope();
+    let scope = client.branch_scope();
     let page = queries::item_stock(&state.db, &scope, *item_id, page.parse()?).await?;
     Ok(web::Json(page.into()))
 }
@@ -199,7 +199,7 @@ pub struct LedgerQuery {
 }
 
 /// The ledger of an item at a branch, oldest first.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, LedgerQuery), responses((status = 200, body = PageView<StockMovement>)))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports", "terminal"])), params(PageQuery, LedgerQuery), responses((status = 200, body = PageView<StockMovement>)))]
 #[get("/branches/{branch_id}/items/{item_id}/ledger")]
 pub async fn item_ledger(
     caller: Caller,
@@ -232,7 +232,7 @@ pub struct AtQuery {
 }
 
 /// The on-hand quantity of an item at a branch at a past instant.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(AtQuery), responses((status = 200, body = QuantityAt)))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports", "terminal"])), params(AtQuery), responses((status = 200, body = QuantityAt)))]
 #[get("/branches/{branch_id}/items/{item_id}/stock-at")]
 pub async fn quantity_at(
     caller: Caller,
@@ -259,7 +259,7 @@ pub struct ReorderLevelRequest {
 /// Set the quantity below which an item should be reordered at a branch.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = ReorderLevelRequest,
     responses(
@@ -271,15 +271,15 @@ pub struct ReorderLevelRequest {
 )]
 #[put("/branches/{branch_id}/items/{item_id}/reorder-level")]
 pub async fn set_reorder_level(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let body: ReorderLevelRequest = write.json()?;
     let (branch_id, item_id) = path.into_inner();
-    let scope = admin.branch_scope();
+    let scope = client.branch_scope();
     write
-        .run(&admin.client_id, StatusCode::OK, async |txn| {
+        .run(&client.client_id, StatusCode::OK, async |txn| {
             queries::set_reorder_level(txn, &scope, branch_id, item_id, body.reorder_level).await
         })
         .await

@@ -42,7 +42,7 @@ pub struct HeartbeatResponse {
 /// A terminal says it is alive; the admin sees `last_seen_at` and the agent version.
 #[utoipa::path(
     tag = "sync",
-    security(("bearer" = [])),
+    security(("bearer" = ["terminal"])),
     responses(
         (status = 200, body = HeartbeatResponse),
         (status = 409, description = "Another device than the registered one", body = Problem, content_type = "application/problem+json"),
@@ -125,7 +125,7 @@ pub struct MasterPullResponse {
 /// changes of one object arrive as its latest state once.
 #[utoipa::path(
     tag = "sync",
-    security(("bearer" = [])),
+    security(("bearer" = ["terminal"])),
     params(PullQuery),
     responses(
         (status = 200, body = MasterPullResponse),
@@ -160,7 +160,7 @@ pub struct StockPullResponse {
 /// changed several times arrives once, as it is now.
 #[utoipa::path(
     tag = "sync",
-    security(("bearer" = [])),
+    security(("bearer" = ["terminal"])),
     params(PullQuery),
     responses(
         (status = 200, body = StockPullResponse),

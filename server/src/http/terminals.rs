@@ -1,13 +1,14 @@
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::PageView;
-use super::extract::{Json, Query};
+use super::extract::Query;
+use super::idempotent::WriteRequest;
 use crate::{
     AppState,
-    auth::caller::AdminCaller,
+    auth::caller::{AdminCaller, ReportsCaller},
     error::{ApiError, Problem},
     pagination::PageQuery,
     registry::{self, NewTerminal, Terminal, TerminalCredentials},
@@ -34,8 +35,9 @@ pub struct RegisterTerminalRequest {
 
 /// Register a terminal under a branch; the answer holds its client secret, shown only this once.
 #[utoipa::path(
+    request_body = RegisterTerminalRequest,
     tag = "terminals",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 201, body = TerminalCredentials),
         (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
@@ -45,24 +47,26 @@ pub struct RegisterTerminalRequest {
 )]
 #[post("/branches/{branch_id}/terminals")]
 pub async fn register_terminal(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: WriteRequest,
     branch_id: web::Path<Uuid>,
-    body: Json<RegisterTerminalRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body: RegisterTerminalRequest = write.json()?;
     let new = NewTerminal {
         name: body.name,
         device_id: body.device_id,
     };
-    let registered = registry::register_terminal(&state.db, *branch_id, new).await?;
-    Ok(HttpResponse::Created().json(registered))
+    write
+        .run_unkept(&admin.client_id, StatusCode::CREATED, async |txn| {
+            registry::register_terminal(txn, *branch_id, new).await
+        })
+        .await
 }
 
 /// List a branch's terminals, ordered by name.
 #[utoipa::path(
     tag = "terminals",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock", "reports"])),
     params(PageQuery),
     responses(
         (status = 200, body = PageView<Terminal>),
@@ -71,7 +75,7 @@ pub async fn register_terminal(
 )]
 #[get("/branches/{branch_id}/terminals")]
 pub async fn list_terminals(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
     page: Query<PageQuery>,
@@ -83,12 +87,12 @@ pub async fn list_terminals(
 /// One terminal, with when it was last seen and its agent version.
 #[utoipa::path(
     tag = "terminals",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock", "reports"])),
     responses((status = 200, body = Terminal), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[get("/terminals/{terminal_id}")]
 pub async fn get_terminal(
-    _admin: AdminCaller,
+    _client: ReportsCaller,
     state: web::Data<AppState>,
     terminal_id: web::Path<Uuid>,
 ) -> Result<web::Json<Terminal>, ApiError> {
@@ -100,68 +104,79 @@ pub async fn get_terminal(
 /// Give a terminal a new client secret (shown once); the old secret stops working.
 #[utoipa::path(
     tag = "terminals",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses((status = 200, body = TerminalCredentials), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/terminals/{terminal_id}/rotate-secret")]
 pub async fn rotate_secret(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: WriteRequest,
     terminal_id: web::Path<Uuid>,
-) -> Result<web::Json<TerminalCredentials>, ApiError> {
-    Ok(web::Json(
-        registry::rotate_terminal_secret(&state.db, *terminal_id).await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    write
+        .run_unkept(&admin.client_id, StatusCode::OK, async |txn| {
+            registry::rotate_terminal_secret(txn, *terminal_id).await
+        })
+        .await
 }
 
 /// Clear the device a terminal is bound to (a till replaced or reinstalled): its next heartbeat
 /// binds it to the device that heartbeat names.
 #[utoipa::path(
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "terminals",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses((status = 200, body = Terminal), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/terminals/{terminal_id}/reset-device")]
 pub async fn reset_device(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: WriteRequest,
     terminal_id: web::Path<Uuid>,
-) -> Result<web::Json<Terminal>, ApiError> {
-    Ok(web::Json(
-        registry::reset_terminal_device(&state.db, *terminal_id).await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            registry::reset_terminal_device(txn, *terminal_id).await
+        })
+        .await
 }
 
 /// Deactivate a terminal: its tokens are refused at once.
 #[utoipa::path(
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "terminals",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses((status = 200, body = Terminal), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/terminals/{terminal_id}/deactivate")]
 pub async fn deactivate_terminal(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: WriteRequest,
     terminal_id: web::Path<Uuid>,
-) -> Result<web::Json<Terminal>, ApiError> {
-    Ok(web::Json(
-        registry::set_terminal_active(&state.db, *terminal_id, false).await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            registry::set_terminal_active(txn, *terminal_id, false).await
+        })
+        .await
 }
 
 /// Reactivate a terminal.
 #[utoipa::path(
+    params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "terminals",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin"])),
     responses((status = 200, body = Terminal), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/terminals/{terminal_id}/reactivate")]
 pub async fn reactivate_terminal(
-    _admin: AdminCaller,
-    state: web::Data<AppState>,
+    admin: AdminCaller,
+    write: WriteRequest,
     terminal_id: web::Path<Uuid>,
-) -> Result<web::Json<Terminal>, ApiError> {
-    Ok(web::Json(
-        registry::set_terminal_active(&state.db, *terminal_id, true).await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            registry::set_terminal_active(txn, *terminal_id, true).await
+        })
+        .await
 }

@@ -77,7 +77,7 @@ pub struct BatchResponse {
 /// transaction never sinks the others.
 #[utoipa::path(
     tag = "sync",
-    security(("bearer" = [])),
+    security(("bearer" = ["terminal"])),
     request_body = TransactionBatch,
     responses(
         (status = 200, body = BatchResponse),
@@ -128,7 +128,7 @@ pub struct HeldResponse {
 /// reading the answer, an agent drops these from its queue and sends the rest.
 #[utoipa::path(
     tag = "sync",
-    security(("bearer" = [])),
+    security(("bearer" = ["terminal"])),
     responses(
         (status = 200, body = HeldResponse),
         (status = 422, description = "More than 5,000 ids", body = Problem, content_type = "application/problem+json"),
@@ -165,7 +165,7 @@ pub struct TransactionQuery {
 /// Transactions, newest first. Admins see every branch; a terminal its own.
 #[utoipa::path(
     tag = "sales",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock", "reports", "terminal"])),
     params(PageQuery, TransactionQuery),
     responses(
         (status = 200, body = PageView<TransactionSummary>),
@@ -198,7 +198,7 @@ pub async fn list_transactions(
 /// One transaction with its lines and payments (by the hub's id).
 #[utoipa::path(
     tag = "sales",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock", "reports", "terminal"])),
     responses(
         (status = 200, body = Transaction),
         (status = 404, description = "No such transaction (at the terminal's branch)", body = Problem, content_type = "application/problem+json"),
@@ -228,7 +228,7 @@ pub struct SummaryQuery {
 /// Daily sales of a branch: counts, amounts, tax, discounts and payments per business day.
 #[utoipa::path(
     tag = "sales",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock", "reports", "terminal"])),
     params(SummaryQuery, PageQuery),
     responses(
         (status = 200, body = PageView<DailySales>),

@@ -8,7 +8,7 @@ use super::extract::Query;
 use super::{DecimalInput, DocumentFilter, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
-    auth::caller::AdminCaller,
+    auth::caller::{ReportsCaller, StockCaller},
     error::{ApiError, Problem},
     inventory::{
         LineInput,
@@ -63,7 +63,7 @@ pub struct ReceiveRequest {
 /// Create a draft transfer ticket between two branches.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = TransferRequest,
     responses(
@@ -75,7 +75,7 @@ pub struct ReceiveRequest {
 )]
 #[post("/transfers")]
 pub async fn create_transfer(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
 ) -> Result<HttpResponse, ApiError> {
     let request: TransferRequest = write.json()?;
@@ -93,8 +93,8 @@ pub async fn create_transfer(
             .collect(),
     };
     write
-        .run(&admin.client_id, StatusCode::CREATED, async |txn| {
-            transfers::create_transfer(txn, &admin.branch_scope(), &admin.client_id, input).await
+        .run(&client.client_id, StatusCode::CREATED, async |txn| {
+            transfers::create_transfer(txn, &client.branch_scope(), &client.client_id, input).await
         })
         .await
 }
@@ -102,7 +102,7 @@ pub async fn create_transfer(
 /// Dispatch: the source branch's stock goes down and is in transit to the destination.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     responses(
         (status = 200, body = Transfer),
@@ -112,14 +112,14 @@ pub async fn create_transfer(
 )]
 #[post("/transfers/{transfer_id}/dispatch")]
 pub async fn dispatch_transfer(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
     transfer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *transfer_id;
     write
-        .run(&admin.client_id, StatusCode::OK, async |txn| {
-            transfers::dispatch_transfer(txn, &admin.client_id, id).await
+        .run(&client.client_id, StatusCode::OK, async |txn| {
+            transfers::dispatch_transfer(txn, &client.client_id, id).await
         })
         .await
 }
@@ -127,7 +127,7 @@ pub async fn dispatch_transfer(
 /// Receive at the destination; lines that arrived short or over record a discrepancy.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     request_body = ReceiveRequest,
     responses(
@@ -139,7 +139,7 @@ pub async fn dispatch_transfer(
 )]
 #[post("/transfers/{transfer_id}/receive")]
 pub async fn receive_transfer(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
     transfer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -154,8 +154,8 @@ pub async fn receive_transfer(
         .collect();
     let id = *transfer_id;
     write
-        .run(&admin.client_id, StatusCode::OK, async |txn| {
-            transfers::receive_transfer(txn, &admin.client_id, id, received).await
+        .run(&client.client_id, StatusCode::OK, async |txn| {
+            transfers::receive_transfer(txn, &client.client_id, id, received).await
         })
         .await
 }
@@ -163,7 +163,7 @@ pub async fn receive_transfer(
 /// Cancel a draft, or a dispatched ticket by returning its stock to the source.
 #[utoipa::path(
     tag = "stock",
-    security(("bearer" = [])),
+    security(("bearer" = ["admin", "stock"])),
     params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     responses(
         (status = 200, body = Transfer),
@@ -173,43 +173,43 @@ pub async fn receive_transfer(
 )]
 #[post("/transfers/{transfer_id}/cancel")]
 pub async fn cancel_transfer(
-    admin: AdminCaller,
+    client: StockCaller,
     write: WriteRequest,
     transfer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *transfer_id;
     write
-        .run(&admin.client_id, StatusCode::OK, async |txn| {
-            transfers::cancel_transfer(txn, &admin.client_id, id).await
+        .run(&client.client_id, StatusCode::OK, async |txn| {
+            transfers::cancel_transfer(txn, &client.client_id, id).await
         })
         .await
 }
 
 /// One transfer ticket.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), responses((status = 200, body = Transfer), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports"])), responses((status = 200, body = Transfer), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/transfers/{transfer_id}")]
 pub async fn get_transfer(
-    admin: AdminCaller,
+    client: ReportsCaller,
     state: web::Data<AppState>,
     transfer_id: web::Path<Uuid>,
 ) -> Result<web::Json<Transfer>, ApiError> {
     Ok(web::Json(
-        transfers::get_transfer(&state.db, &admin.branch_scope(), *transfer_id).await?,
+        transfers::get_transfer(&state.db, &client.branch_scope(), *transfer_id).await?,
     ))
 }
 
 /// Transfer tickets, newest first.
-#[utoipa::path(tag = "stock", security(("bearer" = [])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<Transfer>)))]
+#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports"])), params(PageQuery, DocumentFilter), responses((status = 200, body = PageView<Transfer>)))]
 #[get("/transfers")]
 pub async fn list_transfers(
-    admin: AdminCaller,
+    client: ReportsCaller,
     state: web::Data<AppState>,
     page: Query<PageQuery>,
     filter: Query<DocumentFilter>,
 ) -> Result<web::Json<PageView<Transfer>>, ApiError> {
     let page = transfers::list_transfers(
         &state.db,
-        &admin.branch_scope(),
+        &client.branch_scope(),
         filter.branch_id,
         filter.status.as_deref(),
         page.parse()?,

@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 use entity::terminal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -92,8 +92,8 @@ impl From<terminal::Model> for Terminal {
 
 /// Registers a terminal under an active branch and gives it client credentials.
 #[tracing::instrument(skip_all, fields(branch_id = %branch_id), err(level = "info"))]
-pub async fn register_terminal(
-    db: &DatabaseConnection,
+pub async fn register_terminal<C: ConnectionTrait>(
+    db: &C,
     branch_id: Uuid,
     new: NewTerminal,
 ) -> Result<TerminalCredentials, DomainError> {
@@ -138,11 +138,14 @@ pub async fn register_terminal(
     Ok(TerminalCredentials::new(terminal, client_secret))
 }
 
-pub async fn get_terminal(db: &DatabaseConnection, id: Uuid) -> Result<Terminal, DomainError> {
+pub async fn get_terminal<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Terminal, DomainError> {
     find_terminal(db, id).await.map(Terminal::from)
 }
 
-async fn find_terminal(db: &DatabaseConnection, id: Uuid) -> Result<terminal::Model, DomainError> {
+async fn find_terminal<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> Result<terminal::Model, DomainError> {
     terminal::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -165,8 +168,8 @@ pub async fn list_terminals(
 
 /// Replaces a terminal's secret; the old one stops working for new tokens at once.
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn rotate_terminal_secret(
-    db: &DatabaseConnection,
+pub async fn rotate_terminal_secret<C: ConnectionTrait>(
+    db: &C,
     id: Uuid,
 ) -> Result<TerminalCredentials, DomainError> {
     let client_secret = secret::generate_secret();
@@ -180,8 +183,8 @@ pub async fn rotate_terminal_secret(
 
 /// Deactivates or reactivates a terminal; a deactivated terminal's tokens are refused at once.
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn set_terminal_active(
-    db: &DatabaseConnection,
+pub async fn set_terminal_active<C: ConnectionTrait>(
+    db: &C,
     id: Uuid,
     active: bool,
 ) -> Result<Terminal, DomainError> {
@@ -195,8 +198,8 @@ pub async fn set_terminal_active(
 
 /// Forgets the device a terminal is bound to; the next heartbeat binds it to the device it names.
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn reset_terminal_device(
-    db: &DatabaseConnection,
+pub async fn reset_terminal_device<C: ConnectionTrait>(
+    db: &C,
     id: Uuid,
 ) -> Result<Terminal, DomainError> {
     let mut terminal = find_terminal(db, id).await?.into_active_model();

@@ -11,6 +11,7 @@ mod identity;
 mod master_data;
 mod master_gap;
 mod openapi;
+mod roles;
 mod sales;
 mod sales_exactly_once;
 mod stock;

@@ -1,5 +1,6 @@
 //! Starts the real hub on a random port with a database of its own, and speaks HTTP to it.
 
+pub mod objects;
 pub mod sales;
 
 use hubshake::{Application, config::Settings};

@@ -1,0 +1,90 @@
+//! Real objects of every kind a path of the API names, for walks over the whole API document.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::{
+    ADMIN_ID,
+    sales::{Chain, id, transaction},
+};
+
+/// Branch B's objects, each made for real, so that a route answering 404 to a terminal of A
+/// answers because of its scope and not because the id names nothing.
+pub async fn objects_of_another_branch(
+    chain: &Chain,
+    own_branch: &str,
+) -> Vec<(&'static str, String)> {
+    let branch = chain.branch("B", "retail").await;
+    let till = chain.till(&branch, "Till B").await;
+    let staff = chain.cashier("BEA", &[&branch]).await;
+    let item = chain.item("RICE", "55").await;
+    chain.receive(&branch, &item, "10").await;
+    let sale = transaction("sale", &staff, &chain.cash, &[(&item, "1", "55")]);
+    let sold = chain.post_one(&till, &sale).await;
+    let lines = json!([{ "item_id": item, "quantity": "1" }]);
+    let create = |path: &'static str, body: Value| async move {
+        let answer = chain.app.post(path, &chain.admin, body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{path}: {}",
+            answer.body
+        );
+        id(&answer.body)
+    };
+    let request = chain
+        .app
+        .post(
+            "/api/v1/item-requests",
+            &till.token,
+            json!({ "supplying_branch_id": own_branch, "lines": lines }),
+        )
+        .await;
+    assert_eq!(request.status, StatusCode::CREATED, "{}", request.body);
+    let adjustment = chain
+        .app
+        .post(
+            &format!("/api/v1/branches/{branch}/adjustments"),
+            &chain.admin,
+            json!({ "lines": [{ "item_id": item, "mode": "delta", "quantity": "1", "reason_code": "found" }] }),
+        )
+        .await;
+    vec![
+        ("{branch_id}", branch.clone()),
+        ("{item_id}", item),
+        ("{terminal_id}", till.terminal_id.clone()),
+        ("{staff_id}", staff),
+        ("{payment_method_id}", chain.cash.clone()),
+        ("{transaction_id}", sold["transaction_id"].as_str().unwrap().to_string()),
+        ("{item_request_id}", id(&request.body)),
+        ("{adjustment_id}", id(&adjustment.body)),
+        (
+            "{transfer_id}",
+            create(
+                "/api/v1/transfers",
+                json!({ "from_branch_id": branch, "to_branch_id": own_branch, "lines": lines }),
+            )
+            .await,
+        ),
+        (
+            "{purchase_order_id}",
+            create(
+                "/api/v1/purchase-orders",
+                json!({ "branch_id": branch, "supplier": "S", "lines": [{ "item_id": lines[0]["item_id"], "quantity": "1", "unit_cost": "1" }] }),
+            )
+            .await,
+        ),
+        ("{category_id}", create("/api/v1/categories", json!({ "name": "Rice" })).await),
+        ("{customer_id}", create("/api/v1/customers", json!({ "code": "C1", "name": "Cy" })).await),
+        (
+            "{item_group_id}",
+            create(
+                "/api/v1/item-groups",
+                json!({ "name": "Size", "kind": "modifier", "min_choices": 0, "max_choices": 1, "options": [{ "item_id": lines[0]["item_id"], "price_delta": "1" }] }),
+            )
+            .await,
+        ),
+        ("{key}", "currency".to_string()),
+        ("{client_id}", ADMIN_ID.to_string()),
+    ]
+}
