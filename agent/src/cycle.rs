@@ -79,11 +79,21 @@ impl Agent {
         self.pull_master(report).await?;
         self.pull_stock(report).await?;
         report.queued = self.outbox.queued_count()?;
+        let now = Utc::now();
+        let oldest_queued_age_secs = self
+            .outbox
+            .oldest_queued_ms()?
+            .map(|made_ms| (now.timestamp_millis() - made_ms).max(0) / 1000);
         self.hub
             .heartbeat(&HeartbeatRequest {
                 device_id: &device_id,
                 agent_version: env!("CARGO_PKG_VERSION"),
-                queued_backlog: report.queued,
+                queued_backlog: Some(report.queued),
+                oldest_queued_age_secs,
+                rejected_files: Some(self.outbox.rejected_count()?),
+                master_cursor: self.settings.pos.master_cursor,
+                stock_cursor: self.settings.pos.stock_cursor,
+                clock: Some(now),
             })
             .await?;
         Ok(())

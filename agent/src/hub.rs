@@ -28,11 +28,24 @@ pub enum HubError {
     Refused { status: u16, body: String },
 }
 
-#[derive(Debug, Serialize)]
+/// What the agent tells the hub about itself; what it does not know is left out.
+#[derive(Debug, Default, Serialize)]
 pub struct HeartbeatRequest<'a> {
     pub device_id: &'a str,
     pub agent_version: &'a str,
-    pub queued_backlog: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued_backlog: Option<usize>,
+    /// Age of the oldest queued transaction; none when nothing is queued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oldest_queued_age_secs: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected_files: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master_cursor: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock_cursor: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -293,7 +293,8 @@ async fn check(settings: &mut Settings) -> anyhow::Result<()> {
         .heartbeat(&HeartbeatRequest {
             device_id: &device_id,
             agent_version: env!("CARGO_PKG_VERSION"),
-            queued_backlog: 0,
+            clock: Some(chrono::Utc::now()),
+            ..Default::default()
         })
         .await
         .context("heartbeat failed")?;

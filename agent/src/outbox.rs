@@ -93,6 +93,16 @@ impl Outbox {
         Ok(out_files(&self.dir)?.len())
     }
 
+    /// When the oldest queued transaction was made (milliseconds since the epoch, as its file
+    /// name starts); none when nothing is queued.
+    pub fn oldest_queued_ms(&self) -> io::Result<Option<i64>> {
+        let oldest = out_files(&self.dir)?.into_iter().min();
+        Ok(oldest.and_then(|path| {
+            let name = path.file_name()?.to_str()?;
+            name.split('-').next()?.parse().ok()
+        }))
+    }
+
     pub fn rejected_count(&self) -> io::Result<usize> {
         Ok(out_files(&self.rejected_dir())?.len())
     }

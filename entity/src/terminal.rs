@@ -16,6 +16,15 @@ pub struct Model {
     pub agent_version: Option<String>,
     pub queued_backlog: Option<i32>,
     pub last_seen_at: Option<DateTimeUtc>,
+    /// The feed cursors the terminal reported at its last heartbeat.
+    pub master_cursor: Option<i64>,
+    pub stock_cursor: Option<i64>,
+    /// The hub's clock minus the terminal's, at its last heartbeat.
+    pub clock_skew_ms: Option<i64>,
+    /// When the oldest sale still queued on the terminal was made (by the hub's clock).
+    pub oldest_queued_at: Option<DateTimeUtc>,
+    /// Files of sales the hub rejected, kept on the terminal.
+    pub rejected_count: Option<i32>,
     pub active: bool,
     /// Raised when the secret is replaced or the client is deactivated or reactivated; tokens
     /// issued under another version are refused.

@@ -12,6 +12,7 @@ mod m20261123_000005_purchase_orders_and_item_requests;
 mod m20261123_000006_sales;
 mod m20261201_000007_credential_versions;
 mod m20261201_000008_client_roles_and_audit;
+mod m20261201_000009_terminal_health;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_sales::Migration),
             Box::new(m20261201_000007_credential_versions::Migration),
             Box::new(m20261201_000008_client_roles_and_audit::Migration),
+            Box::new(m20261201_000009_terminal_health::Migration),
         ]
     }
 }

@@ -104,3 +104,51 @@ mod tests {
         assert!("2026-13-01".parse::<DateOrInstant>().is_err());
     }
 }
+
+/// The pattern of a span as a query gives it: a count and a unit (`90s`, `15m`, `2h`, `7d`).
+pub const SPAN_PATTERN: &str = "^[0-9]{1,9}[smhd]$";
+
+/// A span of time in the [`SPAN_PATTERN`] form.
+pub fn parse_span(value: &str) -> Result<chrono::Duration, String> {
+    let invalid = || "must be a count and a unit s, m, h or d, such as 15m or 2h".to_string();
+    let unit = value.chars().last().ok_or_else(invalid)?;
+    let count = &value[..value.len() - unit.len_utf8()];
+    if count.is_empty() || count.len() > 9 || !count.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let count: i64 = count.parse().map_err(|_| invalid())?;
+    let unit_secs = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return Err(invalid()),
+    };
+    Ok(chrono::Duration::seconds(count * unit_secs))
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::parse_span;
+
+    #[test]
+    fn spans_are_a_count_and_a_unit() {
+        assert_eq!(parse_span("90s").map(|d| d.num_seconds()), Ok(90));
+        assert_eq!(parse_span("15m").map(|d| d.num_seconds()), Ok(900));
+        assert_eq!(parse_span("2h").map(|d| d.num_seconds()), Ok(7_200));
+        assert_eq!(parse_span("7d").map(|d| d.num_seconds()), Ok(604_800));
+        for bad in [
+            "",
+            "m",
+            "15",
+            "1.5h",
+            "-1h",
+            "15 m",
+            "1w",
+            "1234567890s",
+            "1é",
+        ] {
+            assert!(parse_span(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! A sale the hub can never store (a NUL character in its receipt number) does not stop a
 //! terminal's queue: the hub rejects that sale alone, the agent moves its file to
-//! `Out/rejected/` with the reason beside it, and the sales queued with it reach the hub.
+//! `Out/rejected/` with the reason beside it, and the sales queued with it reach the hub. The
+//! agent's heartbeat shows head office the rejected file, the backlog and its age.
 
 use hubshake_tests::{
     admin::id_of,
@@ -59,7 +60,38 @@ async fn a_poisoned_sale_is_set_aside_and_the_queue_keeps_flowing() {
         agent.sell("sale", &[(&item, "1")]);
         agent.sync_once();
         assert_eq!(admin.transaction_count(&branch), 4);
-        assert_eq!(agent.status()["rejected_files"], 1);
+        let status = agent.status();
+        assert_eq!(status["rejected_files"], 1);
+
+        // Head office sees all of it in the fleet view, from the agent's heartbeat.
+        let fleet = admin.get("/api/v1/terminals");
+        let till = &fleet["items"][0];
+        assert_eq!(fleet["total"], 1, "{fleet}");
+        assert_eq!(till["agent_version"], env!("CARGO_PKG_VERSION"), "{till}");
+        assert_eq!(till["rejected_count"], 1, "{till}");
+        assert_eq!(till["queued_backlog"], 0);
+        assert_eq!(till["backlog_age_secs"], serde_json::Value::Null);
+        assert_eq!(till["master"]["cursor"], status["master_cursor"]);
+        assert_eq!(till["stock"]["cursor"], status["stock_cursor"]);
+        assert_eq!(till["behind"], false, "{till}");
+        assert!(till["clock_skew_ms"].as_i64().unwrap().abs() < 60_000, "{till}");
+
+        // A void whose sale has not reached the hub stays queued: the backlog and its age show.
+        let ten_minutes_ago = chrono::Utc::now().timestamp_millis() - 600_000;
+        let void = json!({
+            "id": uuid::Uuid::new_v4(), "receipt_number": "V-1", "kind": "void",
+            "voids": uuid::Uuid::new_v4(), "status": "settled",
+            "local_time": "2026-11-23T14:06:00+08:00", "business_date": "2026-11-23",
+            "staff_user_id": staff,
+        });
+        let name = format!("{ten_minutes_ago:013}-{}-r00001.out", void["id"].as_str().unwrap());
+        std::fs::write(out.join(name), void.to_string()).unwrap();
+        agent.sync_once();
+        assert_eq!(agent.status()["queued_files"], 1, "the void is kept");
+        let till = &admin.get("/api/v1/terminals")["items"][0];
+        assert_eq!(till["queued_backlog"], 1, "{till}");
+        let age = till["backlog_age_secs"].as_i64().unwrap();
+        assert!((600..660).contains(&age), "queued ten minutes ago: {age}");
     })
     .await;
 }

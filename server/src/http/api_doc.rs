@@ -199,6 +199,9 @@ fn declare_for(path: &str, operation: &mut Operation, has_path_ids: bool) {
             // Text a database cannot store is refused (422) like any invalid value.
             parameter.schema = Some(text_matching("^[^\\x00]*$").into());
         }
+        if parameter.name == "stale_for" && parameter.parameter_in == ParameterIn::Query {
+            parameter.schema = Some(text_matching(crate::time::SPAN_PATTERN).into());
+        }
         if parameter.name == "key" && parameter.parameter_in == ParameterIn::Path {
             parameter.schema = Some(text_matching(SETTING_KEY_PATTERN).into());
         }

@@ -31,6 +31,20 @@ pub struct HeartbeatRequest {
     /// Transactions queued on the terminal, not yet acknowledged by the hub.
     #[schema(minimum = 0, maximum = 2147483647)]
     queued_backlog: Option<i64>,
+    /// How old the oldest queued transaction is, in seconds (absent: none is queued).
+    #[schema(minimum = 0, maximum = 3153600000_i64)] // registry::MAX_QUEUED_AGE_SECS
+    oldest_queued_age_secs: Option<i64>,
+    /// Files of transactions the hub rejected, kept on the terminal (`Out/rejected/`).
+    #[schema(minimum = 0, maximum = 2147483647)]
+    rejected_files: Option<i64>,
+    /// The `next_cursor` the terminal keeps for the master feed.
+    #[schema(minimum = 0)]
+    master_cursor: Option<i64>,
+    /// The `next_cursor` the terminal keeps for its branch's stock feed.
+    #[schema(minimum = 0)]
+    stock_cursor: Option<i64>,
+    /// The terminal's clock, for the skew the fleet view shows.
+    clock: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,7 +53,7 @@ pub struct HeartbeatResponse {
     server_time: DateTime<Utc>,
 }
 
-/// A terminal says it is alive; the admin sees `last_seen_at` and the agent version.
+/// A terminal says it is alive and how it is doing; head office sees it in `GET /terminals`.
 #[utoipa::path(
     tag = "sync",
     security(("bearer" = ["terminal"])),
@@ -60,6 +74,11 @@ pub async fn heartbeat(
         device_id: body.device_id,
         agent_version: body.agent_version,
         queued_backlog: body.queued_backlog,
+        master_cursor: body.master_cursor,
+        stock_cursor: body.stock_cursor,
+        clock: body.clock,
+        oldest_queued_age_secs: body.oldest_queued_age_secs,
+        rejected_files: body.rejected_files,
     };
     let recorded = registry::record_heartbeat(&state.db, terminal.terminal_id, report).await?;
     Ok(web::Json(HeartbeatResponse {

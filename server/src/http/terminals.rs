@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::PageView;
@@ -9,13 +9,15 @@ use super::idempotent::WriteRequest;
 use crate::{
     AppState,
     auth::caller::{AdminCaller, ReportsCaller},
-    error::{ApiError, Problem},
+    error::{ApiError, FieldErrors, Problem},
     pagination::PageQuery,
-    registry::{self, NewTerminal, Terminal, TerminalCredentials},
+    registry::{self, FleetFilter, NewTerminal, Terminal, TerminalCredentials, TerminalHealth},
+    time,
 };
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(register_terminal)
+    cfg.service(list_fleet)
+        .service(register_terminal)
         .service(list_terminals)
         .service(get_terminal)
         .service(rotate_secret)
@@ -82,6 +84,69 @@ pub async fn list_terminals(
 ) -> Result<web::Json<PageView<Terminal>>, ApiError> {
     let page = registry::list_terminals(&state.db, *branch_id, page.parse()?).await?;
     Ok(web::Json(page.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FleetQuery {
+    branch_id: Option<Uuid>,
+    /// Not seen for at least this long, or never: a count and a unit s, m, h or d (`15m`).
+    #[param(example = "15m")]
+    stale_for: Option<String>,
+    /// Behind the master or the stock feed (`true`), or up to date with both (`false`).
+    behind: Option<bool>,
+    /// At least this many transactions queued.
+    #[param(minimum = 0, maximum = 2147483647)]
+    backlog_min: Option<i64>,
+    /// With rejected files kept on the terminal (`true`), or none (`false`).
+    rejected: Option<bool>,
+    /// Deactivated (`true`) or active (`false`) terminals only.
+    inactive: Option<bool>,
+}
+
+/// Every terminal of every branch with its health: last seen, agent, how far behind each feed
+/// (changes and seconds), queued backlog and its age, rejected files, clock skew. Never-seen and
+/// longest-unseen first.
+#[utoipa::path(
+    tag = "terminals",
+    security(("bearer" = ["admin", "stock", "reports"])),
+    params(PageQuery, FleetQuery),
+    responses((status = 200, body = PageView<TerminalHealth>))
+)]
+#[get("/terminals")]
+pub async fn list_fleet(
+    _client: ReportsCaller,
+    state: web::Data<AppState>,
+    page: Query<PageQuery>,
+    query: Query<FleetQuery>,
+) -> Result<web::Json<PageView<TerminalHealth>>, ApiError> {
+    let query = query.into_inner();
+    let mut errors = FieldErrors::default();
+    let stale_for = errors.check(
+        "stale_for",
+        query.stale_for.as_deref().map(time::parse_span).transpose(),
+    );
+    let backlog_min = errors.check(
+        "backlog_min",
+        query
+            .backlog_min
+            .map(|n| i32::try_from(n).ok().filter(|n| *n >= 0))
+            .map(|n| n.ok_or_else(|| "must be between 0 and 2147483647".to_string()))
+            .transpose(),
+    );
+    let (Some(stale_for), Some(backlog_min)) = (stale_for, backlog_min) else {
+        return Err(errors.into_error().into());
+    };
+    let filter = FleetFilter {
+        branch_id: query.branch_id,
+        stale_for,
+        behind: query.behind,
+        backlog_min,
+        rejected: query.rejected,
+        inactive: query.inactive,
+    };
+    let fleet = registry::list_fleet(&state.db, filter, page.parse()?).await?;
+    Ok(web::Json(fleet.into()))
 }
 
 /// One terminal, with when it was last seen and its agent version.

@@ -20,6 +20,8 @@ const MAX_NAME_LEN: usize = 200;
 const MAX_DEVICE_ID_LEN: usize = 200;
 const MAX_AGENT_VERSION_LEN: usize = 64;
 const CLIENT_ID_PREFIX: &str = "trm";
+/// The oldest a queued sale can be said to be.
+pub const MAX_QUEUED_AGE_SECS: i64 = 100 * 365 * 24 * 3600;
 
 #[derive(Debug)]
 pub struct NewTerminal {
@@ -53,6 +55,15 @@ pub struct Heartbeat {
     pub device_id: Option<String>,
     pub agent_version: Option<String>,
     pub queued_backlog: Option<i64>,
+    /// The `next_cursor` the terminal keeps for each feed.
+    pub master_cursor: Option<i64>,
+    pub stock_cursor: Option<i64>,
+    /// The terminal's clock when it sent the heartbeat.
+    pub clock: Option<DateTime<Utc>>,
+    /// How old the oldest queued sale is, in seconds; none when nothing is queued.
+    pub oldest_queued_age_secs: Option<i64>,
+    /// Files of sales the hub rejected, kept on the terminal.
+    pub rejected_files: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -128,6 +139,11 @@ pub async fn register_terminal<C: ConnectionTrait>(
         agent_version: Set(None),
         queued_backlog: Set(None),
         last_seen_at: Set(None),
+        master_cursor: Set(None),
+        stock_cursor: Set(None),
+        clock_skew_ms: Set(None),
+        oldest_queued_at: Set(None),
+        rejected_count: Set(None),
         active: Set(true),
         credential_version: Set(0),
         created_at: Set(now),
@@ -224,18 +240,49 @@ pub async fn record_heartbeat(
         "agent_version",
         optional_text(heartbeat.agent_version.as_deref(), MAX_AGENT_VERSION_LEN),
     );
-    let queued_backlog = errors.check(
-        "queued_backlog",
-        heartbeat
-            .queued_backlog
+    let count = |value: Option<i64>| -> Result<Option<i32>, String> {
+        value
             .map(i32::try_from)
             .transpose()
             .ok()
             .filter(|n| n.is_none_or(|n| n >= 0))
-            .ok_or_else(|| "must be between 0 and 2147483647".to_string()),
+            .ok_or_else(|| "must be between 0 and 2147483647".to_string())
+    };
+    let not_negative = |value: Option<i64>| match value {
+        Some(n) if n < 0 => Err("must not be negative".to_string()),
+        other => Ok(other),
+    };
+    let queued_backlog = errors.check("queued_backlog", count(heartbeat.queued_backlog));
+    let rejected_count = errors.check("rejected_files", count(heartbeat.rejected_files));
+    let master_cursor = errors.check("master_cursor", not_negative(heartbeat.master_cursor));
+    let stock_cursor = errors.check("stock_cursor", not_negative(heartbeat.stock_cursor));
+    let now = Utc::now();
+    let oldest_queued_at = errors.check(
+        "oldest_queued_age_secs",
+        match heartbeat.oldest_queued_age_secs {
+            Some(secs) if !(0..=MAX_QUEUED_AGE_SECS).contains(&secs) => Err(format!(
+                "must be between 0 and {MAX_QUEUED_AGE_SECS} (a hundred years)"
+            )),
+            age => Ok(age.map(|secs| now - chrono::TimeDelta::seconds(secs))),
+        },
     );
-    let (Some(device_id), Some(agent_version), Some(queued_backlog)) =
-        (device_id, agent_version, queued_backlog)
+    let (
+        Some(device_id),
+        Some(agent_version),
+        Some(queued_backlog),
+        Some(rejected_count),
+        Some(master_cursor),
+        Some(stock_cursor),
+        Some(oldest_queued_at),
+    ) = (
+        device_id,
+        agent_version,
+        queued_backlog,
+        rejected_count,
+        master_cursor,
+        stock_cursor,
+        oldest_queued_at,
+    )
     else {
         return Err(errors.into_error());
     };
@@ -262,7 +309,21 @@ pub async fn record_heartbeat(
     }
     if queued_backlog.is_some() {
         terminal.queued_backlog = Set(queued_backlog);
+        // What is queued now says how old its oldest sale is; nothing queued, nothing old.
+        terminal.oldest_queued_at = Set(oldest_queued_at.filter(|_| queued_backlog > Some(0)));
     }
-    terminal.last_seen_at = Set(Some(Utc::now()));
+    if rejected_count.is_some() {
+        terminal.rejected_count = Set(rejected_count);
+    }
+    if master_cursor.is_some() {
+        terminal.master_cursor = Set(master_cursor);
+    }
+    if stock_cursor.is_some() {
+        terminal.stock_cursor = Set(stock_cursor);
+    }
+    if let Some(clock) = heartbeat.clock {
+        terminal.clock_skew_ms = Set(Some((now - clock).num_milliseconds()));
+    }
+    terminal.last_seen_at = Set(Some(now));
     Ok(terminal.update(db).await?.into())
 }

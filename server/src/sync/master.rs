@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{FeedPage, Pull, feed::ALL_BRANCHES};
+use super::{FeedLag, FeedPage, Pull, feed::ALL_BRANCHES};
 use crate::error::DomainError;
 
 /// One changed object.
@@ -72,6 +72,34 @@ async fn cursor_since(db: &DatabaseConnection, since: DateTime<Utc>) -> Result<i
     .await
 }
 
+/// The master feed as `branch_id`'s terminals see it.
+fn visible_to(branch_id: Uuid) -> sea_orm::Select<master_change::Entity> {
+    master_change::Entity::find().filter(
+        master_change::Column::Audience.is_in([ALL_BRANCHES.to_string(), branch_id.to_string()]),
+    )
+}
+
+/// The newest change `branch_id`'s terminals can see.
+pub async fn head(db: &DatabaseConnection, branch_id: Uuid) -> Result<i64, DomainError> {
+    super::head_of(db, visible_to(branch_id), master_change::Column::Seq).await
+}
+
+/// How far a terminal of `branch_id` at `cursor` is behind the master feed.
+pub async fn lag(
+    db: &DatabaseConnection,
+    branch_id: Uuid,
+    cursor: Option<i64>,
+) -> Result<FeedLag, DomainError> {
+    super::lag_of(
+        db,
+        visible_to(branch_id),
+        master_change::Column::Seq,
+        master_change::Column::ChangedAt,
+        cursor,
+    )
+    .await
+}
+
 /// The changes visible to `branch_id` after `cursor`, at most `limit` of them.
 async fn changes_after(
     db: &DatabaseConnection,
@@ -79,12 +107,8 @@ async fn changes_after(
     cursor: i64,
     limit: u64,
 ) -> Result<FeedPage<master_change::Model>, DomainError> {
-    let changes = master_change::Entity::find()
+    let changes = visible_to(branch_id)
         .filter(master_change::Column::Seq.gt(cursor))
-        .filter(
-            master_change::Column::Audience
-                .is_in([ALL_BRANCHES.to_string(), branch_id.to_string()]),
-        )
         .order_by_asc(master_change::Column::Seq)
         .limit(limit + 1)
         .all(db)

@@ -108,3 +108,62 @@ async fn cursor_since<E: EntityTrait>(
         .await?;
     Ok(last.flatten().unwrap_or(0))
 }
+
+/// How far a reader at a cursor is behind a feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeedLag {
+    /// The newest sequence number the reader can see.
+    pub head: i64,
+    /// Changes after the cursor (a pull would deliver these).
+    pub unseen: u64,
+    /// When the oldest of them was made.
+    pub oldest_unseen_at: Option<DateTime<Utc>>,
+}
+
+/// The newest sequence number of a feed (`scope`), 0 when it is empty.
+async fn head_of<E: EntityTrait>(
+    db: &DatabaseConnection,
+    scope: Select<E>,
+    seq: E::Column,
+) -> Result<i64, DomainError> {
+    let head: Option<Option<i64>> = scope
+        .select_only()
+        .column_as(seq.max(), "head")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(head.flatten().unwrap_or(0))
+}
+
+/// How far a reader at `cursor` (none: it never said) is behind a feed (`scope`).
+async fn lag_of<E: EntityTrait>(
+    db: &DatabaseConnection,
+    scope: Select<E>,
+    seq: E::Column,
+    stamped: E::Column,
+    cursor: Option<i64>,
+) -> Result<FeedLag, DomainError> {
+    let head = head_of(db, scope.clone(), seq).await?;
+    let cursor = cursor.unwrap_or(0);
+    if cursor >= head {
+        return Ok(FeedLag {
+            head,
+            unseen: 0,
+            oldest_unseen_at: None,
+        });
+    }
+    let unseen: Option<(i64, Option<DateTime<Utc>>)> = scope
+        .select_only()
+        .column_as(seq.count(), "unseen")
+        .column_as(stamped.min(), "oldest")
+        .filter(seq.gt(cursor))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let (unseen, oldest_unseen_at) = unseen.unwrap_or((0, None));
+    Ok(FeedLag {
+        head,
+        unseen: u64::try_from(unseen).unwrap_or(0),
+        oldest_unseen_at,
+    })
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{FeedPage, Pull};
+use super::{FeedLag, FeedPage, Pull};
 use crate::{decimal::from_fixed4, error::DomainError};
 
 /// A level of the branch as it is now.
@@ -53,8 +53,7 @@ async fn levels_after(
     cursor: i64,
     limit: u64,
 ) -> Result<FeedPage<stock_level::Model>, DomainError> {
-    let levels = stock_level::Entity::find()
-        .filter(stock_level::Column::BranchId.eq(branch_id))
+    let levels = of_branch(branch_id)
         .filter(stock_level::Column::Seq.gt(cursor))
         .order_by_asc(stock_level::Column::Seq)
         .limit(limit + 1)
@@ -63,16 +62,41 @@ async fn levels_after(
     Ok(FeedPage::after(levels, cursor, limit, |level| level.seq))
 }
 
+/// The branch's stock feed.
+fn of_branch(branch_id: Uuid) -> sea_orm::Select<stock_level::Entity> {
+    stock_level::Entity::find().filter(stock_level::Column::BranchId.eq(branch_id))
+}
+
+/// The newest change of the branch's stock feed.
+pub async fn head(db: &DatabaseConnection, branch_id: Uuid) -> Result<i64, DomainError> {
+    super::head_of(db, of_branch(branch_id), stock_level::Column::Seq).await
+}
+
+/// How far a terminal of `branch_id` at `cursor` is behind the branch's stock feed.
+pub async fn lag(
+    db: &DatabaseConnection,
+    branch_id: Uuid,
+    cursor: Option<i64>,
+) -> Result<FeedLag, DomainError> {
+    super::lag_of(
+        db,
+        of_branch(branch_id),
+        stock_level::Column::Seq,
+        stock_level::Column::UpdatedAt,
+        cursor,
+    )
+    .await
+}
+
 /// Where to start reading for a terminal that only keeps a date watermark.
 async fn cursor_since(
     db: &DatabaseConnection,
     branch_id: Uuid,
     since: DateTime<Utc>,
 ) -> Result<i64, DomainError> {
-    let feed = stock_level::Entity::find().filter(stock_level::Column::BranchId.eq(branch_id));
     super::cursor_since(
         db,
-        feed,
+        of_branch(branch_id),
         stock_level::Column::Seq,
         stock_level::Column::UpdatedAt,
         since,
