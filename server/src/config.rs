@@ -36,6 +36,14 @@ pub struct Settings {
     pub transaction_batch_limit_bytes: usize,
     /// tracing filter directive, e.g. `info,sqlx=warn`.
     pub log: String,
+    /// `text` (for people) or `json` (one object per line, for a log pipeline).
+    pub log_format: LogFormat,
+    /// Address of a second listener that serves `/metrics` without a token (e.g.
+    /// `127.0.0.1:9464`); none when unset.
+    pub metrics_listen: Option<String>,
+    /// A bearer token that opens `/metrics` on the main listener (at least 16 characters); the
+    /// main listener serves no metrics when unset.
+    pub metrics_token: Option<String>,
     /// Client id of the admin client created on first start with an empty database.
     pub admin_client_id: Option<String>,
     /// Secret of that admin client; generated and logged once when unset.
@@ -57,11 +65,25 @@ impl Default for Settings {
             body_limit_bytes: 1024 * 1024,
             transaction_batch_limit_bytes: 16 * 1024 * 1024,
             log: "info,sqlx=warn,sea_orm=warn".into(),
+            log_format: LogFormat::Text,
+            metrics_listen: None,
+            metrics_token: None,
             admin_client_id: None,
             admin_client_secret: None,
         }
     }
 }
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Shortest metrics token accepted: it stands between the internet and the hub's internals.
+const MIN_METRICS_TOKEN_LEN: usize = 16;
 
 /// Longest access-token lifetime accepted: a stolen token must not outlive a working day.
 pub const MAX_TOKEN_LIFETIME_SECS: u64 = 24 * 3600;
@@ -92,6 +114,15 @@ impl Settings {
         if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&self.token_lifetime_secs) {
             return Err(format!(
                 "token_lifetime_secs must be between 1 and {MAX_TOKEN_LIFETIME_SECS} (24 hours)"
+            ));
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|token| token.len() < MIN_METRICS_TOKEN_LEN)
+        {
+            return Err(format!(
+                "metrics_token must be at least {MIN_METRICS_TOKEN_LEN} characters"
             ));
         }
         Ok(())

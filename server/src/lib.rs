@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod inventory;
+pub mod metrics;
 pub mod pagination;
 pub mod problems;
 pub mod registry;
@@ -52,6 +53,9 @@ pub struct AppState {
     pub token_throttle: TokenThrottle,
     /// Largest transaction batch body, in bytes.
     pub transaction_batch_limit: usize,
+    pub metrics: Arc<metrics::Metrics>,
+    /// The token that opens `/metrics` on the main listener, if any.
+    pub metrics_token: Option<String>,
 }
 
 fn log_admin_bootstrap(bootstrap: AdminBootstrap) {
@@ -81,7 +85,10 @@ fn log_admin_bootstrap(bootstrap: AdminBootstrap) {
 pub struct Application {
     server: Server,
     port: u16,
-    watcher: tokio::task::JoinHandle<()>,
+    /// The metrics listener and its port, when configured.
+    metrics_server: Option<(Server, u16)>,
+    /// Tasks that live as long as the hub: the database watcher, the metrics upkeep.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -106,13 +113,24 @@ impl Application {
             let (health, db) = (db_health.clone(), db.clone());
             tokio::spawn(async move { health.watch(db).await })
         };
+        let metrics = Arc::new(metrics::Metrics::default());
+        let upkeep = {
+            let metrics = metrics.clone();
+            tokio::spawn(async move { metrics.keep_up().await })
+        };
         let state = web::Data::new(AppState {
             db,
             db_health,
             tokens,
             token_throttle: TokenThrottle::new(settings.token_attempts_per_minute),
             transaction_batch_limit: settings.transaction_batch_limit_bytes,
+            metrics,
+            metrics_token: settings.metrics_token.clone(),
         });
+        let metrics_server = match &settings.metrics_listen {
+            Some(address) => Some(metrics_server(address, state.clone())?),
+            None => None,
+        };
 
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -123,6 +141,7 @@ impl Application {
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .wrap(from_fn(http::watch_database))
+                .wrap(from_fn(http::count_request))
                 .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_error))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
@@ -133,9 +152,11 @@ impl Application {
                 .into_utoipa_app()
                 .configure(http::routes)
                 .split_for_parts();
-            app.service(web::redirect("/docs", "/docs/")).service(
-                SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api_doc.clone()),
-            )
+            app.service(web::redirect("/docs", "/docs/"))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api_doc.clone()),
+                )
+                .route("/metrics", web::get().to(http::metrics_with_token))
         })
         .listen(listener)?
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
@@ -143,7 +164,8 @@ impl Application {
         Ok(Self {
             server,
             port,
-            watcher,
+            metrics_server,
+            background: vec![watcher, upkeep],
         })
     }
 
@@ -151,12 +173,39 @@ impl Application {
         self.port
     }
 
+    /// The port of the metrics listener, when `metrics_listen` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(_, port)| *port)
+    }
+
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
-        self.watcher.abort();
+        let served = match self.metrics_server {
+            Some((metrics, _)) => tokio::try_join!(self.server, metrics).map(|_| ()),
+            None => self.server.await,
+        };
+        for task in self.background {
+            task.abort();
+        }
         served
     }
+}
+
+/// The listener that serves `/metrics` without a token, for a scraper on a private network.
+fn metrics_server(address: &str, state: web::Data<AppState>) -> anyhow::Result<(Server, u16)> {
+    let listener = TcpListener::bind(address)
+        .with_context(|| format!("cannot listen for metrics on {address}"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(http::metrics))
+    })
+    .workers(1)
+    .listen(listener)?
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .run();
+    Ok((server, port))
 }
 
 /// The OpenAPI document of every route, as served at `/api-docs/openapi.json`.

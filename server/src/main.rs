@@ -5,8 +5,16 @@ use std::{
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use hubshake::{Application, auth::admin_clients, config::Settings, db};
-use tracing_subscriber::{EnvFilter, fmt::format::FmtSpan};
+use hubshake::{
+    Application,
+    auth::admin_clients,
+    config::{LogFormat, Settings},
+    db,
+};
+use tracing_subscriber::{
+    EnvFilter,
+    fmt::{format::FmtSpan, writer::BoxMakeWriter},
+};
 
 /// Hubshake, the multi-branch back office that POS terminals sync with.
 #[derive(Parser)]
@@ -79,6 +87,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => {
             let app = Application::build(load_settings(&cli.config, LogTo::Stdout)?).await?;
+            if let Some(port) = app.metrics_port() {
+                tracing::info!(port, "metrics listening");
+            }
             tracing::info!(port = app.port(), "hubshake listening");
             app.run_until_stopped().await?;
         }
@@ -121,14 +132,27 @@ enum LogTo {
 fn load_settings(config_file: &Path, log_to: LogTo) -> anyhow::Result<Settings> {
     let settings = Settings::load(config_file).context("invalid settings")?;
     let filter = EnvFilter::try_new(&settings.log).context("invalid log filter")?;
+    let (writer, ansi) = match log_to {
+        LogTo::Stdout => (
+            BoxMakeWriter::new(std::io::stdout),
+            std::io::stdout().is_terminal(),
+        ),
+        LogTo::Stderr => (
+            BoxMakeWriter::new(std::io::stderr),
+            std::io::stderr().is_terminal(),
+        ),
+    };
     let logs = tracing_subscriber::fmt()
         .with_span_events(FmtSpan::CLOSE)
-        .with_env_filter(filter);
-    match log_to {
-        LogTo::Stdout => logs.with_ansi(std::io::stdout().is_terminal()).init(),
-        LogTo::Stderr => logs
-            .with_ansi(std::io::stderr().is_terminal())
-            .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_writer(writer);
+    match settings.log_format {
+        LogFormat::Text => logs.with_ansi(ansi).init(),
+        // The spans a line is logged in go with it, the request's (with its `request_id`) first.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(false)
+            .with_span_list(true)
             .init(),
     }
     Ok(settings)

@@ -143,8 +143,15 @@ pub async fn with_hub_and_admin(body: impl FnOnce(&str, crate::admin::Admin) + S
     drop(hub);
 }
 
-/// The value of `name=value` in a log line.
+/// The value of `name=value` in a text log line, or of the field `name` in a JSON one.
 pub fn log_field(line: &str, name: &str) -> Option<String> {
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(line) {
+        return match &json["fields"][name] {
+            serde_json::Value::String(text) => Some(text.clone()),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        };
+    }
     let start = line.find(&format!("{name}="))? + name.len() + 1;
     Some(
         line[start..]

@@ -173,3 +173,37 @@ async fn a_changed_admin_secret_is_warned_about_and_a_lost_one_is_reset_from_the
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no admin client nobody"));
 }
+
+/// With `log_format = "json"` every line is one JSON object, and a line logged for a request
+/// carries that request's id.
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = server_database().await;
+    let mut hub = HubProcess::start_with_admin(
+        dir.path(),
+        database.as_ref(),
+        ("ops", "a-secret"),
+        &[("HUBSHAKE_LOG_FORMAT", "json")],
+    );
+    let client = reqwest::Client::new();
+    let answer = client
+        .get(format!("{}/api/v1/branches", hub.base))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    let request_line = hub.wait_for_line("/api/v1/branches");
+    let line: Value = serde_json::from_str(&request_line).unwrap();
+    let request_span = &line["spans"][0];
+    assert_eq!(request_span["http.target"], "/api/v1/branches", "{line}");
+    assert!(
+        uuid::Uuid::parse_str(request_span["request_id"].as_str().unwrap()).is_ok(),
+        "{line}"
+    );
+    for line in hub.drain_log() {
+        assert!(serde_json::from_str::<Value>(line).is_ok(), "{line}");
+    }
+    assert!(hub.terminate());
+}

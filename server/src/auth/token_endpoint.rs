@@ -172,13 +172,28 @@ pub async fn issue_token(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, OAuthError> {
+    let answer = answer_token_request(&req, &body, &state).await;
+    if let Err(refusal) = &answer {
+        if refusal.status == StatusCode::TOO_MANY_REQUESTS {
+            state.metrics.throttled();
+        }
+        state.metrics.token_refused(refusal.error);
+    }
+    answer
+}
+
+async fn answer_token_request(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &AppState,
+) -> Result<HttpResponse, OAuthError> {
     if query_carries_credentials(req.query_string()) {
         return Err(OAuthError::invalid_request(
             "client credentials must not be sent in the query string",
         ));
     }
-    let request = parse_body(&req, &body)?;
-    let presented = client_credentials(&req, &request)?;
+    let request = parse_body(req, body)?;
+    let presented = client_credentials(req, &request)?;
     match request.grant_type.as_deref() {
         None => return Err(OAuthError::invalid_request("grant_type is required")),
         Some("client_credentials") => {}
@@ -229,6 +244,7 @@ pub async fn issue_token(
         .tokens
         .issue(&principal)
         .map_err(OAuthError::server_error)?;
+    state.metrics.token_issued(principal.scope());
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))

@@ -104,8 +104,34 @@ pub async fn watch_database(
     answered
 }
 
+/// Middleware: every answer counts in the metrics, by route pattern, method and status.
+pub async fn count_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let started = std::time::Instant::now();
+    let method = req.method().to_string();
+    let answered = next.call(req).await;
+    if let Some(state) = state {
+        let (route, status) = match &answered {
+            Ok(res) => (
+                res.request().match_pattern(),
+                res.response().status().as_u16(),
+            ),
+            Err(err) => (None, err.as_response_error().status_code().as_u16()),
+        };
+        let route = route.as_deref().unwrap_or("unmatched").to_string();
+        state
+            .metrics
+            .request(&route, &method, status, started.elapsed().as_secs_f64());
+    }
+    answered
+}
+
 use crate::decimal::DecimalInput;
 pub use api_doc::{ApiDoc, RouteMethods, declare_common_responses};
+pub use ops::{metrics, metrics_with_token};
 
 /// The answer for a request no route matched: 405 with `Allow` when the path exists with other
 /// methods, else 404.

@@ -108,6 +108,9 @@ pub async fn post_transactions(
         submitted,
     )
     .await?;
+    state
+        .metrics
+        .ingested(results.iter().map(|r| r.result.as_str()));
     Ok(web::Json(BatchResponse { results }))
 }
 

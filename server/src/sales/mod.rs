@@ -137,6 +137,18 @@ pub enum Outcome {
     Rejected,
 }
 
+impl Outcome {
+    /// As the answer spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Conflict => "conflict",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
 /// Why a transaction was rejected, for machines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -199,4 +211,24 @@ pub struct TransactionResult {
     pub retryable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Outcome;
+
+    #[test]
+    fn an_outcome_is_named_as_the_answer_spells_it() {
+        for outcome in [
+            Outcome::Accepted,
+            Outcome::Duplicate,
+            Outcome::Conflict,
+            Outcome::Rejected,
+        ] {
+            assert_eq!(
+                serde_json::to_value(outcome).ok(),
+                Some(outcome.as_str().into())
+            );
+        }
+    }
 }

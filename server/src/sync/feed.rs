@@ -193,3 +193,13 @@ pub async fn publish<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     publish_many(txn, kind, vec![(object_id, views)]).await
 }
+
+/// The last sequence number of every stream (`master`, `stock:<branch id>`, …).
+pub async fn heads(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
+    Ok(sequence_counter::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|counter| (counter.stream, counter.value))
+        .collect())
+}

@@ -11,6 +11,7 @@ mod fleet;
 mod identity;
 mod master_data;
 mod master_gap;
+mod metrics;
 mod openapi;
 mod roles;
 mod sales;

@@ -13,6 +13,8 @@ pub const ADMIN_SECRET: &str = "test-admin-secret-for-the-suite";
 
 pub struct TestApp {
     pub base: String,
+    /// The metrics listener, when the settings ask for one.
+    pub metrics_base: Option<String>,
     pub http: reqwest::Client,
     pub database: TestDatabase,
     pub settings: Settings,
@@ -99,9 +101,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("the hub starts");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let metrics_base = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base,
+        metrics_base,
         http: reqwest::Client::new(),
         database,
         settings,
