@@ -67,7 +67,7 @@ pub async fn record<C: ConnectionTrait>(txn: &C, write: Write<'_>) -> Result<(),
 }
 
 /// What to list.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
     pub actor: Option<String>,
     /// Paths starting with this (`/api/v1/items` for every item write).

@@ -10,7 +10,7 @@ use utoipa::{
         self, Content, HttpMethod, KnownFormat, ObjectBuilder, OneOfBuilder, Ref, RefOr,
         ResponseBuilder, Schema, SchemaFormat,
         header::HeaderBuilder,
-        path::{Operation, ParameterIn},
+        path::{Operation, ParameterBuilder, ParameterIn},
         schema::Type,
         security::{Http, HttpAuthScheme, SecurityScheme},
     },
@@ -18,7 +18,7 @@ use utoipa::{
 
 use entity::{
     adjustment_line::Mode, branch::PosType, item_group::GroupKind, payment_method::MethodKind,
-    staff_user::Role,
+    staff_user::Role, stock_movement::Reason,
 };
 
 use crate::{
@@ -111,6 +111,12 @@ const FIELD_CONSTRAINTS: &[(&str, &str, Constraint)] = &[
     ("CustomerRequest", "email", Constraint::Pattern(r"^\s*$|@")),
 ];
 
+/// The query parameters the hub checks beyond their types.
+const QUERY_CONSTRAINTS: &[(&str, Constraint)] = &[
+    ("stale_for", Constraint::Pattern(crate::time::SPAN_PATTERN)),
+    ("reason", Constraint::OneOf(words::<Reason>)),
+];
+
 /// A name must hold something besides white space.
 const NAME_PATTERN: &str = r"\S";
 /// A setting's key, in the path.
@@ -188,19 +194,68 @@ fn declare_field_constraints(api: &mut openapi::OpenApi) {
     }
 }
 
+/// A list's 200 answer: one page as JSON, or the whole list as CSV when asked.
+fn declare_csv(operation: &mut Operation) {
+    let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") else {
+        return;
+    };
+    let is_page = ok.content.get("application/json").is_some_and(|json| {
+        serde_json::to_value(&json.schema).is_ok_and(|schema| {
+            schema["$ref"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("#/components/schemas/PageView_"))
+        })
+    });
+    if !is_page {
+        return;
+    }
+    ok.content.insert(
+        "text/csv".into(),
+        Content::new(Some(ObjectBuilder::new().schema_type(Type::String))),
+    );
+    let format = ParameterBuilder::new()
+        .name("format")
+        .parameter_in(ParameterIn::Query)
+        .description(Some(
+            "`csv`: the whole list (every page) as CSV with a header row, as `Accept: text/csv` asks",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["json", "csv"])),
+        ))
+        .build();
+    operation
+        .parameters
+        .get_or_insert_with(Vec::new)
+        .push(format);
+}
+
 fn declare_for(path: &str, operation: &mut Operation, has_path_ids: bool) {
+    declare_csv(operation);
     for parameter in operation.parameters.iter_mut().flatten() {
         let plain_text = serde_json::to_value(&parameter.schema).is_ok_and(|schema| {
             schema["type"] == "string"
                 && schema.get("format").is_none()
                 && schema.get("pattern").is_none()
+                && schema.get("enum").is_none()
         });
         if parameter.parameter_in == ParameterIn::Query && plain_text {
             // Text a database cannot store is refused (422) like any invalid value.
             parameter.schema = Some(text_matching("^[^\\x00]*$").into());
         }
-        if parameter.name == "stale_for" && parameter.parameter_in == ParameterIn::Query {
-            parameter.schema = Some(text_matching(crate::time::SPAN_PATTERN).into());
+        if parameter.parameter_in == ParameterIn::Query
+            && let Some((_, constraint)) = QUERY_CONSTRAINTS
+                .iter()
+                .find(|(name, _)| *name == parameter.name)
+        {
+            parameter.schema = Some(match constraint {
+                Constraint::OneOf(values) => ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(values()))
+                    .into(),
+                Constraint::Pattern(pattern) => text_matching(pattern).into(),
+            });
         }
         if parameter.name == "key" && parameter.parameter_in == ParameterIn::Path {
             parameter.schema = Some(text_matching(SETTING_KEY_PATTERN).into());

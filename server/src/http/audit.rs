@@ -1,11 +1,11 @@
 //! The audit trail (admin only): who made which write.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::PageView;
 use super::extract::Query;
+use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     audit::{self, AuditEntry, AuditFilter},
@@ -38,14 +38,16 @@ pub struct AuditQuery {
 pub async fn list_audit(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     query: Query<AuditQuery>,
-) -> Result<web::Json<PageView<AuditEntry>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let filter = AuditFilter {
         actor: query.actor,
         path_prefix: query.path,
     };
-    let page = audit::list(&state.db, filter, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+    list.answer(state, async move |db, page| {
+        audit::list(db, filter.clone(), page).await
+    })
+    .await
 }

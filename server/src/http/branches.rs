@@ -3,9 +3,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::PageView;
 use super::extract::Query;
 use super::idempotent::WriteRequest;
+use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, ReportsCaller},
@@ -100,11 +100,13 @@ pub async fn create_branch(
 pub async fn list_branches(
     _client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     filter: Query<BranchFilter>,
-) -> Result<web::Json<PageView<Branch>>, ApiError> {
-    let page = registry::list_branches(&state.db, filter.active, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+) -> Result<HttpResponse, ApiError> {
+    list.answer(state, async move |db, page| {
+        registry::list_branches(db, filter.active, page).await
+    })
+    .await
 }
 
 /// One branch.

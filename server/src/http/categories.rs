@@ -3,9 +3,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::PageView;
 use super::extract::Query;
 use super::idempotent::WriteRequest;
+use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, ReportsCaller},
@@ -77,11 +77,13 @@ pub async fn create_category(
 pub async fn list_categories(
     _client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     filter: Query<CategoryFilter>,
-) -> Result<web::Json<PageView<Category>>, ApiError> {
-    let page = categories::list_categories(&state.db, filter.parent_id, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+) -> Result<HttpResponse, ApiError> {
+    list.answer(state, async move |db, page| {
+        categories::list_categories(db, filter.parent_id, page).await
+    })
+    .await
 }
 
 /// One category.

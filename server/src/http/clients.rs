@@ -5,9 +5,8 @@ use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::PageView;
-use super::extract::Query;
 use super::idempotent::WriteRequest;
+use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     auth::{
@@ -88,10 +87,12 @@ pub async fn create_client(
 pub async fn list_clients(
     _admin: AdminCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
-) -> Result<web::Json<PageView<ApiClient>>, ApiError> {
-    let page = clients::list_clients(&state.db, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+    list: ListRequest,
+) -> Result<HttpResponse, ApiError> {
+    list.answer(state, async move |db, page| {
+        clients::list_clients(db, page).await
+    })
+    .await
 }
 
 /// One API client.

@@ -5,9 +5,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::DecimalInput;
-use super::PageView;
 use super::extract::Query;
 use super::idempotent::WriteRequest;
+use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, ReportsCaller},
@@ -89,11 +89,13 @@ pub async fn create_customer(
 pub async fn list_customers(
     _client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     query: Query<CustomerQuery>,
-) -> Result<web::Json<PageView<Customer>>, ApiError> {
-    let page = customers::list_customers(&state.db, query.q.as_deref(), page.parse()?).await?;
-    Ok(web::Json(page.into()))
+) -> Result<HttpResponse, ApiError> {
+    list.answer(state, async move |db, page| {
+        customers::list_customers(db, query.q.as_deref(), page).await
+    })
+    .await
 }
 
 /// One customer.

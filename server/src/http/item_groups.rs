@@ -5,9 +5,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::DecimalInput;
-use super::PageView;
-use super::extract::Query;
 use super::idempotent::WriteRequest;
+use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, ReportsCaller},
@@ -100,10 +99,12 @@ pub async fn create_item_group(
 pub async fn list_item_groups(
     _client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
-) -> Result<web::Json<PageView<ItemGroup>>, ApiError> {
-    let page = item_groups::list_item_groups(&state.db, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+    list: ListRequest,
+) -> Result<HttpResponse, ApiError> {
+    list.answer(state, async move |db, page| {
+        item_groups::list_item_groups(db, page).await
+    })
+    .await
 }
 
 /// One item group.

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
+use super::listing::ListRequest;
 use super::{DecimalInput, DocumentFilter, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
@@ -196,16 +197,19 @@ pub async fn get_item_request(
 pub async fn list_item_requests(
     client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     filter: Query<DocumentFilter>,
-) -> Result<web::Json<PageView<ItemRequest>>, ApiError> {
-    let page = item_requests::list_item_requests(
-        &state.db,
-        &client.branch_scope(),
-        filter.branch_id,
-        filter.status.as_deref(),
-        page.parse()?,
-    )
-    .await?;
-    Ok(web::Json(page.into()))
+) -> Result<HttpResponse, ApiError> {
+    let scope = client.branch_scope();
+    list.answer(state, async move |db, page| {
+        item_requests::list_item_requests(
+            db,
+            &scope,
+            filter.branch_id,
+            filter.status.as_deref(),
+            page,
+        )
+        .await
+    })
+    .await
 }

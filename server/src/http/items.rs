@@ -5,9 +5,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::DecimalInput;
-use super::PageView;
 use super::extract::Query;
 use super::idempotent::WriteRequest;
+use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, ReportsCaller},
@@ -165,17 +165,19 @@ pub async fn import_items(
 pub async fn list_items(
     _client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     query: Query<ItemQuery>,
-) -> Result<web::Json<PageView<Item>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let filter = ItemFilter {
         search: query.q,
         category_id: query.category_id,
         active: query.active,
     };
-    let page = items::list_items(&state.db, filter, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+    list.answer(state, async move |db, page| {
+        items::list_items(db, filter.clone(), page).await
+    })
+    .await
 }
 
 /// One item.
@@ -281,8 +283,10 @@ pub async fn list_branch_items(
     _client: ReportsCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    page: Query<PageQuery>,
-) -> Result<web::Json<PageView<BranchItem>>, ApiError> {
-    let page = items::list_branch_items(&state.db, *branch_id, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+    list: ListRequest,
+) -> Result<HttpResponse, ApiError> {
+    list.answer(state, async move |db, page| {
+        items::list_branch_items(db, *branch_id, page).await
+    })
+    .await
 }

@@ -12,6 +12,8 @@ mod idempotent;
 mod item_groups;
 mod item_requests;
 mod items;
+mod ledger;
+mod listing;
 mod ops;
 mod payment_methods;
 mod purchase_orders;
@@ -67,6 +69,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(payment_methods::routes)
                 .configure(settings::routes)
                 .configure(stock::routes)
+                .configure(ledger::routes)
                 .configure(transfers::routes)
                 .configure(purchase_orders::routes)
                 .configure(item_requests::routes),

@@ -3,9 +3,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::PageView;
-use super::extract::Query;
 use super::idempotent::WriteRequest;
+use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, ReportsCaller},
@@ -78,10 +77,12 @@ pub async fn create_payment_method(
 pub async fn list_payment_methods(
     _client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
-) -> Result<web::Json<PageView<PaymentMethod>>, ApiError> {
-    let page = payment_methods::list_payment_methods(&state.db, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+    list: ListRequest,
+) -> Result<HttpResponse, ApiError> {
+    list.answer(state, async move |db, page| {
+        payment_methods::list_payment_methods(db, page).await
+    })
+    .await
 }
 
 /// One payment method.

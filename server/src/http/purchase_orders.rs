@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
+use super::listing::ListRequest;
 use super::{DecimalInput, DocumentFilter, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
@@ -251,12 +252,13 @@ pub async fn list_receipts(
     client: ReportsCaller,
     state: web::Data<AppState>,
     purchase_order_id: web::Path<Uuid>,
-    page: Query<PageQuery>,
-) -> Result<web::Json<PageView<Receipt>>, ApiError> {
+    list: ListRequest,
+) -> Result<HttpResponse, ApiError> {
     let scope = client.branch_scope();
-    let page = purchase_orders::list_receipts(&state.db, &scope, *purchase_order_id, page.parse()?)
-        .await?;
-    Ok(web::Json(page.into()))
+    list.answer(state, async move |db, page| {
+        purchase_orders::list_receipts(db, &scope, *purchase_order_id, page).await
+    })
+    .await
 }
 
 /// Purchase orders, newest first.
@@ -265,16 +267,19 @@ pub async fn list_receipts(
 pub async fn list_purchase_orders(
     client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     filter: Query<DocumentFilter>,
-) -> Result<web::Json<PageView<PurchaseOrder>>, ApiError> {
-    let page = purchase_orders::list_purchase_orders(
-        &state.db,
-        &client.branch_scope(),
-        filter.branch_id,
-        filter.status.as_deref(),
-        page.parse()?,
-    )
-    .await?;
-    Ok(web::Json(page.into()))
+) -> Result<HttpResponse, ApiError> {
+    let scope = client.branch_scope();
+    list.answer(state, async move |db, page| {
+        purchase_orders::list_purchase_orders(
+            db,
+            &scope,
+            filter.branch_id,
+            filter.status.as_deref(),
+            page,
+        )
+        .await
+    })
+    .await
 }

@@ -3,9 +3,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::PageView;
-use super::extract::Query;
 use super::idempotent::WriteRequest;
+use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, ReportsCaller},
@@ -36,10 +35,12 @@ pub struct SettingRequest {
 pub async fn list_global_settings(
     _client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
-) -> Result<web::Json<PageView<Setting>>, ApiError> {
-    let page = settings::list_settings(&state.db, None, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+    list: ListRequest,
+) -> Result<HttpResponse, ApiError> {
+    list.answer(state, async move |db, page| {
+        settings::list_settings(db, None, page).await
+    })
+    .await
 }
 
 /// Set a global value (receipt header, currency, tax-inclusive pricing, …).
@@ -80,10 +81,12 @@ pub async fn list_branch_settings(
     _client: ReportsCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    page: Query<PageQuery>,
-) -> Result<web::Json<PageView<Setting>>, ApiError> {
-    let page = settings::list_settings(&state.db, Some(*branch_id), page.parse()?).await?;
-    Ok(web::Json(page.into()))
+    list: ListRequest,
+) -> Result<HttpResponse, ApiError> {
+    list.answer(state, async move |db, page| {
+        settings::list_settings(db, Some(*branch_id), page).await
+    })
+    .await
 }
 
 /// Set a branch's own value, which its terminals receive instead of the global one.

@@ -3,9 +3,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::PageView;
 use super::extract::Query;
 use super::idempotent::WriteRequest;
+use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, ReportsCaller},
@@ -87,11 +87,13 @@ pub async fn create_staff(
 pub async fn list_staff(
     _client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     filter: Query<StaffFilter>,
-) -> Result<web::Json<PageView<Staff>>, ApiError> {
-    let page = staff::list_staff(&state.db, filter.branch_id, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+) -> Result<HttpResponse, ApiError> {
+    list.answer(state, async move |db, page| {
+        staff::list_staff(db, filter.branch_id, page).await
+    })
+    .await
 }
 
 /// One staff user.

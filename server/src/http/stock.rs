@@ -1,11 +1,11 @@
 use actix_web::{HttpResponse, get, http::StatusCode, post, put, web};
-use chrono::Utc;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::extract::Query;
+use super::listing::ListRequest;
 use super::{DecimalInput, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
@@ -14,10 +14,9 @@ use crate::{
     error::{ApiError, DomainError, Problem},
     inventory::{
         adjustments::{self, Adjustment, AdjustmentInput, AdjustmentLineInput},
-        queries::{self, QuantityAt, StockFilter, StockLevel, StockMovement},
+        queries::{self, StockFilter, StockLevel},
     },
     pagination::PageQuery,
-    time::DateOrInstant,
 };
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -26,8 +25,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_adjustment)
         .service(branch_stock)
         .service(item_stock)
-        .service(item_ledger)
-        .service(quantity_at)
         .service(set_reorder_level);
 }
 
@@ -104,11 +101,13 @@ pub async fn list_adjustments(
     client: ReportsCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    page: Query<PageQuery>,
-) -> Result<web::Json<PageView<Adjustment>>, ApiError> {
+    list: ListRequest,
+) -> Result<HttpResponse, ApiError> {
     let scope = client.branch_scope();
-    let page = adjustments::list_adjustments(&state.db, &scope, *branch_id, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+    list.answer(state, async move |db, page| {
+        adjustments::list_adjustments(db, &scope, *branch_id, page).await
+    })
+    .await
 }
 
 /// One adjustment.
@@ -145,9 +144,9 @@ pub async fn branch_stock(
     caller: Caller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     query: Query<StockQuery>,
-) -> Result<web::Json<PageView<StockLevel>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let below = query
         .below
@@ -161,15 +160,11 @@ pub async fn branch_stock(
         below,
         below_reorder_level: query.below_reorder_level,
     };
-    let page = queries::branch_stock(
-        &state.db,
-        &caller.branch_scope(),
-        *branch_id,
-        filter,
-        page.parse()?,
-    )
-    .await?;
-    Ok(web::Json(page.into()))
+    let scope = caller.branch_scope();
+    list.answer(state, async move |db, page| {
+        queries::branch_stock(db, &scope, *branch_id, filter.clone(), page).await
+    })
+    .await
 }
 
 /// An item's stock at every branch.
@@ -179,73 +174,13 @@ pub async fn item_stock(
     client: ReportsCaller,
     state: web::Data<AppState>,
     item_id: web::Path<Uuid>,
-    page: Query<PageQuery>,
-) -> Result<web::Json<PageView<StockLevel>>, ApiError> {
+    list: ListRequest,
+) -> Result<HttpResponse, ApiError> {
     let scope = client.branch_scope();
-    let page = queries::item_stock(&state.db, &scope, *item_id, page.parse()?).await?;
-    Ok(web::Json(page.into()))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LedgerQuery {
-    /// From this instant (inclusive); a date (`2026-12-01`) is the start of that day in the
-    /// branch's time zone.
-    #[param(schema_with = super::api_doc::date_or_instant, example = "2026-12-01")]
-    from: Option<DateOrInstant>,
-    /// Until this instant (exclusive); a date takes the whole of that day.
-    #[param(schema_with = super::api_doc::date_or_instant, example = "2026-12-01T18:00:00+08:00")]
-    to: Option<DateOrInstant>,
-}
-
-/// The ledger of an item at a branch, oldest first.
-#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports", "terminal"])), params(PageQuery, LedgerQuery), responses((status = 200, body = PageView<StockMovement>)))]
-#[get("/branches/{branch_id}/items/{item_id}/ledger")]
-pub async fn item_ledger(
-    caller: Caller,
-    state: web::Data<AppState>,
-    path: web::Path<(Uuid, Uuid)>,
-    page: Query<PageQuery>,
-    query: Query<LedgerQuery>,
-) -> Result<web::Json<PageView<StockMovement>>, ApiError> {
-    let (branch_id, item_id) = path.into_inner();
-    let page = queries::ledger(
-        &state.db,
-        &caller.branch_scope(),
-        branch_id,
-        item_id,
-        query.from,
-        query.to,
-        page.parse()?,
-    )
-    .await?;
-    Ok(web::Json(page.into()))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AtQuery {
-    /// The instant (RFC 3339); a date is the start of that day in the branch's time zone;
-    /// absent: now.
-    #[param(schema_with = super::api_doc::date_or_instant, example = "2026-12-01T18:00:00+08:00")]
-    at: Option<DateOrInstant>,
-}
-
-/// The on-hand quantity of an item at a branch at a past instant.
-#[utoipa::path(tag = "stock", security(("bearer" = ["admin", "stock", "reports", "terminal"])), params(AtQuery), responses((status = 200, body = QuantityAt)))]
-#[get("/branches/{branch_id}/items/{item_id}/stock-at")]
-pub async fn quantity_at(
-    caller: Caller,
-    state: web::Data<AppState>,
-    path: web::Path<(Uuid, Uuid)>,
-    query: Query<AtQuery>,
-) -> Result<web::Json<QuantityAt>, ApiError> {
-    let (branch_id, item_id) = path.into_inner();
-    let at = query.at.unwrap_or(DateOrInstant::Instant(Utc::now()));
-    let scope = caller.branch_scope();
-    Ok(web::Json(
-        queries::quantity_at(&state.db, &scope, branch_id, item_id, at).await?,
-    ))
+    list.answer(state, async move |db, page| {
+        queries::item_stock(db, &scope, *item_id, page).await
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

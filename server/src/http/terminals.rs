@@ -3,9 +3,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::PageView;
 use super::extract::Query;
 use super::idempotent::WriteRequest;
+use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, ReportsCaller},
@@ -80,10 +80,12 @@ pub async fn list_terminals(
     _client: ReportsCaller,
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
-    page: Query<PageQuery>,
-) -> Result<web::Json<PageView<Terminal>>, ApiError> {
-    let page = registry::list_terminals(&state.db, *branch_id, page.parse()?).await?;
-    Ok(web::Json(page.into()))
+    list: ListRequest,
+) -> Result<HttpResponse, ApiError> {
+    list.answer(state, async move |db, page| {
+        registry::list_terminals(db, *branch_id, page).await
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -117,9 +119,9 @@ pub struct FleetQuery {
 pub async fn list_fleet(
     _client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     query: Query<FleetQuery>,
-) -> Result<web::Json<PageView<TerminalHealth>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let mut errors = FieldErrors::default();
     let stale_for = errors.check(
@@ -145,8 +147,10 @@ pub async fn list_fleet(
         rejected: query.rejected,
         inactive: query.inactive,
     };
-    let fleet = registry::list_fleet(&state.db, filter, page.parse()?).await?;
-    Ok(web::Json(fleet.into()))
+    list.answer(state, async move |db, page| {
+        registry::list_fleet(db, filter.clone(), page).await
+    })
+    .await
 }
 
 /// One terminal, with when it was last seen and its agent version.

@@ -1,4 +1,4 @@
-use actix_web::{HttpRequest, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::extract::{Json, Query, parse_json_shape, unstorable_text};
+use super::listing::ListRequest;
 use super::{PageView, json_body};
 use crate::{
     AppState,
@@ -179,9 +180,9 @@ pub struct TransactionQuery {
 pub async fn list_transactions(
     caller: Caller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     query: Query<TransactionQuery>,
-) -> Result<web::Json<PageView<TransactionSummary>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let filter = TransactionFilter {
         branch_id: query.branch_id,
@@ -193,9 +194,11 @@ pub async fn list_transactions(
         kind: query.kind,
         status: query.status,
     };
-    let page = queries::list_transactions(&state.db, &caller.branch_scope(), filter, page.parse()?)
-        .await?;
-    Ok(web::Json(page.into()))
+    let scope = caller.branch_scope();
+    list.answer(state, async move |db, page| {
+        queries::list_transactions(db, &scope, filter.clone(), page).await
+    })
+    .await
 }
 
 /// One transaction with its lines and payments (by the hub's id).
@@ -245,17 +248,11 @@ pub async fn daily_sales(
     state: web::Data<AppState>,
     branch_id: web::Path<Uuid>,
     query: Query<SummaryQuery>,
-    page: Query<PageQuery>,
-) -> Result<web::Json<PageView<DailySales>>, ApiError> {
+    list: ListRequest,
+) -> Result<HttpResponse, ApiError> {
     let scope = caller.branch_scope();
-    let days = queries::daily_sales(
-        &state.db,
-        &scope,
-        *branch_id,
-        query.from,
-        query.to,
-        page.parse()?,
-    )
-    .await?;
-    Ok(web::Json(days.into()))
+    list.answer(state, async move |db, page| {
+        queries::daily_sales(db, &scope, *branch_id, query.from, query.to, page).await
+    })
+    .await
 }

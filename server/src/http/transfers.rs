@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::Query;
+use super::listing::ListRequest;
 use super::{DecimalInput, DocumentFilter, PageView, idempotent::WriteRequest};
 use crate::{
     AppState,
@@ -204,16 +205,13 @@ pub async fn get_transfer(
 pub async fn list_transfers(
     client: ReportsCaller,
     state: web::Data<AppState>,
-    page: Query<PageQuery>,
+    list: ListRequest,
     filter: Query<DocumentFilter>,
-) -> Result<web::Json<PageView<Transfer>>, ApiError> {
-    let page = transfers::list_transfers(
-        &state.db,
-        &client.branch_scope(),
-        filter.branch_id,
-        filter.status.as_deref(),
-        page.parse()?,
-    )
-    .await?;
-    Ok(web::Json(page.into()))
+) -> Result<HttpResponse, ApiError> {
+    let scope = client.branch_scope();
+    list.answer(state, async move |db, page| {
+        transfers::list_transfers(db, &scope, filter.branch_id, filter.status.as_deref(), page)
+            .await
+    })
+    .await
 }

@@ -5,6 +5,7 @@
 pub mod adjustments;
 pub mod item_requests;
 pub mod ledger;
+pub mod movements;
 pub mod purchase_orders;
 pub mod queries;
 pub mod transfers;

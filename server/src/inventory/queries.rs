@@ -1,7 +1,7 @@
 //! Reading stock: levels of a branch, an item across branches, the ledger, the past.
 
 use chrono::{DateTime, Utc};
-use entity::{Fixed4, item, stock_level, stock_movement, stock_movement::Reason};
+use entity::{item, stock_level};
 use rust_decimal::Decimal;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -18,7 +18,6 @@ use crate::{
     error::DomainError,
     pagination::{Page, PageRequest, fetch_page},
     scope::BranchScope,
-    time::{self, DateOrInstant},
 };
 
 /// The levels with their items' SKU and name, read for the whole page in one query.
@@ -39,7 +38,7 @@ async fn named<C: ConnectionTrait>(
 }
 
 /// Filters of a branch's stock list.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct StockFilter {
     pub item_id: Option<Uuid>,
     pub category_id: Option<Uuid>,
@@ -84,37 +83,6 @@ impl StockLevel {
             reorder_level: l.reorder_level.map(from_fixed4),
             seq: l.seq,
             updated_at: l.updated_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StockMovement {
-    pub seq: i64,
-    #[schema(value_type = String)]
-    pub delta: Decimal,
-    #[schema(value_type = String)]
-    pub balance_after: Decimal,
-    pub reason: Reason,
-    pub document_type: String,
-    pub document_id: Uuid,
-    pub line_no: i32,
-    pub actor: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<stock_movement::Model> for StockMovement {
-    fn from(m: stock_movement::Model) -> Self {
-        Self {
-            seq: m.seq,
-            delta: from_fixed4(m.delta),
-            balance_after: from_fixed4(m.balance_after),
-            reason: m.reason,
-            document_type: m.document_type,
-            document_id: m.document_id,
-            line_no: m.line_no,
-            actor: m.actor,
-            created_at: m.created_at,
         }
     }
 }
@@ -215,63 +183,5 @@ pub async fn item_stock(
         items: named(db, page.items).await?,
         total: page.total,
         request: page.request,
-    })
-}
-
-/// The ledger of an item at a branch, oldest first, from an instant (inclusive) to another
-/// (exclusive), both optional; a plain date is that whole day in the branch's time zone.
-pub async fn ledger(
-    db: &DatabaseConnection,
-    scope: &BranchScope,
-    branch_id: Uuid,
-    item_id: Uuid,
-    from: Option<DateOrInstant>,
-    to: Option<DateOrInstant>,
-    page: PageRequest,
-) -> Result<Page<StockMovement>, DomainError> {
-    let branch_id = scope.branch(branch_id)?;
-    let zone = time::branch_time_zone(db, branch_id).await?;
-    let (from, to) = (from.map(|f| f.start(zone)), to.map(|t| t.end(zone)));
-    let mut select = stock_movement::Entity::find()
-        .filter(stock_movement::Column::BranchId.eq(branch_id))
-        .filter(stock_movement::Column::ItemId.eq(item_id))
-        .order_by_asc(stock_movement::Column::Seq);
-    if let Some(from) = from {
-        select = select.filter(stock_movement::Column::CreatedAt.gte(from));
-    }
-    if let Some(to) = to {
-        select = select.filter(stock_movement::Column::CreatedAt.lt(to));
-    }
-    Ok(fetch_page(db, select, page).await?.map(StockMovement::from))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QuantityAt {
-    pub at: DateTime<Utc>,
-    #[schema(value_type = String)]
-    pub on_hand: Decimal,
-}
-
-/// The on-hand quantity of an item at a branch at an instant (a plain date: the start of that
-/// day in the branch's time zone): the balance after the last movement stamped at or before it.
-pub async fn quantity_at(
-    db: &DatabaseConnection,
-    scope: &BranchScope,
-    branch_id: Uuid,
-    item_id: Uuid,
-    at: DateOrInstant,
-) -> Result<QuantityAt, DomainError> {
-    let branch_id = scope.branch(branch_id)?;
-    let at = at.start(time::branch_time_zone(db, branch_id).await?);
-    let last = stock_movement::Entity::find()
-        .filter(stock_movement::Column::BranchId.eq(branch_id))
-        .filter(stock_movement::Column::ItemId.eq(item_id))
-        .filter(stock_movement::Column::CreatedAt.lte(at))
-        .order_by_desc(stock_movement::Column::Seq)
-        .one(db)
-        .await?;
-    Ok(QuantityAt {
-        at,
-        on_hand: from_fixed4(last.map_or(Fixed4::ZERO, |movement| movement.balance_after)),
     })
 }

@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// Which terminals to list; absent filters take every terminal.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct FleetFilter {
     pub branch_id: Option<Uuid>,
     /// Not seen for at least this long (or never).

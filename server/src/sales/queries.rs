@@ -28,7 +28,7 @@ pub const MAX_HELD_QUERY: usize = 5000;
 pub const MAX_SUMMARY_DAYS: i64 = 366;
 
 /// Filters of the transaction list; all optional.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct TransactionFilter {
     /// One branch of the caller's scope.
     pub branch_id: Option<Uuid>,

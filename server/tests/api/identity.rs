@@ -456,6 +456,7 @@ async fn a_terminal_gets_403_on_admin_routes_and_404_for_another_branchs_objects
     let readable_by_terminals = [
         ("get", "/api/v1/branches/{branch_id}/stock"),
         ("get", "/api/v1/branches/{branch_id}/items/{item_id}/ledger"),
+        ("get", "/api/v1/branches/{branch_id}/ledger"),
         (
             "get",
             "/api/v1/branches/{branch_id}/items/{item_id}/stock-at",

@@ -7,6 +7,7 @@ mod common;
 mod bad_days;
 mod branches_and_terminals;
 mod errors;
+mod exports;
 mod fleet;
 mod identity;
 mod master_data;

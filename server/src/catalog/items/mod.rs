@@ -273,7 +273,7 @@ pub async fn sku_and_name<C: ConnectionTrait>(
 }
 
 /// Filters of the item list.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ItemFilter {
     /// Part of the SKU or name.
     pub search: Option<String>,

@@ -1,0 +1,190 @@
+//! Lists as CSV: the whole list, streamed, RFC 4180 quoting, the same rows as the JSON pages.
+
+use std::collections::BTreeMap;
+
+use reqwest::{StatusCode, header};
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, sales::Chain};
+
+/// Every page of a JSON list.
+async fn all_pages(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
+    let mut rows = Vec::new();
+    loop {
+        let page = app
+            .get(&format!("{path}?limit=500&offset={}", rows.len()), token)
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let items = page.body["items"].as_array().unwrap().clone();
+        let done = items.is_empty();
+        rows.extend(items);
+        if done || rows.len() as u64 == page.body["total"].as_u64().unwrap() {
+            return rows;
+        }
+    }
+}
+
+/// A CSV answer as rows of (column → cell).
+async fn csv_rows(response: reqwest::Response) -> Vec<BTreeMap<String, String>> {
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/csv; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let columns: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            columns
+                .iter()
+                .cloned()
+                .zip(record.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// A JSON row as the CSV writes it: scalars as text, null as empty.
+fn as_cells(row: &Value) -> BTreeMap<String, String> {
+    row.as_object()
+        .unwrap()
+        .iter()
+        .map(|(key, value)| {
+            let cell = match value {
+                Value::Null => String::new(),
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            (key.clone(), cell)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_ledger_of_ten_thousand_rows_exports_as_csv_with_the_rows_of_the_json_pages() {
+    let chain = Chain::new().await;
+    let app = &chain.app;
+    let branch = chain.branch("A", "retail").await;
+    // A name CSV must quote: a comma, quotes and a line break.
+    let items: Vec<Value> = (0..500)
+        .map(|n| json!({ "sku": format!("SKU-{n:03}"), "name": format!("Rice, \"premium\"\nbag {n}"), "base_price": "1" }))
+        .collect();
+    let imported = app
+        .post(
+            "/api/v1/items/import",
+            &chain.admin,
+            json!({ "items": items }),
+        )
+        .await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    let ids: Vec<String> = all_pages(app, &chain.admin, "/api/v1/items")
+        .await
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_string())
+        .collect();
+    for round in 0..20 {
+        let lines: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({ "item_id": id, "mode": "delta", "quantity": format!("{}.5", round + 1), "reason_code": "found" }))
+            .collect();
+        let made = app
+            .post(
+                &format!("/api/v1/branches/{branch}/adjustments"),
+                &chain.admin,
+                json!({ "lines": lines }),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    }
+    let ledger = format!("/api/v1/branches/{branch}/ledger");
+    let json_rows = all_pages(app, &chain.admin, &ledger).await;
+    assert_eq!(json_rows.len(), 10_000);
+
+    let by_format = app
+        .http
+        .get(app.url(&format!("{ledger}?format=csv")))
+        .bearer_auth(&chain.admin)
+        .send()
+        .await
+        .unwrap();
+    let csv = csv_rows(by_format).await;
+    assert_eq!(csv.len(), 10_000);
+    let expected: Vec<BTreeMap<String, String>> = json_rows.iter().map(as_cells).collect();
+    assert_eq!(csv, expected);
+    assert!(
+        csv[0]["item_name"].contains(", \"premium\"\n"),
+        "{:?}",
+        csv[0]
+    );
+
+    // `Accept: text/csv` asks the same; a filter applies to the export too.
+    let by_accept = app
+        .http
+        .get(app.url(&format!("{ledger}?item_id={}", ids[7])))
+        .bearer_auth(&chain.admin)
+        .header(header::ACCEPT, "text/csv")
+        .send()
+        .await
+        .unwrap();
+    let one_item = csv_rows(by_accept).await;
+    assert_eq!(one_item.len(), 20);
+    assert!(one_item.iter().all(|row| row["item_id"] == ids[7]));
+
+    let refused = app.get(&format!("{ledger}?format=xml"), &chain.admin).await;
+    refused.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
+    assert_eq!(refused.error_fields(), ["format"]);
+    // A refusal is still a problem document when CSV was asked.
+    let other = app
+        .get(
+            &format!(
+                "/api/v1/branches/{}/ledger?format=csv",
+                uuid::Uuid::new_v4()
+            ),
+            &chain.admin,
+        )
+        .await;
+    other.assert_problem_type(StatusCode::NOT_FOUND, "not-found");
+}
+
+#[tokio::test]
+async fn every_list_of_the_document_answers_csv() {
+    let chain = Chain::new().await;
+    let app = &chain.app;
+    let own_branch = chain.branch("A", "retail").await;
+    let objects = crate::common::objects::objects_of_another_branch(&chain, &own_branch).await;
+    let spec = app
+        .send(app.http.get(app.url("/api-docs/openapi.json")))
+        .await
+        .body;
+    let mut lists = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let Some(get) = item.get("get") else { continue };
+        if get["responses"]["200"]["content"].get("text/csv").is_none() {
+            continue;
+        }
+        let mut concrete = path.clone();
+        for (param, value) in &objects {
+            concrete = concrete.replace(param, value);
+        }
+        let answer = app
+            .http
+            .get(app.url(&format!(
+                "{concrete}?format=csv&from=2026-01-01&to=2026-01-02"
+            )))
+            .bearer_auth(&chain.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{path}");
+        let text = answer.text().await.unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        for record in reader.records() {
+            record.unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+        lists += 1;
+    }
+    assert!(lists >= 20, "only {lists} lists declare CSV");
+}
