@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod pagination;
 pub mod problems;
 pub mod registry;
+pub mod reports;
 pub mod sales;
 pub mod scope;
 pub mod sync;

@@ -86,3 +86,43 @@ where
         model.update(txn).await
     }
 }
+
+/// The name of each of `ids` in a table with an `id` and a `name` column, for answers that show
+/// names next to ids.
+async fn names_of<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    id: E::Column,
+    name: E::Column,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, String>, DomainError> {
+    let mut names = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(Uuid, String)> = E::find()
+            .select_only()
+            .columns([id, name])
+            .filter(id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        names.extend(rows);
+    }
+    Ok(names)
+}
+
+/// The names of payment methods.
+pub async fn payment_method_names<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, String>, DomainError> {
+    use entity::payment_method::{Column, Entity};
+    names_of::<Entity, C>(db, Column::Id, Column::Name, ids).await
+}
+
+/// The names of staff users.
+pub async fn staff_names<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, String>, DomainError> {
+    use entity::staff_user::{Column, Entity};
+    names_of::<Entity, C>(db, Column::Id, Column::Name, ids).await
+}

@@ -66,6 +66,7 @@ impl Modify for SecuritySchemes {
         (name = "stock", description = "Stock levels, the ledger, adjustments and transfer tickets"),
         (name = "sync", description = "Terminal sync protocol"),
         (name = "sales", description = "Transactions terminals sent, and daily sales"),
+        (name = "reports", description = "Sales by item, staff, hour and payment method; inventory valuation; reorder"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -17,6 +17,7 @@ mod listing;
 mod ops;
 mod payment_methods;
 mod purchase_orders;
+mod reports;
 mod settings;
 mod staff;
 mod stock;
@@ -72,7 +73,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(ledger::routes)
                 .configure(transfers::routes)
                 .configure(purchase_orders::routes)
-                .configure(item_requests::routes),
+                .configure(item_requests::routes)
+                .configure(reports::routes),
         );
 }
 

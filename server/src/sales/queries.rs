@@ -3,10 +3,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use entity::{Fixed4, payment_method, sales_line, sales_payment, sales_transaction, staff_user};
+use entity::{Fixed4, sales_line, sales_payment, sales_transaction};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder,
     sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr},
 };
 use uuid::Uuid;
@@ -16,6 +16,7 @@ use super::{
     records::{DailySales, Held, Transaction, TransactionSummary},
 };
 use crate::{
+    catalog,
     error::DomainError,
     pagination::{Page, PageRequest, fetch_page},
     scope::BranchScope,
@@ -74,9 +75,13 @@ pub async fn list_transactions(
     if let Some(to) = filter.to {
         select = select.filter(Column::BusinessDate.lte(to));
     }
-    Ok(fetch_page(db, select, page)
-        .await?
-        .map(TransactionSummary::from))
+    let page = fetch_page(db, select, page).await?;
+    let staff = page.items.iter().map(|t| t.staff_user_id).collect();
+    let names = catalog::staff_names(db, staff).await?;
+    Ok(page.map(|t| {
+        let name = names.get(&t.staff_user_id).cloned().unwrap_or_default();
+        TransactionSummary::new(t, name)
+    }))
 }
 
 /// A transaction with its lines and payments.
@@ -116,26 +121,18 @@ pub async fn get_transaction(
     let item_ids: Vec<Uuid> = lines.iter().map(|l| l.item_id).collect();
     let items = crate::catalog::items::sku_and_name(db, item_ids).await?;
     let method_ids: Vec<Uuid> = payments.iter().map(|p| p.payment_method_id).collect();
-    let methods: Vec<(Uuid, String)> = payment_method::Entity::find()
-        .select_only()
-        .columns([payment_method::Column::Id, payment_method::Column::Name])
-        .filter(payment_method::Column::Id.is_in(method_ids))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let staff_user_name: Option<String> = staff_user::Entity::find_by_id(transaction.staff_user_id)
-        .select_only()
-        .column(staff_user::Column::Name)
-        .into_tuple()
-        .one(db)
-        .await?;
+    let methods = catalog::payment_method_names(db, method_ids).await?;
+    let staff_user_name = catalog::staff_names(db, vec![transaction.staff_user_id])
+        .await?
+        .remove(&transaction.staff_user_id)
+        .unwrap_or_default();
     Ok(Transaction::from(TransactionDetail {
         transaction,
         lines,
         payments,
         items,
-        methods: methods.into_iter().collect(),
-        staff_user_name: staff_user_name.unwrap_or_default(),
+        methods,
+        staff_user_name,
     }))
 }
 
@@ -215,7 +212,8 @@ fn sum_of(backend: DbBackend, column: sales_transaction::Column) -> SimpleExpr {
     )
 }
 
-fn integer(backend: DbBackend, expr: SimpleExpr) -> SimpleExpr {
+/// An aggregate as a 64-bit integer on every database (PostgreSQL and MySQL widen sums).
+pub(crate) fn integer(backend: DbBackend, expr: SimpleExpr) -> SimpleExpr {
     let type_name = if backend == DbBackend::MySql {
         "SIGNED"
     } else {
@@ -338,7 +336,15 @@ pub async fn daily_sales(
             *day.payments.entry(method).or_default() += signed;
         }
     }
-    let days = days.into_values().map(DailySales::from).collect();
+    let methods: Vec<Uuid> = days
+        .values()
+        .flat_map(|day| day.payments.keys().copied())
+        .collect();
+    let names = catalog::payment_method_names(db, methods).await?;
+    let days = days
+        .into_values()
+        .map(|day| DailySales::new(day, &names))
+        .collect();
     Ok(Page::of_all(days, page))
 }
 

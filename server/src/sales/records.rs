@@ -1,6 +1,6 @@
 //! What admins and terminals read of transactions, with amounts as decimals.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::sales_transaction::{self, Kind, OrderType, Status};
@@ -34,6 +34,7 @@ pub struct TransactionSummary {
     #[schema(value_type = String)]
     pub business_date: NaiveDate,
     pub staff_user_id: Uuid,
+    pub staff_user_name: String,
     pub customer_id: Option<Uuid>,
     pub order_type: Option<OrderType>,
     pub table: Option<String>,
@@ -51,8 +52,8 @@ pub struct TransactionSummary {
     pub settled_at: Option<DateTime<Utc>>,
 }
 
-impl From<sales_transaction::Model> for TransactionSummary {
-    fn from(t: sales_transaction::Model) -> Self {
+impl TransactionSummary {
+    pub(super) fn new(t: sales_transaction::Model, staff_user_name: String) -> Self {
         Self {
             id: t.id,
             branch_id: t.branch_id,
@@ -68,6 +69,7 @@ impl From<sales_transaction::Model> for TransactionSummary {
             utc_offset_minutes: t.utc_offset_minutes,
             business_date: t.business_date,
             staff_user_id: t.staff_user_id,
+            staff_user_name,
             customer_id: t.customer_id,
             order_type: t.order_type,
             table: t.table_label,
@@ -115,7 +117,6 @@ pub struct SalesPayment {
 pub struct Transaction {
     #[serde(flatten)]
     pub transaction: TransactionSummary,
-    pub staff_user_name: String,
     pub lines: Vec<SalesLine>,
     pub payments: Vec<SalesPayment>,
 }
@@ -124,8 +125,7 @@ impl From<TransactionDetail> for Transaction {
     fn from(d: TransactionDetail) -> Self {
         let (items, methods) = (&d.items, &d.methods);
         Self {
-            transaction: d.transaction.into(),
-            staff_user_name: d.staff_user_name,
+            transaction: TransactionSummary::new(d.transaction, d.staff_user_name),
             lines: d
                 .lines
                 .into_iter()
@@ -200,24 +200,39 @@ pub struct DailySales {
     /// Sales total minus returns total.
     #[schema(value_type = String)]
     pub net_total: Decimal,
-    /// Paid minus refunded, by payment method id.
-    #[schema(value_type = BTreeMap<String, String>)]
-    pub payments: BTreeMap<Uuid, Decimal>,
+    /// Paid minus refunded, by payment method (by name).
+    pub payments: Vec<MethodAmount>,
 }
 
-impl From<DailyFigures> for DailySales {
-    fn from(d: DailyFigures) -> Self {
+/// An amount taken with one payment method.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MethodAmount {
+    pub payment_method_id: Uuid,
+    pub payment_method_name: String,
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+}
+
+impl DailySales {
+    /// A day's figures, its payment methods named from `names`.
+    pub(super) fn new(d: DailyFigures, names: &HashMap<Uuid, String>) -> Self {
+        let mut payments: Vec<MethodAmount> = d
+            .payments
+            .into_iter()
+            .map(|(method, amount)| MethodAmount {
+                payment_method_id: method,
+                payment_method_name: names.get(&method).cloned().unwrap_or_default(),
+                amount: from_fixed4(amount),
+            })
+            .collect();
+        payments.sort_by(|a, b| a.payment_method_name.cmp(&b.payment_method_name));
         Self {
             business_date: d.business_date,
             net_total: from_fixed4(d.sales.total - d.returns.total),
             sales: d.sales.into(),
             returns: d.returns.into(),
             voids: d.voids,
-            payments: d
-                .payments
-                .into_iter()
-                .map(|(method, amount)| (method, from_fixed4(amount)))
-                .collect(),
+            payments,
         }
     }
 }

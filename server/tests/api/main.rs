@@ -14,6 +14,7 @@ mod master_data;
 mod master_gap;
 mod metrics;
 mod openapi;
+mod reports;
 mod roles;
 mod sales;
 mod sales_exactly_once;

@@ -689,8 +689,13 @@ async fn admins_query_transactions_and_daily_sales() {
     assert_eq!(day["returns"]["total"], "55");
     assert_eq!(day["voids"], 1);
     assert_eq!(day["net_total"], "111.5");
-    assert_eq!(day["payments"][chain.card.as_str()], "110.5");
-    assert_eq!(day["payments"][chain.cash.as_str()], "1");
+    assert_eq!(
+        day["payments"],
+        json!([
+            { "payment_method_id": chain.card, "payment_method_name": "CARD", "amount": "110.5" },
+            { "payment_method_id": chain.cash, "payment_method_name": "CASH", "amount": "1" },
+        ])
+    );
     assert_eq!(days[1]["sales"]["total"], "10");
 
     let list = |query: String| {
