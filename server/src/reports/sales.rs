@@ -85,7 +85,7 @@ pub struct MethodSales {
 /// The transactions a report counts.
 fn counted(query: &SalesQuery) -> Result<Condition, DomainError> {
     use sales_transaction::Column;
-    let scope = query.scope.clone().narrowed(query.branch_id)?;
+    let scope = query.scope.narrowed(query.branch_id)?;
     let column = |c: Column| Expr::col((sales_transaction::Entity, c));
     Ok(Condition::all()
         .add(scope.condition(Column::BranchId))
@@ -135,24 +135,18 @@ pub async fn by_item(
     select
         .column((sales_line::Entity, sales_line::Column::ItemId))
         .expr_as(
-            signed_sum(backend, line(sales_line::Column::Quantity).into()),
+            signed_sum(backend, line(sales_line::Column::Quantity)),
             "quantity",
         )
         .expr_as(
-            signed_sum(backend, line(sales_line::Column::LineTotal).into()),
+            signed_sum(backend, line(sales_line::Column::LineTotal)),
             "net_sales",
         )
-        .expr_as(
-            signed_sum(backend, line(sales_line::Column::Tax).into()),
-            "tax",
-        )
+        .expr_as(signed_sum(backend, line(sales_line::Column::Tax)), "tax")
         .from(sales_line::Entity)
         .cond_where(counted(query)?)
         .group_by_col((sales_line::Entity, sales_line::Column::ItemId));
-    joined_to_transactions(
-        &mut select,
-        line(sales_line::Column::SalesTransactionId).into(),
-    );
+    joined_to_transactions(&mut select, line(sales_line::Column::SalesTransactionId));
     let mut rows = Vec::new();
     for row in db.query_all(&select).await? {
         let item_id: Uuid = row.try_get("", "item_id")?;
@@ -194,7 +188,7 @@ pub async fn by_staff(
         .column((sales_transaction::Entity, Column::StaffUserId))
         .expr_as(count_of(backend, false), "sales")
         .expr_as(count_of(backend, true), "returns")
-        .expr_as(signed_sum(backend, total.into()), "net_total")
+        .expr_as(signed_sum(backend, total), "net_total")
         .from(sales_transaction::Entity)
         .cond_where(counted(query)?)
         .group_by_col((sales_transaction::Entity, Column::StaffUserId));
@@ -240,7 +234,7 @@ pub async fn by_payment_method(
             "payments",
         )
         .expr_as(
-            signed_sum(backend, payment(sales_payment::Column::Amount).into()),
+            signed_sum(backend, payment(sales_payment::Column::Amount)),
             "amount",
         )
         .from(sales_payment::Entity)
@@ -251,7 +245,7 @@ pub async fn by_payment_method(
         ));
     joined_to_transactions(
         &mut select,
-        payment(sales_payment::Column::SalesTransactionId).into(),
+        payment(sales_payment::Column::SalesTransactionId),
     );
     let mut rows = Vec::new();
     for row in db.query_all(&select).await? {

@@ -58,7 +58,7 @@ pub async fn valuation(
     at: Option<DateTime<Utc>>,
     page: PageRequest,
 ) -> Result<Page<BranchValuation>, DomainError> {
-    let scope = scope.clone().narrowed(branch_id)?;
+    let scope = (*scope).narrowed(branch_id)?;
     let branches = branch::Entity::find()
         .filter(scope.condition(branch::Column::Id))
         .order_by_asc(branch::Column::Code)
@@ -186,7 +186,7 @@ pub async fn reorder(
     branch_id: Option<Uuid>,
     page: PageRequest,
 ) -> Result<Page<Reorder>, DomainError> {
-    let scope = scope.clone().narrowed(branch_id)?;
+    let scope = (*scope).narrowed(branch_id)?;
     let select = stock_level::Entity::find()
         .filter(scope.condition(stock_level::Column::BranchId))
         .filter(
