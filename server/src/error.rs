@@ -135,6 +135,10 @@ impl FieldErrors {
             .ok()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The error naming every field recorded so far.
     pub fn into_error(self) -> DomainError {
         DomainError::Invalid(self.0)

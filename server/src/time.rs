@@ -117,6 +117,7 @@ pub fn parse_span(value: &str) -> Result<chrono::Duration, String> {
         return Err(invalid());
     }
     let count: i64 = count.parse().map_err(|_| invalid())?;
+    // A span longer than a duration can hold is as long as one can be.
     let unit_secs = match unit {
         's' => 1,
         'm' => 60,
@@ -124,7 +125,7 @@ pub fn parse_span(value: &str) -> Result<chrono::Duration, String> {
         'd' => 86_400,
         _ => return Err(invalid()),
     };
-    Ok(chrono::Duration::seconds(count * unit_secs))
+    Ok(chrono::Duration::try_seconds(count * unit_secs).unwrap_or(chrono::Duration::MAX))
 }
 
 #[cfg(test)]
@@ -137,6 +138,7 @@ mod span_tests {
         assert_eq!(parse_span("15m").map(|d| d.num_seconds()), Ok(900));
         assert_eq!(parse_span("2h").map(|d| d.num_seconds()), Ok(7_200));
         assert_eq!(parse_span("7d").map(|d| d.num_seconds()), Ok(604_800));
+        assert_eq!(parse_span("999999999d"), Ok(chrono::Duration::MAX));
         for bad in [
             "",
             "m",

@@ -210,7 +210,7 @@ pub async fn rotate_client_secret<C: ConnectionTrait>(
 }
 
 /// Deactivates (its tokens are refused at once) or reactivates a client; the last active
-/// admin stays active.
+/// admin stays active. A client already so is left as it is.
 #[tracing::instrument(skip_all, fields(client_id), err(level = "info"))]
 pub async fn set_client_active<C: ConnectionTrait>(
     txn: &C,
@@ -218,7 +218,11 @@ pub async fn set_client_active<C: ConnectionTrait>(
     active: bool,
 ) -> Result<ApiClient, DomainError> {
     let current = find(txn, client_id).await?;
-    if !active && current.active && current.role == ClientRole::Admin {
+    if current.active == active {
+        // Nothing changes: its tokens stay good.
+        return Ok(current.into());
+    }
+    if !active && current.role == ClientRole::Admin {
         ensure_another_admin(txn, "deactivated").await?;
     }
     let mut client = current.into_active_model();

@@ -36,11 +36,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// Whether a route's JSON body may be left out.
+/// Whether a route's JSON body may be left out, or may be CSV instead.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Body {
     Required,
-    Optional,
+    /// JSON, none, or `text/csv` (the caller tells them apart by the media type).
+    OptionalOrCsv,
+}
+
+/// Whether a request's body is CSV (`text/csv`, in any case).
+pub(super) fn is_csv(req: &HttpRequest) -> bool {
+    req.content_type().eq_ignore_ascii_case("text/csv")
 }
 
 /// Reads a body that must be JSON (`application/json` or `…+json`, in any case); an optional
@@ -52,7 +58,9 @@ pub(super) fn json_body(
 ) -> impl Future<Output = Result<web::Bytes, ApiError>> + 'static {
     // Media types are case-insensitive (RFC 9110 §8.3.1).
     let media_type = req.content_type().to_ascii_lowercase();
-    let is_json = media_type == "application/json" || media_type.ends_with("+json");
+    let is_json = media_type == "application/json"
+        || media_type.ends_with("+json")
+        || (body == Body::OptionalOrCsv && is_csv(req));
     let bytes = web::Bytes::from_request(req, payload);
     async move {
         let bytes = bytes.await.map_err(|err| {
@@ -62,7 +70,7 @@ pub(super) fn json_body(
                 ApiError::BadRequest(format!("cannot read the body: {err}"))
             }
         })?;
-        let left_out = body == Body::Optional && bytes.is_empty();
+        let left_out = body != Body::Required && bytes.is_empty();
         if !(is_json || left_out) {
             return Err(json_error(actix_web::error::JsonPayloadError::ContentType));
         }

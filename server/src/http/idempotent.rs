@@ -31,6 +31,8 @@ pub struct WriteRequest {
     state: web::Data<AppState>,
     req: HttpRequest,
     body: Bytes,
+    /// Whether the handler read a CSV body: any other route refuses one (415).
+    csv_read: std::cell::Cell<bool>,
 }
 
 impl FromRequest for WriteRequest {
@@ -39,7 +41,7 @@ impl FromRequest for WriteRequest {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let body = super::extract::json_body(req, payload, super::extract::Body::Optional);
+        let body = super::extract::json_body(req, payload, super::extract::Body::OptionalOrCsv);
         let req = req.clone();
         Box::pin(async move {
             let state =
@@ -48,6 +50,7 @@ impl FromRequest for WriteRequest {
                 state,
                 body: body.await?,
                 req,
+                csv_read: std::cell::Cell::new(false),
             })
         })
     }
@@ -56,7 +59,27 @@ impl FromRequest for WriteRequest {
 impl WriteRequest {
     /// The body as a JSON object of `T`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        self.refuse_unread_csv()?;
         super::extract::parse_json_object(&self.body)
+    }
+
+    /// The body, when it is CSV (`text/csv`).
+    pub fn csv(&self) -> Option<&[u8]> {
+        let csv = super::extract::is_csv(&self.req);
+        self.csv_read.set(csv);
+        csv.then_some(&self.body)
+    }
+
+    /// 415 for a CSV body the handler did not read.
+    fn refuse_unread_csv(&self) -> Result<(), ApiError> {
+        let unread =
+            super::extract::is_csv(&self.req) && !self.body.is_empty() && !self.csv_read.get();
+        if unread {
+            return Err(ApiError::UnsupportedMediaType(
+                "the body must be application/json".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The body as `T`, or `T::default()` when there is none.
@@ -76,6 +99,7 @@ impl WriteRequest {
         success: StatusCode,
         work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, DomainError>,
     ) -> Result<HttpResponse, ApiError> {
+        self.refuse_unread_csv()?;
         if self.req.headers().contains_key(HEADER) {
             return Err(ApiError::BadRequest(format!(
                 "this route answers with a secret, which the hub never keeps, so it takes no \
@@ -98,6 +122,7 @@ impl WriteRequest {
         success: StatusCode,
         work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, DomainError>,
     ) -> Result<HttpResponse, ApiError> {
+        self.refuse_unread_csv()?;
         run(&self.state, &self.req, client_id, &self.body, success, work).await
     }
 }

@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, delete, get, http::StatusCode, post, put, web};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -16,29 +16,22 @@ use crate::{
     pagination::PageQuery,
 };
 
-/// An import of 5,000 items is a few megabytes; other bodies keep the configured limit.
-const IMPORT_BODY_LIMIT: usize = 16 * 1024 * 1024;
-
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(
-        utoipa_actix_web::scope("/items/import")
-            .app_data(web::PayloadConfig::new(IMPORT_BODY_LIMIT))
-            .service(import_items),
-    )
-    .service(create_item)
-    .service(list_items)
-    .service(get_item)
-    .service(update_item)
-    .service(delete_item)
-    .service(set_branch_item)
-    .service(clear_branch_item)
-    .service(list_branch_items);
+    cfg.configure(super::item_import::routes)
+        .service(create_item)
+        .service(list_items)
+        .service(get_item)
+        .service(update_item)
+        .service(delete_item)
+        .service(set_branch_item)
+        .service(clear_branch_item)
+        .service(list_branch_items);
 }
 
 /// An item as submitted; decimals may be JSON strings or numbers and keep every digit.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ItemRequest {
+pub(super) struct ItemRequest {
     #[schema(example = "COF-001")]
     sku: String,
     name: String,
@@ -76,19 +69,6 @@ impl From<ItemRequest> for ItemInput {
             barcodes: r.barcodes,
         }
     }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ImportRequest {
-    /// Up to 5,000 items, created or replaced by SKU.
-    items: Vec<ItemRequest>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportResult {
-    /// Items created or replaced.
-    imported: u64,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -130,31 +110,6 @@ pub async fn create_item(
     write
         .run(&admin.client_id, StatusCode::CREATED, async |txn| {
             items::create_item(txn, body.into()).await
-        })
-        .await
-}
-
-/// Create or replace up to 5,000 items by SKU, all or nothing; every invalid row is named as `items[i].field`.
-#[utoipa::path( request_body = ImportRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
-    tag = "catalog",
-    security(("bearer" = ["admin"])),
-    responses(
-        (status = 200, body = ImportResult),
-        (status = 422, description = "Invalid rows; nothing was imported", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("")]
-pub async fn import_items(
-    admin: AdminCaller,
-    write: WriteRequest,
-) -> Result<HttpResponse, ApiError> {
-    let body: ImportRequest = write.json()?;
-    let inputs = body.items.into_iter().map(ItemInput::from).collect();
-    write
-        .run(&admin.client_id, StatusCode::OK, async |txn| {
-            items::import_items(txn, inputs)
-                .await
-                .map(|imported| ImportResult { imported })
         })
         .await
 }

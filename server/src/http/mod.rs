@@ -10,6 +10,7 @@ mod customers;
 mod extract;
 mod idempotent;
 mod item_groups;
+mod item_import;
 mod item_requests;
 mod items;
 mod ledger;

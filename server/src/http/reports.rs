@@ -3,7 +3,8 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
-use serde::Deserialize;
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -11,8 +12,8 @@ use super::{PageView, extract::Query, listing::ListRequest};
 use crate::{
     AppState,
     auth::caller::ReportsCaller,
-    error::{ApiError, Problem},
-    pagination::PageQuery,
+    error::{ApiError, DomainError, Problem},
+    pagination::{Page, PageQuery, PageRequest},
     reports::{
         Period,
         sales::{self, HourSales, ItemSales, MethodSales, SalesQuery, StaffSales},
@@ -43,14 +44,22 @@ pub struct SalesReportQuery {
     to: Option<NaiveDate>,
 }
 
-impl SalesReportQuery {
-    fn sales_query(&self, client: &ReportsCaller) -> Result<SalesQuery, ApiError> {
-        Ok(SalesQuery {
-            scope: client.branch_scope(),
-            branch_id: self.branch_id,
-            period: Period::new(self.from, self.to)?,
-        })
-    }
+/// Answers a sales report for the query's branch and period.
+async fn sales_report<T: Serialize + 'static>(
+    client: ReportsCaller,
+    state: web::Data<AppState>,
+    list: ListRequest,
+    query: Query<SalesReportQuery>,
+    report: impl AsyncFn(&DatabaseConnection, &SalesQuery, PageRequest) -> Result<Page<T>, DomainError>
+    + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let query = SalesQuery {
+        scope: client.branch_scope(),
+        branch_id: query.branch_id,
+        period: Period::new(query.from, query.to)?,
+    };
+    list.answer(state, async move |db, page| report(db, &query, page).await)
+        .await
 }
 
 /// Sales by item over business dates, best first: quantity sold less returned, net sales, tax.
@@ -67,11 +76,7 @@ pub async fn sales_by_item(
     list: ListRequest,
     query: Query<SalesReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.sales_query(&client)?;
-    list.answer(state, async move |db, page| {
-        sales::by_item(db, &query, page).await
-    })
-    .await
+    sales_report(client, state, list, query, sales::by_item).await
 }
 
 /// Sales by staff user over business dates, best first.
@@ -88,11 +93,7 @@ pub async fn sales_by_staff(
     list: ListRequest,
     query: Query<SalesReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.sales_query(&client)?;
-    list.answer(state, async move |db, page| {
-        sales::by_staff(db, &query, page).await
-    })
-    .await
+    sales_report(client, state, list, query, sales::by_staff).await
 }
 
 /// Sales by hour of the day at the till over business dates, all 24 hours.
@@ -109,11 +110,7 @@ pub async fn sales_by_hour(
     list: ListRequest,
     query: Query<SalesReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.sales_query(&client)?;
-    list.answer(state, async move |db, page| {
-        sales::by_hour(db, &query, page).await
-    })
-    .await
+    sales_report(client, state, list, query, sales::by_hour).await
 }
 
 /// What was paid with each payment method over business dates, less what was refunded.
@@ -130,11 +127,7 @@ pub async fn sales_by_payment_method(
     list: ListRequest,
     query: Query<SalesReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.sales_query(&client)?;
-    list.answer(state, async move |db, page| {
-        sales::by_payment_method(db, &query, page).await
-    })
-    .await
+    sales_report(client, state, list, query, sales::by_payment_method).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

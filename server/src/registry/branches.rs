@@ -202,7 +202,12 @@ pub async fn set_branch_active(
     id: Uuid,
     active: bool,
 ) -> Result<Branch, DomainError> {
-    let mut branch = find_branch(txn, id).await?.into_active_model();
+    let current = find_branch(txn, id).await?;
+    if current.active == active {
+        // Nothing changes: the terminals' tokens stay good.
+        return Ok(current.into());
+    }
+    let mut branch = current.into_active_model();
     branch.active = Set(active);
     branch.updated_at = Set(Utc::now());
     let branch = branch.update(txn).await?;

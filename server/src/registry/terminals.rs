@@ -204,7 +204,12 @@ pub async fn set_terminal_active<C: ConnectionTrait>(
     id: Uuid,
     active: bool,
 ) -> Result<Terminal, DomainError> {
-    let mut terminal = find_terminal(db, id).await?.into_active_model();
+    let current = find_terminal(db, id).await?;
+    if current.active == active {
+        // Nothing changes: its tokens stay good.
+        return Ok(current.into());
+    }
+    let mut terminal = current.into_active_model();
     terminal.active = Set(active);
     // Reactivation must not bring back tokens issued before the deactivation.
     terminal.credential_version = Set(terminal.credential_version.as_ref() + 1);

@@ -290,7 +290,8 @@ pub async fn by_hour(
         .stream(db)
         .await?;
     while let Some((at, offset, kind, total)) = stream.try_next().await? {
-        let hour = (at + Duration::minutes(i64::from(offset))).hour();
+        let local = at.checked_add_signed(Duration::minutes(i64::from(offset)));
+        let hour = local.unwrap_or(at).hour();
         let figures = hours.entry(hour).or_insert((0, 0, Fixed4::ZERO));
         if kind == Kind::Return {
             figures.1 += 1;

@@ -188,3 +188,81 @@ async fn every_list_of_the_document_answers_csv() {
     }
     assert!(lists >= 20, "only {lists} lists declare CSV");
 }
+
+async fn post_csv(app: &TestApp, token: &str, path: &str, csv: &str) -> crate::common::Answer {
+    app.send(
+        app.http
+            .post(app.url(path))
+            .bearer_auth(token)
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(csv.to_string()),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn items_import_from_csv_by_the_same_rules_with_errors_naming_the_line() {
+    let chain = Chain::new().await;
+    let app = &chain.app;
+    let bad = "sku,name,base_price,cost\n\
+               R-1,\"Rice, long\ngrain\",55,30\n\
+               R-2,Beans,abc,7\n\
+               R-3,,12,\n";
+    let refused = post_csv(app, &chain.admin, "/api/v1/items/import", bad).await;
+    refused.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
+    // The first row spans lines 2 and 3 (a quoted line break): the bad ones are lines 4 and 5.
+    let mut fields = refused.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["rows[4].base_price", "rows[5].name"]);
+    assert_eq!(
+        app.get("/api/v1/items", &chain.admin).await.body["total"],
+        0,
+        "nothing imported"
+    );
+
+    let unknown = post_csv(
+        app,
+        &chain.admin,
+        "/api/v1/items/import",
+        "sku,name,price\nA,B,1\n",
+    )
+    .await;
+    unknown.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
+    assert_eq!(
+        unknown.error_fields(),
+        ["rows[1]", "rows[1]"],
+        "an unknown column and a missing one"
+    );
+
+    let twice = post_csv(
+        app,
+        &chain.admin,
+        "/api/v1/items/import",
+        "sku,name,base_price\nA,One,1\nA,Two,2\n",
+    )
+    .await;
+    assert_eq!(twice.error_fields(), ["rows[3].sku"]);
+
+    let good = "SKU,Name,Base_Price,Cost,Tax_Rate,Track_Stock,Active,Barcodes,Unit\n\
+                R-1,\"Rice, \"\"premium\"\"\",55.5,30,12,true,yes,111|222,kg\n\
+                R-2,Beans,12,,,false,no,,\n";
+    let imported = post_csv(app, &chain.admin, "/api/v1/items/import", good).await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    assert_eq!(imported.body["imported"], 2);
+    let rice = &app.get("/api/v1/items?q=R-1", &chain.admin).await.body["items"][0];
+    assert_eq!(rice["name"], "Rice, \"premium\"");
+    assert_eq!(rice["base_price"], "55.5");
+    assert_eq!(rice["cost"], "30");
+    assert_eq!(rice["tax_rate"], "12");
+    assert_eq!(rice["unit"], "kg");
+    assert_eq!(rice["barcodes"], json!(["111", "222"]));
+    let beans = &app.get("/api/v1/items?q=R-2", &chain.admin).await.body["items"][0];
+    assert_eq!(beans["active"], false);
+    assert_eq!(beans["track_stock"], false);
+    assert_eq!(beans["cost"], Value::Null);
+
+    // Only the import takes CSV.
+    post_csv(app, &chain.admin, "/api/v1/branches", "code,name\nX,Y\n")
+        .await
+        .assert_problem_type(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
+}

@@ -199,6 +199,19 @@ async fn the_last_active_admin_keeps_its_role_and_stays_active() {
     // With a second admin, the first may go; then the second is the last.
     let (second_id, second_secret) = make_client(app, &chain.admin, "deputy", "admin").await;
     let second = app.token(&second_id, &second_secret).await;
+    // Reactivating an active client changes nothing: its tokens stay good.
+    let again = app
+        .post(
+            &format!("/api/v1/clients/{second_id}/reactivate"),
+            &second,
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(
+        app.get("/api/v1/branches", &second).await.status,
+        StatusCode::OK
+    );
     let gone = app.post(&deactivate(ADMIN_ID), &second, json!({})).await;
     assert_eq!(gone.status, StatusCode::OK, "{}", gone.body);
     assert_eq!(gone.body["active"], false);

@@ -60,34 +60,55 @@ async fn insert_new<C: ConnectionTrait>(
     Ok(ids)
 }
 
+/// One row of an import, with the name its errors give it (`items[3]` of a JSON body,
+/// `rows[5]` for line 5 of a CSV file).
+#[derive(Debug)]
+pub struct ImportRow {
+    pub label: String,
+    pub input: ItemInput,
+}
+
+/// Checks every row by the rules that need no database (fields, SKUs twice in the import),
+/// recording what is wrong in `errors`.
+pub fn check_rows(rows: &[ImportRow], errors: &mut FieldErrors) {
+    valid_rows(rows, errors);
+}
+
+/// [`check_rows`], keeping the valid rows with their labels.
+fn valid_rows<'a>(rows: &'a [ImportRow], errors: &mut FieldErrors) -> Vec<(&'a str, ValidItem)> {
+    let mut seen_skus: HashMap<String, &str> = HashMap::new();
+    let mut valid = Vec::with_capacity(rows.len());
+    for row in rows {
+        let prefix = format!("{}.", row.label);
+        if let Some(item) = validate(&row.input, &prefix, errors) {
+            if let Some(first) = seen_skus.insert(item.sku.clone(), &row.label) {
+                errors.check::<()>(
+                    &format!("{prefix}sku"),
+                    Err(format!("SKU {} is also in {first}", item.sku)),
+                );
+            }
+            valid.push((row.label.as_str(), item));
+        }
+    }
+    valid
+}
+
 /// Creates or replaces up to [`MAX_IMPORT_ROWS`] items by SKU, all or nothing. Every invalid row
-/// is reported, as `items[i].field`.
+/// is reported, as `<label>.field`; `whole` names the import itself.
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn import_items<C: ConnectionTrait>(
     txn: &C,
-    inputs: Vec<ItemInput>,
+    whole: &str,
+    rows: Vec<ImportRow>,
 ) -> Result<u64, DomainError> {
-    if inputs.len() > MAX_IMPORT_ROWS {
+    if rows.len() > MAX_IMPORT_ROWS {
         return Err(DomainError::invalid(
-            "items",
+            whole,
             format!("at most {MAX_IMPORT_ROWS} items per import"),
         ));
     }
     let mut errors = FieldErrors::default();
-    let mut seen_skus = HashMap::new();
-    let mut valid = Vec::with_capacity(inputs.len());
-    for (row, input) in inputs.iter().enumerate() {
-        let prefix = format!("items[{row}].");
-        if let Some(item) = validate(input, &prefix, &mut errors) {
-            if let Some(first) = seen_skus.insert(item.sku.clone(), row) {
-                errors.check::<()>(
-                    &format!("{prefix}sku"),
-                    Err(format!("SKU {} is also in row {first}", item.sku)),
-                );
-            }
-            valid.push((row, item));
-        }
-    }
+    let valid = valid_rows(&rows, &mut errors);
     errors.into_result()?;
 
     feed::lock_master(txn).await?;
@@ -106,7 +127,7 @@ pub async fn import_items<C: ConnectionTrait>(
         .iter()
         .filter_map(|(row, item)| {
             item.category_id
-                .map(|id| (format!("items[{row}].category_id"), id))
+                .map(|id| (format!("{row}.category_id"), id))
         })
         .collect();
     check_categories(txn, &categories).await?;
@@ -114,7 +135,7 @@ pub async fn import_items<C: ConnectionTrait>(
         .iter()
         .map(|(row, item)| {
             (
-                format!("items[{row}].barcodes"),
+                format!("{row}.barcodes"),
                 existing.get(&item.sku).map(|i| i.id),
                 item.barcodes.clone(),
             )

@@ -21,7 +21,7 @@ use uuid::Uuid;
 pub use branch_items::{
     BranchItem, BranchItemInput, clear_branch_item, list_branch_items, set_branch_item,
 };
-pub use import::{MAX_IMPORT_ROWS, import_items};
+pub use import::{ImportRow, MAX_IMPORT_ROWS, check_rows, import_items};
 
 use self::{
     feed::publish_items,
