@@ -113,10 +113,12 @@ pub async fn list_fleet(
         select = select.filter(
             Condition::any()
                 .add(terminal::Column::LastSeenAt.is_null())
-                .add(terminal::Column::LastSeenAt.lte(
-                    now.checked_sub_signed(stale_for)
-                        .unwrap_or(DateTime::<Utc>::MIN_UTC),
-                )),
+                .add(
+                    terminal::Column::LastSeenAt.lte(
+                        now.checked_sub_signed(stale_for)
+                            .unwrap_or(DateTime::<Utc>::MIN_UTC),
+                    ),
+                ),
         );
     }
     if let Some(least) = filter.backlog_min {

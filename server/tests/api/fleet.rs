@@ -154,6 +154,11 @@ async fn a_terminal_that_stopped_syncing_shows_as_behind_with_its_lag_backlog_an
         ids(&[&never_seen])
     );
     assert_eq!(fleet(app, &chain.admin, "stale_for=0s").await.len(), 3);
+    // Longer ago than any date: only the never-seen one.
+    assert_eq!(
+        fleet(app, &chain.admin, "stale_for=999999999d").await,
+        ids(&[&never_seen])
+    );
     assert_eq!(
         fleet(app, &chain.admin, "backlog_min=3").await,
         ids(&[&stopped])
