@@ -23,7 +23,7 @@ use crate::{
 };
 
 /// Rows fetched per page of a CSV export.
-const EXPORT_PAGE: u64 = 1_000;
+const EXPORT_PAGE: u64 = 5_000;
 pub const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 
 /// How the list is asked for.
