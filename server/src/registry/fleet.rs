@@ -110,16 +110,16 @@ pub async fn list_fleet(
         select = select.filter(terminal::Column::BranchId.eq(branch_id));
     }
     if let Some(stale_for) = filter.stale_for {
-        select = select.filter(
-            Condition::any()
-                .add(terminal::Column::LastSeenAt.is_null())
-                .add(
-                    terminal::Column::LastSeenAt.lte(
-                        now.checked_sub_signed(stale_for)
-                            .unwrap_or(DateTime::<Utc>::MIN_UTC),
-                    ),
-                ),
-        );
+        let mut stale = Condition::any().add(terminal::Column::LastSeenAt.is_null());
+        // A cutoff before the epoch is older than any heartbeat: only the never-seen are stale
+        // (and such an instant is not one every database can store).
+        if let Some(cutoff) = now
+            .checked_sub_signed(stale_for)
+            .filter(|cutoff| *cutoff >= DateTime::UNIX_EPOCH)
+        {
+            stale = stale.add(terminal::Column::LastSeenAt.lte(cutoff));
+        }
+        select = select.filter(stale);
     }
     if let Some(least) = filter.backlog_min {
         select = select.filter(terminal::Column::QueuedBacklog.gte(least));
