@@ -30,8 +30,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateClientRequest {
-    /// 3 to 64 letters, digits, '-', '_' or '.'; generated (`api_…`) when absent.
-    #[schema(example = "erp-sync")]
+    /// 3 to 64 letters, digits, '-', '_' or '.' (e.g. `erp-sync`); generated (`api_…`) when
+    /// absent.
     client_id: Option<String>,
     #[schema(example = "ERP nightly sync")]
     name: String,
