@@ -137,13 +137,15 @@ pub async fn list_fleet(
         select = select.filter(terminal::Column::Active.eq(!inactive));
     }
     let branches = branches(db, filter.branch_id).await?;
-    let heads = heads(db, &branches).await?;
-    match (filter.behind, behind_condition(&heads)) {
-        (Some(true), Some(behind)) => select = select.filter(behind),
-        (Some(false), Some(behind)) => select = select.filter(behind.not()),
-        // No feed has a change: no terminal is behind.
-        (Some(true), None) => return Ok(Page::of_all(Vec::new(), page)),
-        (Some(false) | None, None) | (None, Some(_)) => {}
+    // The feeds' heads are read only to filter by them (each listed terminal's lag is read below).
+    if let Some(behind) = filter.behind {
+        match (behind, behind_condition(&heads(db, &branches).await?)) {
+            (true, Some(condition)) => select = select.filter(condition),
+            (false, Some(condition)) => select = select.filter(condition.not()),
+            // No feed has a change: no terminal is behind.
+            (true, None) => return Ok(Page::of_all(Vec::new(), page)),
+            (false, None) => {}
+        }
     }
     let found = fetch_page(db, select, page).await?;
 
