@@ -71,7 +71,8 @@ async fn readmes_walkthrough_runs_as_written() {
         "the walk-through failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    // What README's reader sees on the way: the states, the taxed sale, the stock and ledger.
+    // What README's reader sees on the way: the states, the taxed sale, the stock and ledger,
+    // a reports client's report, CSV and refusal.
     for expected in [
         "dispatched\nreceived\nordered\npartially_received\napproved\n",
         r#""subtotal":"705","tax":"84.6","total":"789.6""#,
@@ -80,6 +81,9 @@ async fn readmes_walkthrough_runs_as_written() {
         "a cancelled transfer ticket cannot be dispatched",
         "closed\nrejected\n",
         r#"{"index":0,"result":"accepted"}"#,
+        r#"{"payment_method_name":"Cash","amount":"0.336"}"#,
+        "sku,delta,balance_after\nBEAN-1K,-0.5,5.5\n",
+        "categories: 403\n",
     ] {
         assert!(
             stdout.contains(expected),
