@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, sales::Chain};
+use crate::common::{TestApp, objects::concrete_path, sales::Chain};
 
 /// Every page of a JSON list.
 async fn all_pages(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
@@ -133,6 +133,11 @@ async fn a_ledger_of_ten_thousand_rows_exports_as_csv_with_the_rows_of_the_json_
     assert_eq!(one_item.len(), 20);
     assert!(one_item.iter().all(|row| row["item_id"] == ids[7]));
 
+    let bad_reason = app
+        .get(&format!("{ledger}?reason=theft"), &chain.admin)
+        .await;
+    bad_reason.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
+    assert_eq!(bad_reason.error_fields(), ["reason"]);
     let refused = app.get(&format!("{ledger}?format=xml"), &chain.admin).await;
     refused.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
     assert_eq!(refused.error_fields(), ["format"]);
@@ -165,10 +170,7 @@ async fn every_list_of_the_document_answers_csv() {
         if get["responses"]["200"]["content"].get("text/csv").is_none() {
             continue;
         }
-        let mut concrete = path.clone();
-        for (param, value) in &objects {
-            concrete = concrete.replace(param, value);
-        }
+        let concrete = concrete_path(path, &objects);
         let answer = app
             .http
             .get(app.url(&format!(

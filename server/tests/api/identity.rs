@@ -2,7 +2,9 @@
 
 use crate::common;
 
-use crate::common::{ADMIN_ID, ADMIN_SECRET, TestApp, sales::Chain, spawn_app};
+use crate::common::{
+    ADMIN_ID, ADMIN_SECRET, TestApp, objects::concrete_path, sales::Chain, spawn_app,
+};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Method, StatusCode, header};
@@ -473,11 +475,7 @@ async fn a_terminal_gets_403_on_admin_routes_and_404_for_another_branchs_objects
         if !path.starts_with("/api/v1/") || path.starts_with("/api/v1/sync/") {
             continue;
         }
-        let mut concrete = path.clone();
-        for (param, value) in &objects {
-            concrete = concrete.replace(param, value);
-        }
-        assert!(!concrete.contains('{'), "no object made for {path}");
+        let concrete = concrete_path(path, &objects);
         let query = match path.as_str() {
             p if p.ends_with("/daily-sales") => "from=2026-01-01&to=2026-01-02".to_string(),
             "/api/v1/transactions" => format!("branch_id={other_branch}"),

@@ -4,7 +4,11 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN_ID, TestApp, objects::objects_of_another_branch, sales::Chain};
+use crate::common::{
+    ADMIN_ID, TestApp,
+    objects::{concrete_path, objects_of_another_branch},
+    sales::Chain,
+};
 
 /// Makes an API client of `role` and returns its client id and secret.
 async fn make_client(app: &TestApp, admin: &str, client_id: &str, role: &str) -> (String, String) {
@@ -83,11 +87,7 @@ async fn each_role_may_do_what_it_is_documented_for_and_nothing_else() {
         if !path.starts_with("/api/v1/") || path.starts_with("/api/v1/sync/") {
             continue;
         }
-        let mut concrete = path.clone();
-        for (param, value) in &objects {
-            concrete = concrete.replace(param, value);
-        }
-        assert!(!concrete.contains('{'), "no object made for {path}");
+        let concrete = concrete_path(path, &objects);
         let query = if path.ends_with("/daily-sales") {
             "from=2026-01-01&to=2026-01-02"
         } else {

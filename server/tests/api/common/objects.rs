@@ -88,3 +88,14 @@ pub async fn objects_of_another_branch(
         ("{client_id}", ADMIN_ID.to_string()),
     ]
 }
+
+/// A path of the API document with every `{param}` replaced by the object made for it.
+pub fn concrete_path(path: &str, objects: &[(&'static str, String)]) -> String {
+    let concrete = objects
+        .iter()
+        .fold(path.to_string(), |concrete, (param, value)| {
+            concrete.replace(param, value)
+        });
+    assert!(!concrete.contains('{'), "no object made for {path}");
+    concrete
+}
