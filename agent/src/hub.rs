@@ -174,7 +174,8 @@ impl Hub {
         Ok(token)
     }
 
-    async fn bearer(&mut self) -> Result<String, HubError> {
+    /// A valid access token, logging in when there is none or it is about to expire.
+    pub async fn bearer(&mut self) -> Result<String, HubError> {
         match &self.token {
             Some((token, renew_at)) if Instant::now() < *renew_at => Ok(token.clone()),
             _ => Ok(self.log_in().await?.to_string()),

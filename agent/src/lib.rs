@@ -1,9 +1,11 @@
-//! Reference terminal agent for Hubshake. It talks to the hub only over HTTP, as a real terminal does.
+//! Reference terminal agent for Hubshake. It talks to the hub over HTTP and listens on its
+//! WebSocket, as a real terminal does.
 
 pub mod cycle;
 pub mod hub;
 pub mod local;
 pub mod outbox;
+pub mod push;
 pub mod sell;
 pub mod settings;
 pub mod swarm;

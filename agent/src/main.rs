@@ -7,6 +7,7 @@ use hubshake_agent::{
     hub::{HeartbeatRequest, Hub},
     local::Local,
     outbox::Outbox,
+    push,
     sell::{self, Sale},
     settings::Settings,
     swarm,
@@ -30,11 +31,15 @@ enum Command {
     Check,
     /// Run one sync cycle: queue and send transactions, pull master data and stock, heartbeat.
     SyncOnce,
-    /// Run sync cycles until stopped (SIGTERM or Ctrl-C).
+    /// Run sync cycles until stopped (SIGTERM or Ctrl-C): on the interval, and at once when
+    /// the hub's WebSocket says the branch's data changed.
     Run {
         /// Seconds between cycles.
         #[arg(long, default_value_t = 30)]
         interval_secs: u64,
+        /// Do not open the hub's WebSocket: sync on the interval only.
+        #[arg(long)]
+        no_push: bool,
     },
     /// Record a transaction in the local POS database, as the POS would (sent by the next cycle).
     Sell {
@@ -165,6 +170,7 @@ async fn main() -> anyhow::Result<()> {
                 "sent_sales": count(hubshake_agent::local::SENT),
                 "last_cycle_at": pos.last_cycle_at,
                 "last_error": pos.last_error,
+                "push": pos.push,
             });
             println!("{status:#}");
         }
@@ -209,17 +215,26 @@ async fn main() -> anyhow::Result<()> {
             let report = agent.cycle().await?;
             log_report(&report);
         }
-        Command::Run { interval_secs } => {
+        Command::Run {
+            interval_secs,
+            no_push,
+        } => {
             // Listening from the start: a signal that arrives mid-cycle ends the loop after it.
             let mut stop = Shutdown::listen()?;
             let mut agent = agent(load()?).await?;
+            let (sender, mut pushes) = tokio::sync::mpsc::channel(16);
+            if !no_push {
+                tokio::spawn(push::listen(agent.settings.api_auth.clone(), sender));
+            }
             loop {
                 match agent.cycle().await {
                     Ok(report) => log_report(&report),
                     Err(err) => tracing::warn!(error = %err, "cycle failed; retrying next cycle"),
                 }
+                let next_cycle = tokio::time::sleep(Duration::from_secs(interval_secs));
                 tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(interval_secs)) => {}
+                    _ = next_cycle => {}
+                    () = wait_for_push(&mut agent, &mut pushes) => {}
                     _ = stop.requested() => {
                         tracing::info!("stopping");
                         return Ok(());
@@ -281,6 +296,52 @@ async fn swarm(args: SwarmArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
+}
+
+/// How long after an `updatepos` the cycle starts, so that a burst of them is one cycle.
+const PUSH_DEBOUNCE: Duration = Duration::from_millis(100);
+
+/// Returns when the hub says there is something to pull (or the socket opened, after which
+/// what was missed is unknown); records the socket's state for `status` meanwhile.
+async fn wait_for_push(
+    agent: &mut Agent,
+    pushes: &mut tokio::sync::mpsc::Receiver<push::PushEvent>,
+) {
+    loop {
+        let Some(event) = pushes.recv().await else {
+            // No listener: only the interval wakes the loop.
+            return std::future::pending().await;
+        };
+        let wake = record_push(agent, event);
+        if wake {
+            tokio::time::sleep(PUSH_DEBOUNCE).await;
+            while let Ok(event) = pushes.try_recv() {
+                record_push(agent, event);
+            }
+            return;
+        }
+    }
+}
+
+/// Records a socket event in the settings; true when it calls for a cycle.
+fn record_push(agent: &mut Agent, event: push::PushEvent) -> bool {
+    let now = chrono::Utc::now().to_rfc3339();
+    let (state, wake) = match event {
+        push::PushEvent::Update => return true,
+        push::PushEvent::Connected => {
+            tracing::info!("listening to the hub's WebSocket");
+            (format!("connected since {now}"), true)
+        }
+        push::PushEvent::Disconnected(why) => {
+            tracing::warn!(error = %why, "the hub's WebSocket is closed; syncing on the interval");
+            (format!("disconnected since {now}: {why}"), false)
+        }
+    };
+    agent.settings.pos.push = Some(state);
+    if let Err(err) = agent.settings.save_pos_config() {
+        tracing::warn!(error = %err, "cannot save the socket's state");
+    }
+    wake
 }
 
 /// Logs in and sends one heartbeat.

@@ -119,6 +119,9 @@ pub struct PosConfig {
     /// When the last cycle ended (RFC 3339) and how.
     pub last_cycle_at: Option<String>,
     pub last_error: Option<String>,
+    /// Whether `run` has the hub's WebSocket open, and since when (`connected since …`,
+    /// `disconnected since …: why`).
+    pub push: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -199,6 +202,7 @@ impl Settings {
             device_id: get(POS, "device_id"),
             last_cycle_at: get(POS, "last_cycle_at"),
             last_error: get(POS, "last_error"),
+            push: get(POS, "push"),
         };
         Ok(Self {
             path: path.to_path_buf(),
@@ -252,6 +256,7 @@ impl Settings {
             ("device_id", pos.device_id.clone()),
             ("last_cycle_at", pos.last_cycle_at.clone()),
             ("last_error", pos.last_error.clone()),
+            ("push", pos.push.clone()),
         ];
         for (key, value) in &values {
             // A value the file holds with other spacing (`pos_type = retail `) is left alone.

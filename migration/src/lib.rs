@@ -13,6 +13,7 @@ mod m20261123_000006_sales;
 mod m20261201_000007_credential_versions;
 mod m20261201_000008_client_roles_and_audit;
 mod m20261201_000009_terminal_health;
+mod m20261201_000010_feed_heads;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_credential_versions::Migration),
             Box::new(m20261201_000008_client_roles_and_audit::Migration),
             Box::new(m20261201_000009_terminal_health::Migration),
+            Box::new(m20261201_000010_feed_heads::Migration),
         ]
     }
 }

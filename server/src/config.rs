@@ -8,6 +8,8 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::budget::Budget;
+
 /// Every setting of the hub. Nothing else in the server reads the environment.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +46,20 @@ pub struct Settings {
     /// A bearer token that opens `/metrics` on the main listener (at least 16 characters); the
     /// main listener serves no metrics when unset.
     pub metrics_token: Option<String>,
+    /// How often a hub not on PostgreSQL reads the feed heads that other processes wrote, in
+    /// milliseconds (PostgreSQL notifies instead).
+    pub feed_poll_interval_ms: u64,
+    /// Budget of each client for terminals' polls and heartbeats (`units/seconds`, one unit
+    /// a call).
+    pub budget_sync: Budget,
+    /// Budget of each client for batches of sales.
+    pub budget_ingest: Budget,
+    /// Budget of each client for other reads.
+    pub budget_read: Budget,
+    /// Budget of each client for other writes.
+    pub budget_write: Budget,
+    /// Budget of each WebSocket client for its commands, which cost what README lists.
+    pub budget_socket: Budget,
     /// Client id of the admin client created on first start with an empty database.
     pub admin_client_id: Option<String>,
     /// Secret of that admin client; generated and logged once when unset.
@@ -68,6 +84,12 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             metrics_listen: None,
             metrics_token: None,
+            feed_poll_interval_ms: 250,
+            budget_sync: Budget::new(1200, 60),
+            budget_ingest: Budget::new(1200, 60),
+            budget_read: Budget::new(3000, 60),
+            budget_write: Budget::new(3000, 60),
+            budget_socket: Budget::new(100, 30),
             admin_client_id: None,
             admin_client_secret: None,
         }
@@ -109,12 +131,19 @@ impl Settings {
         std::time::Duration::from_millis(self.database_acquire_timeout_ms)
     }
 
+    pub fn feed_poll_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.feed_poll_interval_ms)
+    }
+
     /// Refuses values that load but make no sense.
     pub fn check(&self) -> Result<(), String> {
         if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&self.token_lifetime_secs) {
             return Err(format!(
                 "token_lifetime_secs must be between 1 and {MAX_TOKEN_LIFETIME_SECS} (24 hours)"
             ));
+        }
+        if !(10..=60_000).contains(&self.feed_poll_interval_ms) {
+            return Err("feed_poll_interval_ms must be between 10 and 60000".into());
         }
         if self
             .metrics_token

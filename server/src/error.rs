@@ -215,6 +215,15 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 429: over the client's budget; the headers say which and when to come back.
+    #[error("{detail}")]
+    OverBudget {
+        detail: String,
+        retry_after_secs: u64,
+        /// `RateLimit-Policy` and `RateLimit` header values.
+        policy: String,
+        rate: String,
+    },
 }
 
 /// Put on a response that answered 503 because the database could not be reached, so the
@@ -265,6 +274,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => ProblemType::MethodNotAllowed,
             ApiError::PayloadTooLarge(_) => ProblemType::BodyTooLarge,
             ApiError::UnsupportedMediaType(_) => ProblemType::UnsupportedMediaType,
+            ApiError::OverBudget { .. } => ProblemType::OverBudget,
         }
     }
 }
@@ -289,6 +299,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::OverBudget { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -338,6 +349,16 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { allow, .. } => {
                 response.insert_header((header::ALLOW, allow.as_str()));
             }
+            ApiError::OverBudget {
+                retry_after_secs,
+                policy,
+                rate,
+                ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+                response.insert_header((RATE_LIMIT_POLICY, policy.as_str()));
+                response.insert_header((RATE_LIMIT, rate.as_str()));
+            }
             _ => {}
         }
         if let Some(err) = self.database_unavailable() {
@@ -358,6 +379,10 @@ impl ResponseError for ApiError {
         )
     }
 }
+
+/// The IETF draft `ratelimit-headers` fields.
+pub const RATE_LIMIT_POLICY: &str = "ratelimit-policy";
+pub const RATE_LIMIT: &str = "ratelimit";
 
 fn problem_response(
     response: &mut actix_web::HttpResponseBuilder,

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod budget;
 pub mod catalog;
 pub mod config;
 pub mod db;
@@ -37,9 +38,13 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    auth::{admin_clients::AdminBootstrap, jwt::TokenService, throttle::TokenThrottle},
+    auth::{
+        admin_clients::AdminBootstrap, jwt::TokenService, known::KnownCallers,
+        throttle::TokenThrottle,
+    },
     config::Settings,
     db::health::DatabaseHealth,
+    sync::{heads::Heads, watch::Watch},
 };
 
 /// Seconds in-flight requests get to finish after SIGTERM.
@@ -52,11 +57,19 @@ pub struct AppState {
     pub db_health: Arc<DatabaseHealth>,
     pub tokens: TokenService,
     pub token_throttle: TokenThrottle,
+    /// Largest request body, and largest WebSocket message, in bytes.
+    pub body_limit: usize,
     /// Largest transaction batch body, in bytes.
     pub transaction_batch_limit: usize,
     pub metrics: Arc<metrics::Metrics>,
     /// The token that opens `/metrics` on the main listener, if any.
     pub metrics_token: Option<String>,
+    /// Where the feeds stand, kept up by the watcher.
+    pub heads: Arc<Heads>,
+    /// How this process learns of other processes' writes.
+    pub watch: Watch,
+    pub callers: KnownCallers,
+    pub budgets: budget::ClientBudgets,
 }
 
 fn log_admin_bootstrap(bootstrap: AdminBootstrap) {
@@ -114,6 +127,12 @@ impl Application {
             let (health, db) = (db_health.clone(), db.clone());
             tokio::spawn(async move { health.watch(db).await })
         };
+        let heads = Arc::new(Heads::default());
+        let watch = Watch::for_backend(db.get_database_backend(), settings.feed_poll_interval());
+        let heads_watcher = {
+            let (heads, db) = (heads.clone(), db.clone());
+            tokio::spawn(async move { heads.watch(db, watch).await })
+        };
         let metrics = Arc::new(metrics::Metrics::default());
         let upkeep = {
             let metrics = metrics.clone();
@@ -124,9 +143,14 @@ impl Application {
             db_health,
             tokens,
             token_throttle: TokenThrottle::new(settings.token_attempts_per_minute),
+            body_limit: settings.body_limit_bytes,
             transaction_batch_limit: settings.transaction_batch_limit_bytes,
             metrics,
             metrics_token: settings.metrics_token.clone(),
+            heads,
+            watch,
+            callers: KnownCallers::default(),
+            budgets: budget::ClientBudgets::new(&settings),
         });
         let metrics_server = match &settings.metrics_listen {
             Some(address) => Some(metrics_server(address, state.clone())?),
@@ -141,6 +165,8 @@ impl Application {
         let route_methods = web::Data::new(http::RouteMethods::from_document(&api_doc));
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
+                // Before the API's scope, whose middleware wants the token in the header.
+                .route("/api/v1/ws", web::get().to(http::socket))
                 .wrap(from_fn(http::watch_database))
                 .wrap(from_fn(http::count_request))
                 .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_error))
@@ -166,7 +192,7 @@ impl Application {
             server,
             port,
             metrics_server,
-            background: vec![watcher, upkeep],
+            background: vec![watcher, heads_watcher, upkeep],
         })
     }
 

@@ -46,6 +46,10 @@ pub enum ProblemType {
     InvalidFields,
     /// 422: the `Idempotency-Key` was used before with another request.
     KeyReused,
+    /// 429: the client spent its budget for this kind of call; retry after `Retry-After`.
+    OverBudget,
+    /// 404 on the WebSocket: no such command.
+    UnknownCommand,
     /// 500: the hub failed; the cause is in its log.
     Internal,
     /// 503: the database cannot be reached; retry after `Retry-After`.
@@ -53,7 +57,7 @@ pub enum ProblemType {
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 22] = [
+    pub const ALL: [ProblemType; 24] = [
         ProblemType::BadRequest,
         ProblemType::TokenRequired,
         ProblemType::InvalidToken,
@@ -74,6 +78,8 @@ impl ProblemType {
         ProblemType::UnsupportedMediaType,
         ProblemType::InvalidFields,
         ProblemType::KeyReused,
+        ProblemType::OverBudget,
+        ProblemType::UnknownCommand,
         ProblemType::Internal,
         ProblemType::DatabaseUnavailable,
     ];
@@ -100,6 +106,8 @@ impl ProblemType {
             ProblemType::UnsupportedMediaType => "unsupported-media-type",
             ProblemType::InvalidFields => "invalid-fields",
             ProblemType::KeyReused => "key-reused",
+            ProblemType::OverBudget => "over-budget",
+            ProblemType::UnknownCommand => "unknown-command",
             ProblemType::Internal => "internal",
             ProblemType::DatabaseUnavailable => "database-unavailable",
         }
@@ -119,6 +127,7 @@ impl ProblemType {
             413 => ProblemType::BodyTooLarge,
             415 => ProblemType::UnsupportedMediaType,
             422 => ProblemType::InvalidFields,
+            429 => ProblemType::OverBudget,
             503 => ProblemType::DatabaseUnavailable,
             500..=599 => ProblemType::Internal,
             _ => ProblemType::BadRequest,

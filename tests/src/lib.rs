@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod hub_process;
+pub mod socket;
 pub mod terminal_agent;
 
 use sea_orm::{ConnectionTrait, Database};

@@ -5,7 +5,7 @@ use chrono::Utc;
 use entity::admin_client;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter,
+    IntoActiveModel, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -111,7 +111,10 @@ pub async fn reset_admin_secret(
     admin.credential_version = Set(admin.credential_version.as_ref() + 1);
     admin.secret_hash = Set(hash(new_secret.clone()).await?);
     admin.updated_at = Set(Utc::now());
-    admin.update(db).await?;
+    let txn = db.begin().await?;
+    admin.update(&txn).await?;
+    crate::sync::feed::credentials_changed(&txn).await?;
+    txn.commit().await?;
     Ok(Some(new_secret))
 }
 

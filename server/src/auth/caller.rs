@@ -16,8 +16,9 @@ use entity::admin_client::ClientRole;
 use sea_orm::{ActiveEnum, Iterable};
 use uuid::Uuid;
 
+use super::jwt::Principal;
 use crate::{
-    AppState, auth,
+    AppState,
     error::{ApiError, DomainError},
     scope::BranchScope,
 };
@@ -118,7 +119,14 @@ async fn resolve_caller(req: &HttpRequest, state: &AppState) -> Result<Caller, A
         .tokens
         .verify(&token)
         .map_err(ApiError::invalid_token)?;
-    auth::current_caller(&state.db, principal)
+    current_caller(state, principal).await
+}
+
+/// Who is behind a verified token, when still allowed in; 401 otherwise.
+pub async fn current_caller(state: &AppState, principal: Principal) -> Result<Caller, ApiError> {
+    state
+        .callers
+        .current_caller(&state.db, &state.heads, principal)
         .await
         .map_err(DomainError::from)?
         .ok_or_else(|| {
@@ -226,7 +234,8 @@ impl FromRequest for TerminalCaller {
     }
 }
 
-fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+/// The token of an `Authorization: Bearer` header.
+pub fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)

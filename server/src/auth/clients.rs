@@ -15,6 +15,7 @@ use super::secret;
 use crate::{
     error::{Conflict, DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
+    sync::feed,
     validation::{one_of, required_text},
 };
 
@@ -187,6 +188,7 @@ pub async fn update_client<C: ConnectionTrait>(
         }
         client.role = Set(role);
         client.credential_version = Set(current.credential_version + 1);
+        feed::credentials_changed(txn).await?;
     }
     client.updated_at = Set(Utc::now());
     Ok(client.update(txn).await?.into())
@@ -203,6 +205,7 @@ pub async fn rotate_client_secret<C: ConnectionTrait>(
     client.secret_hash = Set(secret::hash_generated_secret(&client_secret));
     client.credential_version = Set(client.credential_version.as_ref() + 1);
     client.updated_at = Set(Utc::now());
+    feed::credentials_changed(txn).await?;
     Ok(ApiClientCredentials::new(
         client.update(txn).await?,
         client_secret,
@@ -230,7 +233,9 @@ pub async fn set_client_active<C: ConnectionTrait>(
     // Reactivation must not bring back tokens issued before the deactivation.
     client.credential_version = Set(client.credential_version.as_ref() + 1);
     client.updated_at = Set(Utc::now());
-    Ok(client.update(txn).await?.into())
+    let client = client.update(txn).await?;
+    feed::credentials_changed(txn).await?;
+    Ok(client.into())
 }
 
 /// Refuses when the admin about to lose its rights is the only active one. The active admins'

@@ -21,7 +21,7 @@ const TOKEN_TYPE: &str = "at+jwt";
 const MIN_KEY_BYTES: usize = 32;
 
 /// What a token is about: an admin client or a terminal of a branch.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Principal {
     Admin {
         client_id: String,

@@ -4,6 +4,7 @@ pub mod admin_clients;
 pub mod caller;
 pub mod clients;
 pub mod jwt;
+pub mod known;
 pub mod secret;
 pub mod throttle;
 pub mod token_endpoint;

@@ -296,6 +296,11 @@ fn declare_for(path: &str, operation: &mut Operation, has_path_ids: bool) {
             "403",
             "The token's scope or branch does not allow this (`insufficient_scope`)",
         );
+        add(
+            "429",
+            "The client spent its budget for this kind of call; retry after `Retry-After` \
+             seconds (`RateLimit-Policy` and `RateLimit` say which budget and what is left)",
+        );
     }
     if has_path_ids {
         add("400", "A path parameter that is not valid (not a UUID)");

@@ -19,6 +19,7 @@ use crate::{
     AppState, audit, db,
     error::{ApiError, DomainError, PROBLEM_CONTENT_TYPE},
     idempotency::{self, Claim, KeyUse, MAX_KEY_LEN},
+    sync::heads,
 };
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -106,13 +107,16 @@ impl WriteRequest {
                  {HEADER}"
             )));
         }
-        let txn = db::begin_write(&self.state.db)
-            .await
-            .map_err(DomainError::from)?;
-        let value = work(&txn).await?;
-        audit(&txn, &self.req, client_id, success).await?;
-        txn.commit().await.map_err(DomainError::from)?;
-        Ok(HttpResponse::build(success).json(value))
+        let write = async {
+            let txn = db::begin_write(&self.state.db)
+                .await
+                .map_err(DomainError::from)?;
+            let value = work(&txn).await?;
+            audit(&txn, &self.req, client_id, success).await?;
+            txn.commit().await.map_err(DomainError::from)?;
+            Ok(HttpResponse::build(success).json(value))
+        };
+        self.state.heads.announcing(write).await
     }
 
     /// Runs `work` for `client_id` (see [`run`]).
@@ -123,7 +127,8 @@ impl WriteRequest {
         work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, DomainError>,
     ) -> Result<HttpResponse, ApiError> {
         self.refuse_unread_csv()?;
-        run(&self.state, &self.req, client_id, &self.body, success, work).await
+        let write = run(&self.state, &self.req, client_id, &self.body, success, work);
+        self.state.heads.announcing(write).await
     }
 }
 
@@ -220,6 +225,7 @@ async fn run<T: Serialize>(
         Err(DomainError::Database(err)) => return Err(DomainError::Database(err).into()),
         Err(refusal) => {
             savepoint.rollback().await.map_err(DomainError::from)?;
+            heads::forget_pending();
             let response = ApiError::from(refusal).error_response();
             let status = response.status();
             let bytes = to_bytes(response.into_body())

@@ -20,6 +20,7 @@ mod payment_methods;
 mod purchase_orders;
 mod reports;
 mod settings;
+mod socket;
 mod staff;
 mod stock;
 mod sync;
@@ -32,6 +33,7 @@ use actix_web::{
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
     error::{JsonPayloadError, PathError},
+    http::header::{HeaderName, HeaderValue},
     middleware::{Next, from_fn},
     web,
 };
@@ -42,7 +44,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::{
     AppState,
     auth::{caller, token_endpoint},
-    error::{ApiError, DatabaseUnavailable},
+    budget::{RouteClass, Spent},
+    error::{ApiError, DatabaseUnavailable, RATE_LIMIT, RATE_LIMIT_POLICY},
     pagination::Page,
 };
 
@@ -53,6 +56,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(ops::readyz)
         .service(
             utoipa_actix_web::scope("/api/v1")
+                .wrap(from_fn(spend_budget))
                 .wrap(from_fn(caller::authenticate))
                 // First: the router tries resources in order, matching each dynamic path with a
                 // regex, and terminals' polls and sales are most of the traffic (a profile under 300
@@ -135,9 +139,54 @@ pub async fn count_request(
     answered
 }
 
+/// Middleware, inside `authenticate`: a call spends one unit of its client's budget for its
+/// route class, and is refused with 429 before anything is done for it when none is left.
+/// Every answer says what is left (`RateLimit-Policy`, `RateLimit`).
+pub async fn spend_budget(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::invalid_token("hub state is missing"))?;
+    let client = req
+        .extensions()
+        .get::<caller::Caller>()
+        .map(caller::Caller::client_name)
+        .ok_or_else(|| ApiError::invalid_token("no caller"))?;
+    let class = RouteClass::of(req.method(), req.path());
+    let budgets = state.budgets.of(class);
+    let spent = budgets.spend(&client, 1);
+    let policy = budgets.budget().policy_header(class.name());
+    let rate = budgets.rate_header(class.name(), spent);
+    if let Spent::Refused { retry_after_secs } = spent {
+        return Err(ApiError::OverBudget {
+            detail: format!(
+                "this client spent its {} budget ({}); retry in {retry_after_secs} s",
+                class.name(),
+                budgets.budget()
+            ),
+            retry_after_secs,
+            policy,
+            rate,
+        }
+        .into());
+    }
+    let mut res = next.call(req).await?;
+    for (name, value) in [(RATE_LIMIT_POLICY, policy), (RATE_LIMIT, rate)] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            res.headers_mut()
+                .insert(HeaderName::from_static(name), value);
+        }
+    }
+    Ok(res)
+}
+
 use crate::decimal::DecimalInput;
 pub use api_doc::{ApiDoc, RouteMethods, declare_common_responses};
 pub use ops::{metrics, metrics_with_token};
+pub use socket::connect as socket;
 
 /// The answer for a request no route matched: 405 with `Allow` when the path exists with other
 /// methods, else 404.

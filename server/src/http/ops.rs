@@ -11,7 +11,9 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// The database answers; a load balancer sends traffic only to ready hubs. During an outage
-/// the answer is 503 at once, without waiting for a connection.
+/// the answer is 503 at once, without waiting for a connection. `feeds` says how this process
+/// learns of other processes' writes (`listen` on PostgreSQL, else `interval`) and whether that
+/// is working now (`connected`); while it is not, polls ask the database.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -21,8 +23,12 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let feeds = serde_json::json!({
+        "watch": state.watch.name(),
+        "connected": state.heads.is_healthy(),
+    });
     if !state.db_health.is_down() && state.db_health.probe(&state.db).await {
-        return HttpResponse::Ok().json(serde_json::json!({ "status": "ready" }));
+        return HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "feeds": feeds }));
     }
     HttpResponse::ServiceUnavailable()
         .insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()))

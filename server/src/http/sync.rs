@@ -47,6 +47,21 @@ pub struct HeartbeatRequest {
     clock: Option<DateTime<Utc>>,
 }
 
+impl From<HeartbeatRequest> for Heartbeat {
+    fn from(body: HeartbeatRequest) -> Self {
+        Heartbeat {
+            device_id: body.device_id,
+            agent_version: body.agent_version,
+            queued_backlog: body.queued_backlog,
+            master_cursor: body.master_cursor,
+            stock_cursor: body.stock_cursor,
+            clock: body.clock,
+            oldest_queued_age_secs: body.oldest_queued_age_secs,
+            rejected_files: body.rejected_files,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HeartbeatResponse {
     /// The hub's clock, so a terminal can notice its own drift.
@@ -69,17 +84,7 @@ pub async fn heartbeat(
     state: web::Data<AppState>,
     body: Json<HeartbeatRequest>,
 ) -> Result<web::Json<HeartbeatResponse>, ApiError> {
-    let body = body.into_inner();
-    let report = Heartbeat {
-        device_id: body.device_id,
-        agent_version: body.agent_version,
-        queued_backlog: body.queued_backlog,
-        master_cursor: body.master_cursor,
-        stock_cursor: body.stock_cursor,
-        clock: body.clock,
-        oldest_queued_age_secs: body.oldest_queued_age_secs,
-        rejected_files: body.rejected_files,
-    };
+    let report = body.into_inner().into();
     let recorded = registry::record_heartbeat(&state.db, terminal.terminal_id, report).await?;
     Ok(web::Json(HeartbeatResponse {
         server_time: recorded.last_seen_at.unwrap_or_else(Utc::now),
@@ -158,7 +163,7 @@ pub async fn pull_master(
     state: web::Data<AppState>,
     query: Query<PullQuery>,
 ) -> Result<web::Json<MasterPullResponse>, ApiError> {
-    let page = master::pull(&state.db, terminal.branch_id, query.parse()?).await?;
+    let page = master::pull(&state.db, &state.heads, terminal.branch_id, query.parse()?).await?;
     Ok(web::Json(MasterPullResponse {
         changes: page.rows,
         next_cursor: page.next_cursor,
@@ -193,7 +198,7 @@ pub async fn pull_stock(
     state: web::Data<AppState>,
     query: Query<PullQuery>,
 ) -> Result<web::Json<StockPullResponse>, ApiError> {
-    let page = stock::pull(&state.db, terminal.branch_id, query.parse()?).await?;
+    let page = stock::pull(&state.db, &state.heads, terminal.branch_id, query.parse()?).await?;
     Ok(web::Json(StockPullResponse {
         levels: page.rows,
         next_cursor: page.next_cursor,

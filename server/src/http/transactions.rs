@@ -44,7 +44,7 @@ struct IdOnly {
     id: Option<Uuid>,
 }
 
-fn submitted(raw: &RawValue) -> Submitted {
+pub(super) fn submitted(raw: &RawValue) -> Submitted {
     let id = || {
         serde_json::from_str::<IdOnly>(raw.get())
             .ok()
@@ -102,13 +102,15 @@ pub async fn post_transactions(
         .iter()
         .map(|raw| submitted(raw))
         .collect();
-    let results = ingest::ingest_batch(
-        &state.db,
-        terminal.terminal_id,
-        terminal.branch_id,
-        submitted,
-    )
-    .await?;
+    let results = state
+        .heads
+        .announcing(ingest::ingest_batch(
+            &state.db,
+            terminal.terminal_id,
+            terminal.branch_id,
+            submitted,
+        ))
+        .await?;
     state
         .metrics
         .ingested(results.iter().map(|r| r.result.as_str()));

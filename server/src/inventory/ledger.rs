@@ -7,7 +7,7 @@ use chrono::Utc;
 use entity::{Fixed4, branch, item, sequence_counter, stock_level, stock_movement};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
     QueryFilter,
     sea_query::{CaseStatement, Expr, ExprTrait, OnConflict},
 };
@@ -17,7 +17,10 @@ use crate::{
     db,
     decimal::from_fixed4,
     error::{Conflict, DomainError},
-    sync::feed::{allocate, lock_stream},
+    sync::{
+        feed::{allocate, lock_stream},
+        heads::{self, stock_stream},
+    },
 };
 
 pub use entity::stock_movement::Reason;
@@ -30,9 +33,17 @@ pub struct Source {
     pub actor: String,
 }
 
-/// The stream of one branch's stock changes.
-pub fn stream(branch_id: Uuid) -> String {
-    format!("stock:{branch_id}")
+/// Takes `count` numbers of `branch_id`'s stock stream and announces the last (see
+/// [`allocate`]); returns the first.
+async fn allocate_stock<C: ConnectionTrait>(
+    txn: &C,
+    branch_id: Uuid,
+    count: i64,
+) -> Result<i64, DbErr> {
+    let stream = stock_stream(branch_id);
+    let first = allocate(txn, &stream, count).await?;
+    heads::advance(txn, &[(stream, first + count - 1)]).await?;
+    Ok(first)
 }
 
 /// Starts a transaction that changes stock at `branch_ids`. It takes their stream locks first,
@@ -56,7 +67,7 @@ pub async fn lock_branches<C: ConnectionTrait>(
     ordered.sort();
     ordered.dedup();
     for branch_id in ordered {
-        let stream = stream(branch_id);
+        let stream = stock_stream(branch_id);
         if lock_stream(txn, &stream).await? {
             continue;
         }
@@ -173,7 +184,7 @@ pub(super) async fn add_to_level<C: ConnectionTrait>(
     delta: Fixed4,
 ) -> Result<stock_level::Model, DomainError> {
     ensure_levels(txn, branch_id, &[item_id]).await?;
-    let seq = allocate(txn, &stream(branch_id), 1).await?;
+    let seq = allocate_stock(txn, branch_id, 1).await?;
     stock_level::Entity::update_many()
         .col_expr(column, Expr::col(column).add(delta))
         .col_expr(stock_level::Column::Seq, Expr::value(seq))
@@ -274,7 +285,7 @@ pub async fn move_stock_many<C: ConnectionTrait>(
             ensure_levels(txn, branch_id, &missing).await?;
             levels.extend(read_levels(txn, branch_id, &missing).await?);
         }
-        let first_seq = allocate(txn, &stream(branch_id), of_branch.len() as i64).await?;
+        let first_seq = allocate_stock(txn, branch_id, of_branch.len() as i64).await?;
         for (movement, seq) in of_branch.into_iter().zip(first_seq..) {
             let (level, total_delta) = levels
                 .get_mut(&movement.item_id)

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::{
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
+    sync::feed,
     validation::{self, required_text},
 };
 
@@ -220,5 +221,6 @@ pub async fn set_branch_active(
         .filter(terminal::Column::BranchId.eq(id))
         .exec(txn)
         .await?;
+    feed::credentials_changed(txn).await?;
     Ok(branch.into())
 }

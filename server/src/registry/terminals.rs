@@ -13,6 +13,7 @@ use crate::{
     auth::secret,
     error::{Conflict, DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
+    sync::feed,
     validation::{optional_text, required_text},
 };
 
@@ -194,6 +195,7 @@ pub async fn rotate_terminal_secret<C: ConnectionTrait>(
     terminal.credential_version = Set(terminal.credential_version.as_ref() + 1);
     terminal.updated_at = Set(Utc::now());
     let terminal = terminal.update(db).await?;
+    feed::credentials_changed(db).await?;
     Ok(TerminalCredentials::new(terminal, client_secret))
 }
 
@@ -214,7 +216,9 @@ pub async fn set_terminal_active<C: ConnectionTrait>(
     // Reactivation must not bring back tokens issued before the deactivation.
     terminal.credential_version = Set(terminal.credential_version.as_ref() + 1);
     terminal.updated_at = Set(Utc::now());
-    Ok(terminal.update(db).await?.into())
+    let terminal = terminal.update(db).await?;
+    feed::credentials_changed(db).await?;
+    Ok(terminal.into())
 }
 
 /// Forgets the device a terminal is bound to; the next heartbeat binds it to the device it names.

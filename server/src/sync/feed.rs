@@ -10,6 +10,8 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
+use super::heads;
+
 /// The stream of master-data changes (one for all branches: admin edits are rare).
 pub const MASTER_STREAM: &str = "master";
 /// The audience of a view every branch sees.
@@ -103,44 +105,51 @@ pub async fn publish_many<C: ConnectionTrait>(
     kind: &str,
     objects: Vec<(String, Vec<View>)>,
 ) -> Result<(), DbErr> {
-    let mut existing: HashMap<String, Vec<String>> = HashMap::new();
+    // What each audience holds now: its payload, none for a tombstone.
+    let mut existing: HashMap<String, HashMap<String, Option<String>>> = HashMap::new();
     for chunk in objects.chunks(CHUNK) {
-        let rows: Vec<(String, String)> = master_change::Entity::find()
+        let rows: Vec<(String, String, Option<String>)> = master_change::Entity::find()
             .select_only()
             .column(master_change::Column::ObjectId)
             .column(master_change::Column::Audience)
+            .column(master_change::Column::Payload)
             .filter(master_change::Column::Kind.eq(kind))
             .filter(master_change::Column::ObjectId.is_in(chunk.iter().map(|(id, _)| id.clone())))
             .into_tuple()
             .all(txn)
             .await?;
-        for (object_id, audience) in rows {
-            existing.entry(object_id).or_default().push(audience);
+        for (object_id, audience, payload) in rows {
+            existing
+                .entry(object_id)
+                .or_default()
+                .insert(audience, payload);
         }
     }
 
     let mut rows: Vec<(String, View)> = Vec::new();
-    for (object_id, mut views) in objects {
-        let stale = existing.remove(&object_id).unwrap_or_default();
-        for audience in stale {
-            if !views.iter().any(|view| view.audience == audience) {
-                rows.push((
-                    object_id.clone(),
-                    View {
-                        audience,
-                        payload: None,
-                    },
-                ));
-            }
-        }
-        views.sort_by_key(|view| view.audience != ALL_BRANCHES);
-        rows.extend(views.into_iter().map(|view| (object_id.clone(), view)));
+    for (object_id, views) in objects {
+        let stored = existing.remove(&object_id).unwrap_or_default();
+        rows.extend(
+            changed_rows(stored, views)
+                .into_iter()
+                .map(|view| (object_id.clone(), view)),
+        );
     }
     if rows.is_empty() {
         return Ok(());
     }
 
     let first = allocate(txn, MASTER_STREAM, rows.len() as i64).await?;
+    let mut audience_heads: HashMap<&str, i64> = HashMap::new();
+    for ((_, view), seq) in rows.iter().zip(first..) {
+        audience_heads.insert(&view.audience, seq);
+    }
+    let audience_heads: Vec<(String, i64)> = audience_heads
+        .into_iter()
+        .map(|(audience, seq)| (heads::master_audience(audience), seq))
+        .collect();
+    set_heads(txn, &audience_heads).await?;
+    heads::advance(txn, &audience_heads).await?;
     let now = Utc::now();
     let mut models = rows
         .into_iter()
@@ -182,6 +191,73 @@ pub async fn publish_many<C: ConnectionTrait>(
             .exec(txn)
             .await?;
     }
+}
+
+/// The rows to write for an object whose audiences hold `stored` and should now see `views`.
+///
+/// Unchanged views are not written again, so that an edit of one branch's view (its price)
+/// does not make every other branch pull the object. But when the all-branches view changes, or
+/// an audience must be told to fall back to it (a tombstone first, then the all-branches view
+/// after it), every view is written, the branch views last, so they stay on top of it.
+fn changed_rows(stored: HashMap<String, Option<String>>, mut views: Vec<View>) -> Vec<View> {
+    let text = |view: &View| view.payload.as_ref().map(ToString::to_string);
+    let unchanged = |stored: &HashMap<String, Option<String>>, view: &View| {
+        stored.get(&view.audience) == Some(&text(view))
+    };
+    let mut falls_back = false;
+    let mut tombstones = Vec::new();
+    for (audience, payload) in &stored {
+        if views.iter().any(|view| view.audience == *audience) {
+            continue;
+        }
+        falls_back = true;
+        // A tombstone already written needs no second one; the views after it still do.
+        if payload.is_some() {
+            tombstones.push(View {
+                audience: audience.clone(),
+                payload: None,
+            });
+        }
+    }
+    let everyone_changed = views
+        .iter()
+        .any(|view| view.audience == ALL_BRANCHES && !unchanged(&stored, view));
+    views.sort_by_key(|view| view.audience != ALL_BRANCHES);
+    if everyone_changed || falls_back {
+        tombstones.extend(views);
+        return tombstones;
+    }
+    views.retain(|view| !unchanged(&stored, view));
+    views
+}
+
+/// Records where streams that no writer allocates from now end (the newest master change each
+/// audience sees), for processes that learn of them from the counter rows.
+async fn set_heads<C: ConnectionTrait>(txn: &C, streams: &[(String, i64)]) -> Result<(), DbErr> {
+    for chunk in streams.chunks(CHUNK) {
+        let rows = chunk
+            .iter()
+            .map(|(stream, value)| sequence_counter::ActiveModel {
+                stream: Set(stream.clone()),
+                value: Set(*value),
+            });
+        sequence_counter::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(sequence_counter::Column::Stream)
+                    .update_column(sequence_counter::Column::Value)
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records in `txn` that who may get in changed (a deactivation, a new secret, a new role), so
+/// that every hub process checks its callers again.
+pub async fn credentials_changed<C: ConnectionTrait>(txn: &C) -> Result<(), DbErr> {
+    let value = allocate(txn, heads::CREDENTIALS, 1).await?;
+    heads::advance(txn, &[(heads::CREDENTIALS.to_string(), value)]).await
 }
 
 /// [`publish_many`] for one object.

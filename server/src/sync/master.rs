@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{FeedLag, FeedPage, Pull, feed::ALL_BRANCHES};
+use super::{FeedLag, FeedPage, Pull, feed::ALL_BRANCHES, heads::Heads};
 use crate::error::DomainError;
 
 /// One changed object.
@@ -50,9 +50,13 @@ impl TryFrom<master_change::Model> for Change {
 /// object arrive as its latest state once.
 pub async fn pull(
     db: &DatabaseConnection,
+    heads: &Heads,
     branch_id: Uuid,
     pull: Pull,
 ) -> Result<FeedPage<Change>, DomainError> {
+    if let Some(cursor) = pull.start.nothing_new(heads, || heads.master(branch_id)) {
+        return Ok(FeedPage::empty(cursor));
+    }
     let cursor = pull.start.cursor(|since| cursor_since(db, since)).await?;
     changes_after(db, branch_id, cursor, pull.limit)
         .await?
@@ -125,4 +129,67 @@ pub fn parse_since(value: &str) -> Result<DateTime<Utc>, String> {
             "must be a UTC date-time such as 2026-01-31T08:00:00Z or 1990-01-01T 00:00:00.0000Z"
                 .into()
         })
+}
+
+/// One page of the objects of a kind as a branch's terminals hold them now.
+#[derive(Debug)]
+pub struct ObjectsPage {
+    /// Id and state of each object, in id order.
+    pub objects: Vec<(String, Box<RawValue>)>,
+    /// The id to read after for the next page; none at the end.
+    pub next: Option<String>,
+}
+
+/// The objects of `kind` that `branch_id`'s terminals hold now (the branch's own view of an
+/// object overrides the all-branches one; a branch tombstone hides it), after the id `after`,
+/// at most `limit` of them.
+pub async fn current_objects(
+    db: &DatabaseConnection,
+    branch_id: Uuid,
+    kind: &str,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<ObjectsPage, DomainError> {
+    let mut select = visible_to(branch_id).filter(master_change::Column::Kind.eq(kind));
+    if let Some(after) = after {
+        select = select.filter(master_change::Column::ObjectId.gt(after));
+    }
+    // An object has at most two rows here: 2 × limit + 1 rows hold `limit` whole objects and
+    // tell whether more follow.
+    let rows = select
+        .order_by_asc(master_change::Column::ObjectId)
+        .limit(2 * limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > 2 * limit;
+    let mut views: Vec<(String, Option<master_change::Model>)> = Vec::new();
+    for row in rows {
+        match views.last_mut() {
+            Some((id, view)) if *id == row.object_id => {
+                // The branch's own view wins over the all-branches one.
+                if row.audience != ALL_BRANCHES {
+                    *view = Some(row);
+                }
+            }
+            _ => views.push((row.object_id.clone(), Some(row))),
+        }
+    }
+    if more {
+        // The last object's rows may be cut off.
+        views.pop();
+    }
+    views.truncate(limit as usize);
+    let next = more
+        .then(|| views.last().map(|(id, _)| id.clone()))
+        .flatten();
+    let mut objects = Vec::with_capacity(views.len());
+    for (id, view) in views {
+        if let Some(Change {
+            data: Some(data), ..
+        }) = view.map(Change::try_from).transpose()?
+        {
+            objects.push((id, data));
+        }
+    }
+    Ok(ObjectsPage { objects, next })
 }

@@ -3,13 +3,16 @@
 //! sequence `s` has seen every change below `s` (DESIGN rule 4).
 
 pub mod feed;
+pub mod heads;
 pub mod master;
 pub mod stock;
+pub mod watch;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Select};
 
 use crate::error::DomainError;
+use heads::Heads;
 
 pub const DEFAULT_LIMIT: u64 = 500;
 pub const MAX_LIMIT: u64 = 5_000;
@@ -30,6 +33,15 @@ pub enum Start {
 }
 
 impl Start {
+    /// Whether `heads` can tell a reader starting here that a feed whose known head is `head`
+    /// has nothing new, without asking the database.
+    fn nothing_new(self, heads: &Heads, head: impl FnOnce() -> i64) -> Option<i64> {
+        match self {
+            Start::After(cursor) if heads.nothing_new(cursor, head()) => Some(cursor),
+            _ => None,
+        }
+    }
+
     /// The cursor to read after; `since` finds it for a date watermark in the feed at hand.
     async fn cursor<F>(self, since: impl FnOnce(DateTime<Utc>) -> F) -> Result<i64, DomainError>
     where
@@ -52,6 +64,15 @@ pub struct FeedPage<T> {
 }
 
 impl<T> FeedPage<T> {
+    /// Nothing after `cursor`.
+    fn empty(cursor: i64) -> Self {
+        Self {
+            rows: Vec::new(),
+            next_cursor: cursor,
+            has_more: false,
+        }
+    }
+
     fn try_map<U>(
         self,
         f: impl FnMut(T) -> Result<U, DomainError>,

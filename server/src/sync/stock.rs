@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{FeedLag, FeedPage, Pull};
+use super::{FeedLag, FeedPage, Pull, heads::Heads};
 use crate::{decimal::from_fixed4, error::DomainError};
 
 /// A level of the branch as it is now.
@@ -27,9 +27,13 @@ pub struct LevelChange {
 /// several times arrives once, as it is now.
 pub async fn pull(
     db: &DatabaseConnection,
+    heads: &Heads,
     branch_id: Uuid,
     pull: Pull,
 ) -> Result<FeedPage<LevelChange>, DomainError> {
+    if let Some(cursor) = pull.start.nothing_new(heads, || heads.stock(branch_id)) {
+        return Ok(FeedPage::empty(cursor));
+    }
     let cursor = pull
         .start
         .cursor(|since| cursor_since(db, branch_id, since))

@@ -6,6 +6,7 @@ mod common;
 
 mod bad_days;
 mod branches_and_terminals;
+mod budgets;
 mod errors;
 mod exports;
 mod fleet;
@@ -18,5 +19,6 @@ mod reports;
 mod roles;
 mod sales;
 mod sales_exactly_once;
+mod socket;
 mod stock;
 mod stock_invariants;

@@ -3,7 +3,7 @@
 pub mod objects;
 pub mod sales;
 
-use hubshake::{Application, config::Settings};
+use hubshake::{Application, budget::Budget, config::Settings};
 use hubshake_tests::TestDatabase;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -81,6 +81,9 @@ impl Answer {
     }
 }
 
+/// A budget no test reaches.
+const UNBOUNDED: Budget = Budget::new(1_000_000, 60);
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -94,6 +97,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         database_max_connections: 5,
         admin_client_id: Some(ADMIN_ID.into()),
         admin_client_secret: Some(ADMIN_SECRET.into()),
+        // Tests call as fast as they can, which no budget made for people allows; budgets are
+        // tested with budgets of their own (`budgets`).
+        budget_sync: UNBOUNDED,
+        budget_ingest: UNBOUNDED,
+        budget_read: UNBOUNDED,
+        budget_write: UNBOUNDED,
         ..Settings::default()
     };
     adjust(&mut settings);
