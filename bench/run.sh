@@ -5,6 +5,7 @@
 #   poll          1,000 terminals polling empty master/stock deltas every second; then 32 polling
 #                 flat out, for the rate next to /healthz's
 #   initial sync  one fresh terminal pulling the 100,000-item catalogue and its branch's stock
+#   sockets       5,000 terminals holding the WebSocket, an admin making a change a second
 #   anchors       pgbench TPC-B (32 clients) on the same PostgreSQL; /healthz under the same load tool
 #   SQLite        the ingest runs again on the embedded default
 # The report opens with the targets of issue 7 and what this run reached.
@@ -29,7 +30,7 @@ hub_pid=
 # stop_hub: records the hub's peak resident set over its whole life (VmHWM, KiB), then stops it.
 stop_hub() {
   if [ -n "$hub_pid" ]; then
-    awk '/VmHWM/ {print $2}' "/proc/$hub_pid/status" >>"$work/peak-rss-kib" 2>/dev/null || true
+    awk '/VmHWM/ {print $2}' "/proc/$hub_pid/status" >>"$work/${rss_file:-peak-rss-kib}" 2>/dev/null || true
     kill "$hub_pid" 2>/dev/null || true
     wait "$hub_pid" 2>/dev/null || true
     hub_pid=
@@ -41,6 +42,8 @@ trap 'stop_hub; rm -rf "$work"' EXIT
 start_hub() {
   HUBSHAKE_DATABASE_URL=$1 HUBSHAKE_LISTEN=127.0.0.1:$2 HUBSHAKE_LOG=warn \
     HUBSHAKE_DATABASE_MAX_CONNECTIONS=32 HUBSHAKE_TOKEN_ATTEMPTS_PER_MINUTE=100000 \
+    HUBSHAKE_BUDGET_SYNC=4000000000/60s HUBSHAKE_BUDGET_INGEST=4000000000/60s \
+    HUBSHAKE_BUDGET_READ=4000000000/60s HUBSHAKE_BUDGET_WRITE=4000000000/60s \
     "$hub_bin" >"$work/hub-$2.log" 2>&1 &
   hub_pid=$!
   until curl -sf "http://127.0.0.1:$2/healthz" >/dev/null; do sleep 0.2; done
@@ -81,6 +84,13 @@ section "Initial sync: one fresh terminal, 100,000 items"
 swarm initial-sync --mode initial-sync >>"$body"
 stop_hub
 
+# A hub of its own, whose memory has its own target.
+port=18082
+start_hub "postgres://$PGUSER@$PGHOST:$PGPORT/hubshake_bench_run" $port
+section "Push: 5,000 terminals holding the WebSocket, one admin change a second"
+swarm sockets --mode sockets --terminals 5000 --branches 20 --duration-secs "$seconds" >>"$body"
+rss_file=peak-rss-sockets-kib stop_hub
+
 section "pgbench TPC-B, 32 clients, scale 20, same PostgreSQL"
 psql -q -d postgres -c 'DROP DATABASE IF EXISTS hubshake_bench_pgbench' -c 'CREATE DATABASE hubshake_bench_pgbench'
 pgbench -q -i -s 20 hubshake_bench_pgbench >/dev/null 2>&1
@@ -109,6 +119,8 @@ healthz_rate=$(j healthz '.endpoints[0].requests_per_sec')
   echo "| single-sale ingest ≥ 0.5 × pgbench tps | $(ratio "$(j pg-single .transactions_per_sec)" "$tps") × ($(rate "$(j pg-single .transactions_per_sec)") tx/s) |"
   echo "| empty poll p99 ≤ 10 ms at 1,000 terminals | $(j poll '[.endpoints[].p99_ms] | max * 10 | round / 10') ms |"
   echo "| empty polls ≥ 25 % of the /healthz rate | $(ratio "$(awk -v a="$poll_rate" 'BEGIN {print a * 100}')" "$healthz_rate") % ($(rate "$poll_rate") vs $(rate "$healthz_rate") req/s) |"
+  echo "| push p99 ≤ 250 ms at 5,000 sockets (admin's request to updatepos) | $(j sockets '.p99_ms * 10 | round / 10') ms (p50 $(j sockets '.p50_ms * 10 | round / 10') ms, $(j sockets .missed) missed) |"
+  echo "| hub RSS ≤ 300 MB at 5,000 sockets | $(j sockets '.hub_max_rss_mib * 1.048576 | round') MB |"
   echo "| initial sync of 100,000 items ≤ 3 s | $(j initial-sync '.seconds * 100 | round / 100') s |"
   echo "| hub RSS ≤ 150 MB throughout | $(sort -n "$work/peak-rss-kib" | tail -n 1 | awk '{printf "%.0f MB", $1 * 1024 / 1e6}') (peak of every hub of the run) |"
   echo

@@ -78,7 +78,8 @@ struct SwarmArgs {
     #[arg(long, env = "HUBSHAKE_ADMIN_CLIENT_SECRET", hide_env_values = true)]
     admin_secret: String,
     /// `terminals`: the swarm; `healthz`: /healthz under the same number of clients;
-    /// `initial-sync`: one fresh terminal pulls everything; `seed`: import `--items` items.
+    /// `initial-sync`: one fresh terminal pulls everything; `sockets`: `--terminals` hold the
+    /// WebSocket while an admin makes a change a second; `seed`: import `--items` items.
     #[arg(long, default_value = "terminals")]
     mode: String,
     #[arg(long, default_value_t = 20)]
@@ -280,6 +281,11 @@ async fn swarm(args: SwarmArgs) -> anyhow::Result<()> {
             );
             serde_json::to_value(&sync)?
         }
+        "sockets" => {
+            let report = swarm::sockets::run(&plan).await?;
+            println!("{}", report.table());
+            serde_json::to_value(&report)?
+        }
         "seed" => {
             let started = std::time::Instant::now();
             swarm::seed(&plan, args.items).await?;
@@ -288,7 +294,9 @@ async fn swarm(args: SwarmArgs) -> anyhow::Result<()> {
             json!({ "items": args.items, "seconds": seconds })
         }
         other => {
-            anyhow::bail!("--mode {other}: terminals, healthz, initial-sync or seed expected")
+            anyhow::bail!(
+                "--mode {other}: terminals, healthz, initial-sync, sockets or seed expected"
+            )
         }
     };
     if let Some(path) = args.json {

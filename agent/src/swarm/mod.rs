@@ -2,6 +2,8 @@
 //! data and stock on an interval and sells at a set rate in batches; the swarm reports
 //! throughput, latency percentiles per endpoint, errors by kind and the hub's resident memory.
 
+pub mod sockets;
+
 use std::{
     collections::BTreeMap,
     time::{Duration, Instant},
@@ -535,16 +537,21 @@ async fn pull_all_master(hub: &mut Hub) -> Result<(usize, i64), HubError> {
     }
 }
 
-/// Imports `count` items (SKU `SEED-…`) in batches of 5,000, upserting: a catalogue to load.
-pub async fn seed(plan: &Plan, count: usize) -> Result<(), HubError> {
-    let mut admin = Hub::connect(&ApiAuth {
+/// The plan's admin client, logged in.
+async fn admin_of(plan: &Plan, timeout: Duration) -> Result<Hub, HubError> {
+    Hub::connect(&ApiAuth {
         host: plan.hub.trim_end_matches('/').to_string(),
         grant_type: "client_credentials".into(),
         client_id: plan.admin_id.clone(),
         client_secret: plan.admin_secret.clone(),
-        timeout: Duration::from_secs(300),
+        timeout,
     })
-    .await?;
+    .await
+}
+
+/// Imports `count` items (SKU `SEED-…`) in batches of 5,000, upserting: a catalogue to load.
+pub async fn seed(plan: &Plan, count: usize) -> Result<(), HubError> {
+    let mut admin = admin_of(plan, Duration::from_secs(300)).await?;
     for start in (0..count).step_by(5000) {
         let items: Vec<Value> = (start..(start + 5000).min(count))
             .map(|n| {
