@@ -15,7 +15,7 @@ use std::{
     cell::RefCell,
     collections::HashMap,
     sync::{
-        RwLock,
+        Mutex, RwLock,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
@@ -107,8 +107,22 @@ pub struct Heads {
     credentials: AtomicU64,
     /// Whether the watcher is keeping up: memory answers only then.
     healthy: AtomicBool,
-    /// Ticks whenever a head moves or credentials change; sockets wait on it.
-    moved: watch::Sender<u64>,
+    /// Ticks when what every branch sees moves (`master@*`), or credentials change.
+    moved_everywhere: watch::Sender<u64>,
+    /// Ticks when one branch's own heads move; made when a socket of the branch first waits.
+    moved_at: Mutex<HashMap<Uuid, watch::Sender<u64>>>,
+}
+
+fn tick(sender: &watch::Sender<u64>) {
+    sender.send_modify(|ticks| *ticks = ticks.wrapping_add(1));
+}
+
+/// The branch whose own stream `stream` is (`stock:<id>`, `master@<id>`).
+fn branch_of(stream: &str) -> Option<Uuid> {
+    let id = stream
+        .strip_prefix("stock:")
+        .or_else(|| stream.strip_prefix("master@"))?;
+    Uuid::parse_str(id).ok()
 }
 
 impl Default for Heads {
@@ -117,7 +131,8 @@ impl Default for Heads {
             streams: RwLock::new(HashMap::new()),
             credentials: AtomicU64::new(0),
             healthy: AtomicBool::new(false),
-            moved: watch::Sender::new(0),
+            moved_everywhere: watch::Sender::new(0),
+            moved_at: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -143,32 +158,41 @@ impl Heads {
 
     /// Merges committed numbers in.
     pub fn apply(&self, streams: &[(String, i64)]) {
-        let mut moved = false;
-        let mut credentials = false;
+        let mut moved = Vec::new();
         if let Ok(mut known) = self.streams.write() {
             for (stream, value) in streams {
                 let head = known.entry(stream.clone()).or_insert(0);
                 if *value > *head {
                     *head = *value;
-                    moved = true;
-                    credentials |= stream == CREDENTIALS;
+                    moved.push(stream.as_str());
                 }
             }
         }
-        if credentials {
+        if moved.contains(&CREDENTIALS) {
             self.credentials.fetch_add(1, Ordering::AcqRel);
         }
-        if moved {
-            self.moved
-                .send_modify(|ticks| *ticks = ticks.wrapping_add(1));
+        let mut everywhere = false;
+        if let Ok(channels) = self.moved_at.lock() {
+            for stream in moved {
+                match branch_of(stream) {
+                    Some(branch_id) => {
+                        if let Some(channel) = channels.get(&branch_id) {
+                            tick(channel);
+                        }
+                    }
+                    None => everywhere = true,
+                }
+            }
+        }
+        if everywhere {
+            tick(&self.moved_everywhere);
         }
     }
 
     /// After the watcher lost touch: whatever it missed about credentials is assumed changed.
     pub fn forget_callers(&self) {
         self.credentials.fetch_add(1, Ordering::AcqRel);
-        self.moved
-            .send_modify(|ticks| *ticks = ticks.wrapping_add(1));
+        tick(&self.moved_everywhere);
     }
 
     pub fn set_healthy(&self, healthy: bool) {
@@ -184,9 +208,18 @@ impl Heads {
         self.credentials.load(Ordering::Acquire)
     }
 
-    /// Wakes whenever a head moves or credentials change.
-    pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.moved.subscribe()
+    /// Wakes when what every branch sees moves or credentials change (the first receiver), or
+    /// when `branch_id`'s own heads move (the second).
+    pub fn subscribe(&self, branch_id: Uuid) -> [watch::Receiver<u64>; 2] {
+        let own = match self.moved_at.lock() {
+            Ok(mut channels) => channels
+                .entry(branch_id)
+                .or_insert_with(|| watch::Sender::new(0))
+                .subscribe(),
+            // A poisoned table: the everywhere channel still wakes the socket.
+            Err(_) => self.moved_everywhere.subscribe(),
+        };
+        [self.moved_everywhere.subscribe(), own]
     }
 
     fn get(&self, stream: &str) -> i64 {
@@ -229,6 +262,19 @@ mod tests {
         assert!(payloads.iter().all(|payload| payload.len() < MAX_PAYLOAD));
         let parsed: Vec<_> = payloads.iter().flat_map(|p| parse_payload(p)).collect();
         assert_eq!(parsed, streams);
+    }
+
+    #[test]
+    fn a_branch_wakes_for_its_own_streams_and_for_what_everyone_sees() {
+        let heads = Heads::default();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let [everywhere, at_a] = heads.subscribe(a);
+        heads.apply(&[(stock_stream(b), 1), (master_audience(&b.to_string()), 1)]);
+        assert!(!everywhere.has_changed().unwrap() && !at_a.has_changed().unwrap());
+        heads.apply(&[(stock_stream(a), 1)]);
+        assert!(at_a.has_changed().unwrap() && !everywhere.has_changed().unwrap());
+        heads.apply(&[(master_audience(ALL_BRANCHES), 1)]);
+        assert!(everywhere.has_changed().unwrap());
     }
 
     #[test]

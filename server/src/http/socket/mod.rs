@@ -14,7 +14,10 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use tokio::time::{Instant, sleep_until};
+use tokio::{
+    sync::watch,
+    time::{Instant, sleep_until},
+};
 
 use crate::{
     AppState,
@@ -31,6 +34,8 @@ use crate::{
 const AUTH_DEADLINE: Duration = Duration::from_secs(10);
 /// Broadcasts to one socket are at least this far apart: a burst of changes is one message.
 const BROADCAST_GAP: Duration = Duration::from_millis(500);
+/// When a deactivation could not be checked (the database did not answer), the next try.
+const RECHECK_AFTER: Duration = Duration::from_secs(1);
 /// How often the hub pings; a socket silent for two of these is closed.
 const PING_EVERY: Duration = Duration::from_secs(20);
 
@@ -133,7 +138,7 @@ async fn serve(
     };
     let (principal, terminal) = caller;
     let heads = &state.heads;
-    let mut moved = heads.subscribe();
+    let [mut everywhere, mut at_branch] = heads.subscribe(terminal.branch_id);
     let mut connection = Connection {
         credentials: heads.credentials_generation(),
         told: (
@@ -156,7 +161,9 @@ async fn serve(
     {
         return;
     }
-    let reason = connection.run(&mut stream, &mut moved).await;
+    let reason = connection
+        .run(&mut stream, &mut everywhere, &mut at_branch)
+        .await;
     let _ = connection.session.close(reason).await;
 }
 
@@ -169,7 +176,7 @@ async fn authenticate_first(
     let deadline = Instant::now() + AUTH_DEADLINE;
     let no_token = || CloseReason {
         code: CloseCode::Policy,
-        description: Some("no token within 10 s".into()),
+        description: Some("the first message must carry a token, within 10 s".into()),
     };
     loop {
         let message = tokio::time::timeout_at(deadline, stream.recv())
@@ -230,24 +237,34 @@ impl Connection {
     async fn run(
         &mut self,
         stream: &mut AggregatedMessageStream,
-        moved: &mut tokio::sync::watch::Receiver<u64>,
+        everywhere: &mut watch::Receiver<u64>,
+        at_branch: &mut watch::Receiver<u64>,
     ) -> Option<CloseReason> {
         let mut pings = tokio::time::interval(PING_EVERY);
         let mut last_heard = Instant::now();
         let mut pending_broadcast: Option<Instant> = None;
+        let mut recheck: Option<Instant> = None;
         loop {
             let next = tokio::select! {
                 message = stream.recv() => {
                     last_heard = Instant::now();
                     self.received(message).await
                 }
-                changed = moved.changed() => match changed {
-                    Ok(()) => self.heads_moved(&mut pending_broadcast).await,
+                changed = everywhere.changed() => match changed {
+                    Ok(()) => self.heads_moved(&mut pending_broadcast, &mut recheck).await,
+                    Err(_) => close(CloseCode::Away, "the hub is stopping"),
+                },
+                changed = at_branch.changed() => match changed {
+                    Ok(()) => self.heads_moved(&mut pending_broadcast, &mut recheck).await,
                     Err(_) => close(CloseCode::Away, "the hub is stopping"),
                 },
                 () = sleep_until(pending_broadcast.unwrap_or_else(far_future)), if pending_broadcast.is_some() => {
                     pending_broadcast = None;
                     self.broadcast().await
+                }
+                () = sleep_until(recheck.unwrap_or_else(far_future)), if recheck.is_some() => {
+                    recheck = None;
+                    self.heads_moved(&mut pending_broadcast, &mut recheck).await
                 }
                 _ = pings.tick() => {
                     if last_heard.elapsed() > 2 * PING_EVERY {
@@ -339,16 +356,22 @@ impl Connection {
         }
     }
 
-    /// Heads moved, or credentials changed somewhere: checks the terminal is still allowed in,
-    /// then tells it, at most once per [`BROADCAST_GAP`].
-    async fn heads_moved(&mut self, pending: &mut Option<Instant>) -> Next {
+    /// Heads moved, or credentials changed somewhere: checks the terminal is still allowed in
+    /// (again in a second when the database could not say), then tells it, at most once per
+    /// [`BROADCAST_GAP`].
+    async fn heads_moved(
+        &mut self,
+        pending: &mut Option<Instant>,
+        recheck: &mut Option<Instant>,
+    ) -> Next {
         let generation = self.state.heads.credentials_generation();
         if generation != self.credentials {
-            self.credentials = generation;
-            if let Err(refusal) = caller::current_caller(&self.state, self.principal.clone()).await
-                && refusal.problem_type() == ProblemType::InvalidToken
-            {
-                return close(CloseCode::Policy, "the terminal was deactivated");
+            match caller::current_caller(&self.state, self.principal.clone()).await {
+                Ok(_) => self.credentials = generation,
+                Err(refusal) if refusal.problem_type() == ProblemType::InvalidToken => {
+                    return close(CloseCode::Policy, "the terminal was deactivated");
+                }
+                Err(_) => *recheck = Some(Instant::now() + RECHECK_AFTER),
             }
         }
         if pending.is_some() || !self.behind() {
