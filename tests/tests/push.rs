@@ -142,7 +142,9 @@ fn an_empty_poll_on_another_hub_is_empty_only_until_the_notification_arrives() {
     let (client_id, secret) = admin.terminal(&branch, "Till 1");
     let other = &hubs.other().base;
     let terminal = token(other, &client_id, &secret);
-    let head = pull_master(other, &terminal, 0)["next_cursor"].as_i64().unwrap();
+    let head = pull_master(other, &terminal, 0)["next_cursor"]
+        .as_i64()
+        .unwrap();
     // Let the other hub's watcher be healthy, so that its memory answers empty polls.
     eventually("the other hub watches the feeds", || {
         let ready: Value = reqwest::blocking::get(format!("{other}/readyz"))
@@ -165,10 +167,16 @@ fn an_empty_poll_on_another_hub_is_empty_only_until_the_notification_arrives() {
             break;
         }
         empty_polls += 1;
-        assert!(committed.elapsed() < PUSH_LIMIT, "still empty after {:?}", committed.elapsed());
+        assert!(
+            committed.elapsed() < PUSH_LIMIT,
+            "still empty after {:?}",
+            committed.elapsed()
+        );
     }
     let delay = committed.elapsed();
-    println!("commit on one hub to a non-empty poll on the other: {delay:?} ({empty_polls} empty polls)");
+    println!(
+        "commit on one hub to a non-empty poll on the other: {delay:?} ({empty_polls} empty polls)"
+    );
     if hubs.second.is_none() {
         assert_eq!(empty_polls, 0, "one hub sees its own commit at once");
     }
@@ -190,19 +198,28 @@ fn deactivating_a_terminal_closes_its_socket_on_every_hub() {
         let mut sockets = Vec::new();
         for hub in std::iter::once(&hubs.first).chain(hubs.second.as_ref()) {
             let mut socket = Socket::open(&hub.base, Some(&terminal)).await;
-            assert_eq!(socket.command("getstatus", json!({})).await["type"], "event");
+            assert_eq!(
+                socket.command("getstatus", json!({})).await["type"],
+                "event"
+            );
             sockets.push(socket);
         }
         let base = hubs.first.base.clone();
         tokio::task::spawn_blocking(move || {
-            Admin::new(&base).post(&format!("/api/v1/terminals/{terminal_id}/deactivate"), json!({}))
+            Admin::new(&base).post(
+                &format!("/api/v1/terminals/{terminal_id}/deactivate"),
+                json!({}),
+            )
         })
         .await
         .unwrap();
         let deactivated = Instant::now();
         for mut socket in sockets {
             assert_eq!(socket.ending().await.0, Ending::Closed(1008));
-            println!("socket closed {:?} after the deactivation's answer", deactivated.elapsed());
+            println!(
+                "socket closed {:?} after the deactivation's answer",
+                deactivated.elapsed()
+            );
         }
     });
 }
@@ -230,7 +247,9 @@ fn a_killed_listener_leaves_polls_right_and_comes_back() {
                 ))
                 .await
                 .unwrap();
-            rows.iter().map(|row| row.try_get::<i64>("", "pid").unwrap()).collect()
+            rows.iter()
+                .map(|row| row.try_get::<i64>("", "pid").unwrap())
+                .collect()
         })
     };
     eventually("both hubs listen", || listeners().len() == 2);
@@ -246,7 +265,9 @@ fn a_killed_listener_leaves_polls_right_and_comes_back() {
     });
 
     // Whatever the listeners missed, a poll on the second hub sees the first hub's commit.
-    let head = pull_master(&second.base, &terminal, 0)["next_cursor"].as_i64().unwrap();
+    let head = pull_master(&second.base, &terminal, 0)["next_cursor"]
+        .as_i64()
+        .unwrap();
     admin.post(
         "/api/v1/items",
         json!({ "sku": "DURING", "name": "During", "base_price": "1" }),
@@ -265,8 +286,13 @@ fn a_killed_listener_leaves_polls_right_and_comes_back() {
         (answer.status(), answer.json::<Value>().unwrap())
     };
     assert!(status.is_success());
-    assert_eq!(ready["feeds"], json!({ "watch": "listen", "connected": true }));
-    let head = pull_master(&second.base, &terminal, head)["next_cursor"].as_i64().unwrap();
+    assert_eq!(
+        ready["feeds"],
+        json!({ "watch": "listen", "connected": true })
+    );
+    let head = pull_master(&second.base, &terminal, head)["next_cursor"]
+        .as_i64()
+        .unwrap();
     let (_, item) = admin.call_raw(
         Method::POST,
         "/api/v1/items",
@@ -278,7 +304,10 @@ fn a_killed_listener_leaves_polls_right_and_comes_back() {
         if page["changes"][0]["id"] == item["id"] {
             break;
         }
-        assert!(committed.elapsed() < PUSH_LIMIT, "the new listener heard nothing");
+        assert!(
+            committed.elapsed() < PUSH_LIMIT,
+            "the new listener heard nothing"
+        );
     }
     println!("after the listener came back: {:?}", committed.elapsed());
 }

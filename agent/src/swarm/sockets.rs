@@ -90,9 +90,9 @@ pub async fn run(plan: &Plan) -> Result<SocketReport, HubError> {
     }
     let connect_seconds = started.elapsed().as_secs_f64();
     let deadline = tokio::time::Instant::now() + plan.duration;
-    let memory = plan.hub_pid.map(|pid| {
-        tokio::spawn(watch_rss(pid, Instant::now() + plan.duration + GRACE))
-    });
+    let memory = plan
+        .hub_pid
+        .map(|pid| tokio::spawn(watch_rss(pid, Instant::now() + plan.duration + GRACE)));
     let listeners: Vec<_> = sockets
         .into_iter()
         .map(|socket| tokio::spawn(listen(socket, changes.clone(), deadline + GRACE)))
@@ -144,9 +144,8 @@ pub async fn run(plan: &Plan) -> Result<SocketReport, HubError> {
     })
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn open(url: &str, token: &str) -> Result<Socket, HubError> {
     let refused = |e: &dyn std::fmt::Display| HubError::Token(format!("socket: {e}"));
@@ -161,7 +160,11 @@ async fn open(url: &str, token: &str) -> Result<Socket, HubError> {
 
 /// Reads broadcasts until `until`; each tells every change sent before it and not told yet,
 /// with its latency.
-async fn listen(mut socket: Socket, changes: Changes, until: tokio::time::Instant) -> Vec<Duration> {
+async fn listen(
+    mut socket: Socket,
+    changes: Changes,
+    until: tokio::time::Instant,
+) -> Vec<Duration> {
     let mut told = Vec::new();
     let mut next = 0;
     while let Ok(Some(Ok(message))) = tokio::time::timeout_at(until, socket.next()).await {

@@ -4,6 +4,7 @@
 mod api_doc;
 mod audit;
 mod branches;
+mod budgets;
 mod categories;
 mod clients;
 mod customers;
@@ -33,7 +34,6 @@ use actix_web::{
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
     error::{JsonPayloadError, PathError},
-    http::header::{HeaderName, HeaderValue},
     middleware::{Next, from_fn},
     web,
 };
@@ -44,8 +44,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::{
     AppState,
     auth::{caller, token_endpoint},
-    budget::{RouteClass, Spent},
-    error::{ApiError, DatabaseUnavailable, RATE_LIMIT, RATE_LIMIT_POLICY},
+    error::{ApiError, DatabaseUnavailable},
     pagination::Page,
 };
 
@@ -56,7 +55,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(ops::readyz)
         .service(
             utoipa_actix_web::scope("/api/v1")
-                .wrap(from_fn(spend_budget))
+                .wrap(from_fn(budgets::spend_budget))
                 .wrap(from_fn(caller::authenticate))
                 // First: the router tries resources in order, matching each dynamic path with a
                 // regex, and terminals' polls and sales are most of the traffic (a profile under 300
@@ -137,50 +136,6 @@ pub async fn count_request(
             .request(&route, &method, status, started.elapsed().as_secs_f64());
     }
     answered
-}
-
-/// Middleware, inside `authenticate`: a call spends one unit of its client's budget for its
-/// route class, and is refused with 429 before anything is done for it when none is left.
-/// Every answer says what is left (`RateLimit-Policy`, `RateLimit`).
-pub async fn spend_budget(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| ApiError::invalid_token("hub state is missing"))?;
-    let client = req
-        .extensions()
-        .get::<caller::Caller>()
-        .map(caller::Caller::client_name)
-        .ok_or_else(|| ApiError::invalid_token("no caller"))?;
-    let class = RouteClass::of(req.method(), req.path());
-    let budgets = state.budgets.of(class);
-    let spent = budgets.spend(&client, 1);
-    let policy = budgets.budget().policy_header(class.name());
-    let rate = budgets.rate_header(class.name(), spent);
-    if let Spent::Refused { retry_after_secs } = spent {
-        return Err(ApiError::OverBudget {
-            detail: format!(
-                "this client spent its {} budget ({}); retry in {retry_after_secs} s",
-                class.name(),
-                budgets.budget()
-            ),
-            retry_after_secs,
-            policy,
-            rate,
-        }
-        .into());
-    }
-    let mut res = next.call(req).await?;
-    for (name, value) in [(RATE_LIMIT_POLICY, policy), (RATE_LIMIT, rate)] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            res.headers_mut()
-                .insert(HeaderName::from_static(name), value);
-        }
-    }
-    Ok(res)
 }
 
 use crate::decimal::DecimalInput;
