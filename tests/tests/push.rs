@@ -222,6 +222,16 @@ fn deactivating_a_terminal_closes_its_socket_on_every_hub() {
             );
         }
     });
+    // The token is refused on every hub too (the socket's close came from the same news).
+    for hub in std::iter::once(&hubs.first).chain(hubs.second.as_ref()) {
+        let status = reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/sync/master", hub.base))
+            .bearer_auth(&terminal)
+            .send()
+            .unwrap()
+            .status();
+        assert_eq!(status, 401, "{}", hub.base);
+    }
 }
 
 #[test]
