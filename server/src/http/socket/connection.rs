@@ -41,6 +41,10 @@ pub(super) struct Connection {
     /// The heads the terminal was last told (master, stock).
     told: (i64, i64),
     last_broadcast: Option<Instant>,
+    /// Wakes when what every branch sees moves, or credentials change.
+    everywhere: watch::Receiver<u64>,
+    /// Wakes when the branch's own heads move.
+    at_branch: watch::Receiver<u64>,
 }
 
 enum Next {
@@ -62,7 +66,11 @@ impl Connection {
         (principal, terminal): (Principal, TerminalCaller),
     ) -> Self {
         let heads = &state.heads;
+        // Subscribed before the heads are read: a change in between wakes the socket.
+        let [everywhere, at_branch] = heads.subscribe(terminal.branch_id);
         Connection {
+            everywhere,
+            at_branch,
             credentials: heads.credentials_generation(),
             told: (
                 heads.master(terminal.branch_id),
@@ -87,24 +95,18 @@ impl Connection {
         first: Option<String>,
         mut stream: AggregatedMessageStream,
     ) {
-        let [mut everywhere, mut at_branch] = self.state.heads.subscribe(self.terminal.branch_id);
         if let Some(first) = first
             && self.answer(first).await.is_err()
         {
             return;
         }
-        let reason = self.run(&mut stream, &mut everywhere, &mut at_branch).await;
+        let reason = self.run(&mut stream).await;
         let _ = self.session.close(reason).await;
     }
 }
 
 impl Connection {
-    async fn run(
-        &mut self,
-        stream: &mut AggregatedMessageStream,
-        everywhere: &mut watch::Receiver<u64>,
-        at_branch: &mut watch::Receiver<u64>,
-    ) -> Option<CloseReason> {
+    async fn run(&mut self, stream: &mut AggregatedMessageStream) -> Option<CloseReason> {
         let mut pings = tokio::time::interval(PING_EVERY);
         let mut last_heard = Instant::now();
         let mut pending_broadcast: Option<Instant> = None;
@@ -115,11 +117,11 @@ impl Connection {
                     last_heard = Instant::now();
                     self.received(message).await
                 }
-                changed = everywhere.changed() => match changed {
+                changed = self.everywhere.changed() => match changed {
                     Ok(()) => self.heads_moved(&mut pending_broadcast, &mut recheck).await,
                     Err(_) => close(CloseCode::Away, "the hub is stopping"),
                 },
-                changed = at_branch.changed() => match changed {
+                changed = self.at_branch.changed() => match changed {
                     Ok(()) => self.heads_moved(&mut pending_broadcast, &mut recheck).await,
                     Err(_) => close(CloseCode::Away, "the hub is stopping"),
                 },

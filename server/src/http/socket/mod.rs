@@ -47,7 +47,18 @@ pub async fn connect(
         .max_frame_size(limit)
         .aggregate_continuations()
         .max_continuation_size(limit);
-    actix_web::rt::spawn(serve(state.into_inner(), session, stream, caller));
+    let state = state.into_inner();
+    match caller {
+        // Listening before the upgrade is answered: a change the terminal could miss between
+        // its answer and its first pull wakes the socket.
+        Some(caller) => {
+            let connection = Connection::new(state, session, caller);
+            actix_web::rt::spawn(connection.serve(None, stream));
+        }
+        None => {
+            actix_web::rt::spawn(serve_first_message(state, session, stream));
+        }
+    }
     Ok(response)
 }
 
@@ -85,25 +96,22 @@ struct Command {
     parameters: Map<String, Value>,
 }
 
-async fn serve(
+/// A socket whose token comes in its first message.
+async fn serve_first_message(
     state: Arc<AppState>,
     mut session: Session,
     mut stream: AggregatedMessageStream,
-    caller: Option<(Principal, TerminalCaller)>,
 ) {
-    let (caller, first) = match caller {
-        Some(caller) => (caller, None),
-        None => match authenticate_first(&state, &mut session, &mut stream).await {
-            Ok(authenticated) => authenticated,
-            Err(reason) => {
-                let _ = session.close(Some(reason)).await;
-                return;
-            }
-        },
-    };
-    Connection::new(state, session, caller)
-        .serve(first, stream)
-        .await;
+    match authenticate_first(&state, &mut session, &mut stream).await {
+        Ok((caller, first)) => {
+            Connection::new(state, session, caller)
+                .serve(first, stream)
+                .await
+        }
+        Err(reason) => {
+            let _ = session.close(Some(reason)).await;
+        }
+    }
 }
 
 /// Waits for the first message to carry a token; it is then answered as any command.
