@@ -170,6 +170,16 @@ impl TokenService {
 
     /// Verifies signature, algorithm, type, key id and claims; returns who the token is for.
     pub fn verify(&self, token: &str) -> Result<Principal, String> {
+        self.verify_with_expiry(token)
+            .map(|(principal, _)| principal)
+    }
+
+    /// [`verify`](Self::verify), with when the token expires (for a socket, which outlives a
+    /// request).
+    pub fn verify_with_expiry(
+        &self,
+        token: &str,
+    ) -> Result<(Principal, chrono::DateTime<Utc>), String> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
         if header.typ.as_deref() != Some(TOKEN_TYPE) {
@@ -181,19 +191,22 @@ impl TokenService {
         let claims = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
             .map_err(|e| format!("token refused: {e}"))?
             .claims;
-        match (claims.scope.as_str(), claims.terminal_id, claims.branch_id) {
-            ("admin", None, None) => Ok(Principal::Admin {
+        let expires_at = chrono::DateTime::from_timestamp(claims.exp, 0)
+            .ok_or("the token's expiry is not a time")?;
+        let principal = match (claims.scope.as_str(), claims.terminal_id, claims.branch_id) {
+            ("admin", None, None) => Principal::Admin {
                 client_id: claims.sub,
                 credential_version: claims.ver,
-            }),
-            ("terminal", Some(terminal_id), Some(branch_id)) => Ok(Principal::Terminal {
+            },
+            ("terminal", Some(terminal_id), Some(branch_id)) => Principal::Terminal {
                 client_id: claims.sub,
                 terminal_id,
                 branch_id,
                 credential_version: claims.ver,
-            }),
-            _ => Err("token scope and claims do not agree".into()),
-        }
+            },
+            _ => return Err("token scope and claims do not agree".into()),
+        };
+        Ok((principal, expires_at))
     }
 }
 

@@ -325,3 +325,21 @@ async fn readyz_says_how_this_hub_learns_of_other_hubs_writes() {
     assert_eq!(ready.body["feeds"]["watch"], expected, "{}", ready.body);
     assert!(ready.body["feeds"]["connected"].is_boolean());
 }
+
+#[tokio::test]
+async fn a_socket_ends_with_its_token() {
+    let app = spawn_app_with(|settings| settings.token_lifetime_secs = 3).await;
+    let admin = app.admin_token().await;
+    let (_, token) = app.terminal_with_token(&admin, "EXPIRES").await;
+    let mut socket = Socket::open(&app.base, Some(&token)).await;
+    let opened = Instant::now();
+    assert_eq!(
+        socket.command("getstatus", json!({})).await["type"],
+        "event"
+    );
+    assert_eq!(socket.ending().await.0, Ending::Closed(1008));
+    assert!(
+        opened.elapsed() >= Duration::from_secs(1),
+        "closed at the token's expiry, not before"
+    );
+}

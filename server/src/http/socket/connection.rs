@@ -10,7 +10,7 @@ use tokio::{
     time::{Instant, sleep_until},
 };
 
-use super::{Command, commands, error_frame, protocol_close};
+use super::{Authenticated, Command, commands, error_frame, protocol_close};
 use crate::{
     AppState,
     auth::{
@@ -45,6 +45,8 @@ pub(super) struct Connection {
     everywhere: watch::Receiver<u64>,
     /// Wakes when the branch's own heads move.
     at_branch: watch::Receiver<u64>,
+    /// The socket ends with its token: the terminal reconnects with a new one.
+    token_expires: Instant,
 }
 
 enum Next {
@@ -60,15 +62,20 @@ fn close(code: CloseCode, description: &str) -> Next {
 }
 
 impl Connection {
-    pub(super) fn new(
-        state: Arc<AppState>,
-        session: Session,
-        (principal, terminal): (Principal, TerminalCaller),
-    ) -> Self {
+    pub(super) fn new(state: Arc<AppState>, session: Session, caller: Authenticated) -> Self {
+        let Authenticated {
+            principal,
+            terminal,
+            expires_at,
+        } = caller;
+        let token_left = (expires_at - chrono::Utc::now())
+            .to_std()
+            .unwrap_or_default();
         let heads = &state.heads;
         // Subscribed before the heads are read: a change in between wakes the socket.
         let [everywhere, at_branch] = heads.subscribe(terminal.branch_id);
         Connection {
+            token_expires: Instant::now() + token_left,
             everywhere,
             at_branch,
             credentials: heads.credentials_generation(),
@@ -132,6 +139,9 @@ impl Connection {
                 () = sleep_until(recheck.unwrap_or_else(far_future)), if recheck.is_some() => {
                     recheck = None;
                     self.heads_moved(&mut pending_broadcast, &mut recheck).await
+                }
+                () = sleep_until(self.token_expires) => {
+                    close(CloseCode::Policy, "the token expired; reconnect with a new one")
                 }
                 _ = pings.tick() => {
                     if last_heard.elapsed() > 2 * PING_EVERY {

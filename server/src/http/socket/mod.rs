@@ -62,26 +62,31 @@ pub async fn connect(
     Ok(response)
 }
 
+/// Who is behind a terminal's verified token, and when the token expires.
+struct Authenticated {
+    principal: Principal,
+    terminal: TerminalCaller,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// A terminal's verified token and who it is.
-async fn authenticate(
-    state: &AppState,
-    token: &str,
-) -> Result<(Principal, TerminalCaller), ApiError> {
-    let principal = state
+async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated, ApiError> {
+    let (principal, expires_at) = state
         .tokens
-        .verify(token)
+        .verify_with_expiry(token)
         .map_err(ApiError::invalid_token)?;
     match caller::current_caller(state, principal.clone()).await? {
         Caller::Terminal {
             terminal_id,
             branch_id,
-        } => Ok((
+        } => Ok(Authenticated {
             principal,
-            TerminalCaller {
+            terminal: TerminalCaller {
                 terminal_id,
                 branch_id,
             },
-        )),
+            expires_at,
+        }),
         Caller::Client { .. } => Err(ApiError::Forbidden(
             "the WebSocket is for terminals (scope terminal)".into(),
         )),
@@ -119,7 +124,7 @@ async fn authenticate_first(
     state: &AppState,
     session: &mut Session,
     stream: &mut AggregatedMessageStream,
-) -> Result<((Principal, TerminalCaller), Option<String>), CloseReason> {
+) -> Result<(Authenticated, Option<String>), CloseReason> {
     let deadline = Instant::now() + AUTH_DEADLINE;
     let no_token = || CloseReason {
         code: CloseCode::Policy,
