@@ -188,10 +188,14 @@ pub async fn update_client<C: ConnectionTrait>(
         }
         client.role = Set(role);
         client.credential_version = Set(current.credential_version + 1);
-        feed::credentials_changed(txn).await?;
     }
     client.updated_at = Set(Utc::now());
-    Ok(client.update(txn).await?.into())
+    let updated = client.update(txn).await?;
+    // After the client's row, as every credentials change takes them: no two wait in a cycle.
+    if updated.role != current.role {
+        feed::credentials_changed(txn).await?;
+    }
+    Ok(updated.into())
 }
 
 /// Replaces a client's secret; the old one and every token issued with it stop working.
@@ -205,11 +209,9 @@ pub async fn rotate_client_secret<C: ConnectionTrait>(
     client.secret_hash = Set(secret::hash_generated_secret(&client_secret));
     client.credential_version = Set(client.credential_version.as_ref() + 1);
     client.updated_at = Set(Utc::now());
+    let client = client.update(txn).await?;
     feed::credentials_changed(txn).await?;
-    Ok(ApiClientCredentials::new(
-        client.update(txn).await?,
-        client_secret,
-    ))
+    Ok(ApiClientCredentials::new(client, client_secret))
 }
 
 /// Deactivates (its tokens are refused at once) or reactivates a client; the last active
