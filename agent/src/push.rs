@@ -80,7 +80,10 @@ async fn listen_once(auth: &ApiAuth, events: &mpsc::Sender<PushEvent>) -> anyhow
             continue;
         };
         let is_update = frame["type"] == "broadcast" && frame["result"]["message"] == "updatepos";
-        if is_update && events.send(PushEvent::Update).await.is_err() {
+        // One waiting update is as good as many: during a long cycle the socket is still read.
+        if is_update
+            && let Err(mpsc::error::TrySendError::Closed(_)) = events.try_send(PushEvent::Update)
+        {
             return Ok(());
         }
     }
