@@ -215,6 +215,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 404 on the WebSocket: no command of this name.
+    #[error("no command {0}; README lists them")]
+    UnknownCommand(String),
     /// 429: over the client's budget; the headers say which and when to come back.
     #[error("{detail}")]
     OverBudget {
@@ -274,6 +277,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => ProblemType::MethodNotAllowed,
             ApiError::PayloadTooLarge(_) => ProblemType::BodyTooLarge,
             ApiError::UnsupportedMediaType(_) => ProblemType::UnsupportedMediaType,
+            ApiError::UnknownCommand(_) => ProblemType::UnknownCommand,
             ApiError::OverBudget { .. } => ProblemType::OverBudget,
         }
     }
@@ -299,6 +303,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnknownCommand(_) => StatusCode::NOT_FOUND,
             ApiError::OverBudget { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }

@@ -110,7 +110,7 @@ pub async fn run(
         "registerdevice" => register_device(state, terminal, parameters).await,
         "listtransactions" => list_transactions(state, branch_id, parameters).await,
         "payitems" => pay_items(state, terminal, parameters).await,
-        other => Err(ApiError::NoRoute(other.into())),
+        other => Err(ApiError::UnknownCommand(other.into())),
     }
 }
 

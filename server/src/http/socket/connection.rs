@@ -202,27 +202,21 @@ impl Connection {
     async fn run_command(&mut self, mut command: Command) -> Value {
         let name = command.command.as_str();
         let Some(cost) = commands::cost(name) else {
-            return json!({"type": "error", "result": {
-                "error": ProblemType::UnknownCommand.slug(),
-                "code": 404,
-                "message": format!("no command {name}; README lists them"),
-                "command": name,
-            }});
+            return error_frame(&ApiError::UnknownCommand(name.into()), Some(name));
         };
         let budgets = &self.state.budgets.socket;
-        if let Spent::Refused { retry_after_secs } = budgets.spend(&self.client, cost) {
+        let spent = budgets.spend(&self.client, cost);
+        if let Spent::Refused { retry_after_secs } = spent {
             let refusal = ApiError::OverBudget {
                 detail: format!(
                     "{name} costs {cost} of this terminal's budget of {}; retry in {retry_after_secs} s",
                     budgets.budget()
                 ),
                 retry_after_secs,
-                policy: String::new(),
-                rate: String::new(),
+                policy: budgets.budget().policy_header("socket"),
+                rate: budgets.rate_header("socket", spent),
             };
-            let mut frame = error_frame(&refusal, Some(name));
-            frame["result"]["retry_after_secs"] = retry_after_secs.into();
-            return frame;
+            return error_frame(&refusal, Some(name));
         }
         command.parameters.remove("api_key");
         match commands::run(&self.state, self.terminal, name, command.parameters).await {

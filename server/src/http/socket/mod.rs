@@ -36,9 +36,10 @@ pub async fn connect(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = match req.headers().contains_key(header::AUTHORIZATION) {
-        true => Some(authenticate(&state, &caller::bearer_token(&req)?).await?),
-        false => None,
+    let caller = if req.headers().contains_key(header::AUTHORIZATION) {
+        Some(authenticate(&state, &caller::bearer_token(&req)?).await?)
+    } else {
+        None
     };
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::BadRequest(format!("not a WebSocket upgrade: {e}")))?;
@@ -203,8 +204,14 @@ fn error_frame(refusal: &ApiError, command: Option<&str>) -> Value {
     if let Some(command) = command {
         result["command"] = command.into();
     }
-    if let ApiError::Domain(crate::error::DomainError::Invalid(errors)) = refusal {
-        result["errors"] = serde_json::to_value(errors).unwrap_or_default();
+    match refusal {
+        ApiError::Domain(crate::error::DomainError::Invalid(errors)) => {
+            result["errors"] = serde_json::to_value(errors).unwrap_or_default();
+        }
+        ApiError::OverBudget {
+            retry_after_secs, ..
+        } => result["retry_after_secs"] = (*retry_after_secs).into(),
+        _ => {}
     }
     json!({"type": "error", "result": result})
 }
