@@ -58,14 +58,24 @@ pub async fn listen(auth: ApiAuth, events: mpsc::Sender<PushEvent>) {
     }
 }
 
-async fn listen_once(auth: &ApiAuth, events: &mpsc::Sender<PushEvent>) -> anyhow::Result<()> {
-    let token = Hub::new(auth)?.bearer().await?;
-    let mut request = socket_url(&auth.host).into_client_request()?;
+/// An open socket of the hub.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the hub's socket at `host` with `token` in the upgrade's `Authorization` header.
+pub async fn open(host: &str, token: &str) -> anyhow::Result<Socket> {
+    let mut request = socket_url(host).into_client_request()?;
     request.headers_mut().insert(
         AUTHORIZATION,
         HeaderValue::from_str(&format!("Bearer {token}"))?,
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+    Ok(socket)
+}
+
+async fn listen_once(auth: &ApiAuth, events: &mpsc::Sender<PushEvent>) -> anyhow::Result<()> {
+    let token = Hub::new(auth)?.bearer().await?;
+    let mut socket = open(&auth.host, &token).await?;
     if events.send(PushEvent::Connected).await.is_err() {
         return Ok(());
     }

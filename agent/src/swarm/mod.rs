@@ -271,17 +271,15 @@ pub async fn run(plan: Plan) -> Result<Report, HubError> {
     })
 }
 
+/// The `q` quantile (1.0: the largest) of sorted latencies, in milliseconds; 0 when none.
+fn percentile_ms(sorted: &[Duration], q: f64) -> f64 {
+    let index = ((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1));
+    sorted.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
 fn endpoint_report(endpoint: &str, mut calls: Calls, seconds: f64) -> EndpointReport {
     calls.latencies.sort();
-    let at = |q: f64| {
-        calls
-            .latencies
-            .get(
-                ((calls.latencies.len() as f64 * q) as usize)
-                    .min(calls.latencies.len().saturating_sub(1)),
-            )
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
+    let at = |q| percentile_ms(&calls.latencies, q);
     EndpointReport {
         endpoint: endpoint.into(),
         requests: calls.latencies.len(),

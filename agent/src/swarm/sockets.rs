@@ -10,14 +10,13 @@ use futures_util::StreamExt;
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::{
-    Message,
-    client::IntoClientRequest,
-    http::{HeaderValue, header::AUTHORIZATION},
-};
+use tokio_tungstenite::tungstenite::Message;
 
-use super::{Plan, admin_of, register, watch_rss};
-use crate::{hub::HubError, push::socket_url};
+use super::{Plan, admin_of, percentile_ms, register, watch_rss};
+use crate::{
+    hub::HubError,
+    push::{self, Socket},
+};
 
 /// Sockets opened at once while the swarm connects.
 const CONNECTING_AT_ONCE: usize = 200;
@@ -75,10 +74,12 @@ pub async fn run(plan: &Plan) -> Result<SocketReport, HubError> {
         }
         let mut opening = Vec::new();
         for mut hub in batch {
-            let url = socket_url(&plan.hub);
+            let host = plan.hub.trim_end_matches('/').to_string();
             opening.push(tokio::spawn(async move {
                 let token = hub.bearer().await?;
-                open(&url, &token).await
+                push::open(&host, &token)
+                    .await
+                    .map_err(|e| HubError::Token(format!("socket: {e:#}")))
             }));
         }
         for socket in opening {
@@ -122,11 +123,7 @@ pub async fn run(plan: &Plan) -> Result<SocketReport, HubError> {
         }
     }
     latencies.sort();
-    let at = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
+    let at = |q| percentile_ms(&latencies, q);
     let sockets = plan.terminals;
     Ok(SocketReport {
         sockets,
@@ -136,26 +133,12 @@ pub async fn run(plan: &Plan) -> Result<SocketReport, HubError> {
         missed: (made * sockets).saturating_sub(latencies.len()),
         p50_ms: at(0.50),
         p99_ms: at(0.99),
-        max_ms: latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
+        max_ms: percentile_ms(&latencies, 1.0),
         hub_max_rss_mib: match memory {
             Some(task) => task.await.ok().flatten(),
             None => None,
         },
     })
-}
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn open(url: &str, token: &str) -> Result<Socket, HubError> {
-    let refused = |e: &dyn std::fmt::Display| HubError::Token(format!("socket: {e}"));
-    let mut request = url.into_client_request().map_err(|e| refused(&e))?;
-    let bearer = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| refused(&e))?;
-    request.headers_mut().insert(AUTHORIZATION, bearer);
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .map_err(|e| refused(&e))?;
-    Ok(socket)
 }
 
 /// Reads broadcasts until `until`; each tells every change sent before it and not told yet,
