@@ -200,9 +200,11 @@ pub async fn publish_many<C: ConnectionTrait>(
 /// an audience must be told to fall back to it (a tombstone first, then the all-branches view
 /// after it), every view is written, the branch views last, so they stay on top of it.
 fn changed_rows(stored: HashMap<String, Option<String>>, mut views: Vec<View>) -> Vec<View> {
-    let text = |view: &View| view.payload.as_ref().map(ToString::to_string);
+    // Serialised only where there is a stored view to compare with (not for new objects).
     let unchanged = |stored: &HashMap<String, Option<String>>, view: &View| {
-        stored.get(&view.audience) == Some(&text(view))
+        stored
+            .get(&view.audience)
+            .is_some_and(|held| *held == view.payload.as_ref().map(ToString::to_string))
     };
     let mut falls_back = false;
     let mut tombstones = Vec::new();
