@@ -14,6 +14,7 @@ mod m20261201_000007_credential_versions;
 mod m20261201_000008_client_roles_and_audit;
 mod m20261201_000009_terminal_health;
 mod m20261201_000010_feed_heads;
+mod m20261207_000011_outbound;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_client_roles_and_audit::Migration),
             Box::new(m20261201_000009_terminal_health::Migration),
             Box::new(m20261201_000010_feed_heads::Migration),
+            Box::new(m20261207_000011_outbound::Migration),
         ]
     }
 }

@@ -8,7 +8,10 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::budget::Budget;
+use crate::{
+    budget::Budget,
+    outbound::{AllowedNetworks, DeliverySettings, Destinations},
+};
 
 /// Every setting of the hub. Nothing else in the server reads the environment.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -60,6 +63,29 @@ pub struct Settings {
     pub budget_write: Budget,
     /// Budget of each WebSocket client for its commands, which cost what README lists.
     pub budget_socket: Budget,
+    /// Whether this process delivers outbound events (any number of processes may; each
+    /// subscription is delivered by one at a time).
+    pub outbound_deliver: bool,
+    /// Whether deliveries and receivers' token URLs may be plain `http` (for tests and a
+    /// receiver on the same host).
+    pub outbound_allow_http: bool,
+    /// Networks deliveries may reach although they are not public, e.g. `127.0.0.0/8`;
+    /// loopback, private, link-local and metadata addresses are refused otherwise.
+    pub outbound_allowed_networks: AllowedNetworks,
+    /// Longest wait for a receiver's answer, in milliseconds.
+    pub outbound_timeout_ms: u64,
+    /// Wait before the first retry of a failed delivery, in milliseconds; each later retry
+    /// waits twice as long, up to `outbound_retry_max_ms`.
+    pub outbound_retry_base_ms: u64,
+    pub outbound_retry_max_ms: u64,
+    /// A subscription whose first undelivered event has failed for this long pauses.
+    pub outbound_pause_after_secs: u64,
+    /// How long a process holds a subscription it stopped renewing (it died): then another
+    /// takes over.
+    pub outbound_lease_secs: u64,
+    /// How often a process looks for subscriptions to deliver when nothing wakes it, in
+    /// milliseconds.
+    pub outbound_poll_interval_ms: u64,
     /// Client id of the admin client created on first start with an empty database.
     pub admin_client_id: Option<String>,
     /// Secret of that admin client; generated and logged once when unset.
@@ -90,6 +116,15 @@ impl Default for Settings {
             budget_read: Budget::new(3000, 60),
             budget_write: Budget::new(3000, 60),
             budget_socket: Budget::new(100, 30),
+            outbound_deliver: true,
+            outbound_allow_http: false,
+            outbound_allowed_networks: AllowedNetworks::default(),
+            outbound_timeout_ms: 10_000,
+            outbound_retry_base_ms: 1_000,
+            outbound_retry_max_ms: 300_000,
+            outbound_pause_after_secs: 24 * 3600,
+            outbound_lease_secs: 30,
+            outbound_poll_interval_ms: 1_000,
             admin_client_id: None,
             admin_client_secret: None,
         }
@@ -135,12 +170,61 @@ impl Settings {
         std::time::Duration::from_millis(self.feed_poll_interval_ms)
     }
 
+    /// Where deliveries may go.
+    pub fn destinations(&self) -> Destinations {
+        Destinations {
+            allow_http: self.outbound_allow_http,
+            allowed_networks: self.outbound_allowed_networks.clone(),
+        }
+    }
+
+    pub fn outbound_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.outbound_timeout_ms)
+    }
+
+    /// How deliveries are paced.
+    pub fn delivery(&self) -> DeliverySettings {
+        let secs = |s: u64| chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX));
+        DeliverySettings {
+            retry_base: std::time::Duration::from_millis(self.outbound_retry_base_ms),
+            retry_max: std::time::Duration::from_millis(self.outbound_retry_max_ms),
+            pause_after: secs(self.outbound_pause_after_secs),
+            lease: secs(self.outbound_lease_secs),
+            poll_interval: std::time::Duration::from_millis(self.outbound_poll_interval_ms),
+        }
+    }
+
     /// Refuses values that load but make no sense.
     pub fn check(&self) -> Result<(), String> {
         if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&self.token_lifetime_secs) {
             return Err(format!(
                 "token_lifetime_secs must be between 1 and {MAX_TOKEN_LIFETIME_SECS} (24 hours)"
             ));
+        }
+        if !(100..=120_000).contains(&self.outbound_timeout_ms) {
+            return Err("outbound_timeout_ms must be between 100 and 120000".into());
+        }
+        if self.outbound_retry_base_ms == 0
+            || self.outbound_retry_max_ms < self.outbound_retry_base_ms
+        {
+            return Err(
+                "outbound_retry_base_ms must be above 0 and at most outbound_retry_max_ms".into(),
+            );
+        }
+        if !(1..=3600).contains(&self.outbound_lease_secs)
+            || self.outbound_lease_secs * 1000 <= self.outbound_timeout_ms
+        {
+            return Err(
+                "outbound_lease_secs must be between 1 and 3600 and longer than \
+                 outbound_timeout_ms, or a slow receiver would lose its subscription's lease"
+                    .into(),
+            );
+        }
+        if !(10..=60_000).contains(&self.outbound_poll_interval_ms) {
+            return Err("outbound_poll_interval_ms must be between 10 and 60000".into());
+        }
+        if self.outbound_pause_after_secs > 365 * 24 * 3600 {
+            return Err("outbound_pause_after_secs must be at most a year".into());
         }
         if !(10..=60_000).contains(&self.feed_poll_interval_ms) {
             return Err("feed_poll_interval_ms must be between 10 and 60000".into());

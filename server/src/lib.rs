@@ -12,6 +12,7 @@ pub mod http;
 pub mod idempotency;
 pub mod inventory;
 pub mod metrics;
+pub mod outbound;
 pub mod pagination;
 pub mod problems;
 pub mod registry;
@@ -70,6 +71,8 @@ pub struct AppState {
     pub watch: Watch,
     pub callers: KnownCallers,
     pub budgets: budget::ClientBudgets,
+    /// Posts to third parties' receivers (deliveries and sample messages).
+    pub outbound: Arc<outbound::Sender>,
 }
 
 fn log_admin_bootstrap(bootstrap: AdminBootstrap) {
@@ -138,6 +141,20 @@ impl Application {
             let metrics = metrics.clone();
             tokio::spawn(async move { metrics.keep_up().await })
         };
+        let outbound = Arc::new(
+            outbound::Sender::new(settings.destinations(), settings.outbound_timeout())
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
+        let mut background = vec![watcher, heads_watcher, upkeep];
+        if settings.outbound_deliver {
+            let deliverer = Arc::new(outbound::Deliverer::new(
+                db.clone(),
+                outbound.clone(),
+                heads.clone(),
+                settings.delivery(),
+            ));
+            background.push(tokio::spawn(deliverer.run()));
+        }
         let state = web::Data::new(AppState {
             db,
             db_health,
@@ -151,6 +168,7 @@ impl Application {
             watch,
             callers: KnownCallers::default(),
             budgets: budget::ClientBudgets::new(&settings),
+            outbound,
         });
         let metrics_server = match &settings.metrics_listen {
             Some(address) => Some(metrics_server(address, state.clone())?),
@@ -192,7 +210,7 @@ impl Application {
             server,
             port,
             metrics_server,
-            background: vec![watcher, heads_watcher, upkeep],
+            background,
         })
     }
 

@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod hub_process;
+pub mod receiver;
 pub mod socket;
 pub mod terminal_agent;
 

@@ -1,11 +1,13 @@
 //! Customers, seen by every branch.
 
 use chrono::{DateTime, Utc};
-use entity::{Fixed4, customer};
+use entity::{Fixed4, customer, outbound_event::EventType, sales_transaction};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, sea_query::ExprTrait,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
 use serde_json::json;
@@ -16,6 +18,7 @@ use super::insert_or_update;
 use crate::{
     decimal::{from_fixed4, non_negative_fixed4},
     error::{DomainError, FieldErrors},
+    outbound::{self, Event, emitted},
     pagination::{Page, PageRequest, fetch_page},
     sync::feed::{self, View},
     validation::{self, optional_text, required_text},
@@ -174,7 +177,12 @@ pub async fn save_customer<C: ConnectionTrait>(
         )
     })?;
     publish_customer(txn, saved.id, Some(&saved)).await?;
-    Ok(saved.into())
+    let event_type = if new {
+        EventType::CustomerCreated
+    } else {
+        EventType::CustomerUpdated
+    };
+    emitted(txn, event_type, None, Customer::from(saved)).await
 }
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
@@ -189,6 +197,7 @@ pub async fn delete_customer<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<()
         return Err(DomainError::NotFound("customer"));
     }
     publish_customer(txn, id, None).await?;
+    emitted(txn, EventType::CustomerDeleted, None, json!({ "id": id })).await?;
     Ok(())
 }
 
@@ -217,4 +226,104 @@ pub async fn list_customers(
         );
     }
     Ok(fetch_page(db, select, page).await?.map(Customer::from))
+}
+
+/// Most customers merged into one at a time.
+pub const MAX_MERGED: usize = 100;
+
+/// What a merge did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Merged {
+    /// The surviving customer, with the merged ones' loyalty points added.
+    pub customer: Customer,
+    pub merged_customer_ids: Vec<Uuid>,
+    /// Transactions that named a merged customer and now name the surviving one.
+    pub transactions_moved: u64,
+}
+
+/// Merges customers into `surviving_id` (seed 004's `mergeCustomers`): their transactions and
+/// loyalty points move to it, and they are deleted (terminals receive tombstones).
+#[tracing::instrument(skip_all, fields(surviving_id = %surviving_id), err(level = "info"))]
+pub async fn merge_customers<C: ConnectionTrait>(
+    txn: &C,
+    surviving_id: Uuid,
+    mut merged_ids: Vec<Uuid>,
+) -> Result<Merged, DomainError> {
+    merged_ids.sort();
+    merged_ids.dedup();
+    if merged_ids.is_empty() || merged_ids.len() > MAX_MERGED {
+        return Err(DomainError::invalid(
+            "merged_customer_ids",
+            format!("must name 1 to {MAX_MERGED} customers"),
+        ));
+    }
+    if merged_ids.contains(&surviving_id) {
+        return Err(DomainError::invalid(
+            "merged_customer_ids",
+            "must not name the surviving customer",
+        ));
+    }
+    feed::lock_master(txn).await?;
+    let surviving = customer::Entity::find_by_id(surviving_id)
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound("customer"))?;
+    let merged = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(merged_ids.clone()))
+        .all(txn)
+        .await?;
+    if merged.len() != merged_ids.len() {
+        return Err(DomainError::NotFound("customer"));
+    }
+    let moved = sales_transaction::Entity::update_many()
+        .col_expr(
+            sales_transaction::Column::CustomerId,
+            Expr::value(surviving_id),
+        )
+        .filter(sales_transaction::Column::CustomerId.is_in(merged_ids.clone()))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    customer::Entity::delete_many()
+        .filter(customer::Column::Id.is_in(merged_ids.clone()))
+        .exec(txn)
+        .await?;
+    let points: Fixed4 = merged.iter().map(|c| c.loyalty_points).sum();
+    let mut model = customer::ActiveModel::from(surviving.clone());
+    model.loyalty_points = Set(surviving.loyalty_points + points);
+    model.updated_at = Set(Utc::now());
+    let saved = model.update(txn).await?;
+    let mut events = Vec::with_capacity(merged_ids.len() + 2);
+    for id in &merged_ids {
+        publish_customer(txn, *id, None).await?;
+        events.push(Event::chain_wide(
+            EventType::CustomerDeleted,
+            json!({ "id": id, "merged_into": surviving_id }),
+        ));
+    }
+    publish_customer(txn, saved.id, Some(&saved)).await?;
+    let customer = Customer::from(saved);
+    events.push(Event::chain_wide(
+        EventType::CustomerUpdated,
+        to_data(&customer)?,
+    ));
+    events.push(Event::chain_wide(
+        EventType::CustomerMerged,
+        json!({
+            "id": surviving_id,
+            "surviving_customer_id": surviving_id,
+            "merged_customer_ids": merged_ids,
+            "transactions_moved": moved,
+        }),
+    ));
+    outbound::emit(txn, events).await?;
+    Ok(Merged {
+        customer,
+        merged_customer_ids: merged_ids,
+        transactions_moved: moved,
+    })
+}
+
+fn to_data(customer: &Customer) -> Result<serde_json::Value, DomainError> {
+    serde_json::to_value(customer).map_err(|e| DomainError::internal("a customer event's data", e))
 }

@@ -67,6 +67,7 @@ impl Modify for SecuritySchemes {
         (name = "sync", description = "Terminal sync protocol"),
         (name = "sales", description = "Transactions terminals sent, and daily sales"),
         (name = "reports", description = "Sales by item, staff, hour and payment method; inventory valuation; reorder"),
+        (name = "integrations", description = "Outbound subscriptions: events delivered to third parties (admin)"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -11,13 +11,14 @@ use super::{PageView, listing::ListRequest};
 use crate::{
     AppState,
     auth::caller::{AdminCaller, ReportsCaller},
-    catalog::customers::{self, Customer, CustomerInput},
+    catalog::customers::{self, Customer, CustomerInput, Merged},
     error::{ApiError, Problem},
     pagination::PageQuery,
 };
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_customer)
+        .service(merge_customers)
         .service(list_customers)
         .service(get_customer)
         .service(update_customer)
@@ -147,6 +148,42 @@ pub async fn delete_customer(
     write
         .run(&admin.client_id, StatusCode::NO_CONTENT, async |txn| {
             customers::delete_customer(txn, *customer_id).await
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The customer that stays.
+    surviving_customer_id: Uuid,
+    /// The customers merged into it and deleted (1 to 100).
+    #[schema(min_items = 1, max_items = 100)]
+    merged_customer_ids: Vec<Uuid>,
+}
+
+/// Merge customers into one (seed 004's `mergeCustomers`): their transactions and loyalty
+/// points move to the surviving customer and they are deleted; subscribers receive
+/// `customer.deleted`, `customer.updated` and `customer.merged`.
+#[utoipa::path( request_body = MergeRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
+    tag = "people",
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 200, body = Merged),
+        (status = 404, description = "A customer does not exist", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/customers/merge")]
+pub async fn merge_customers(
+    admin: AdminCaller,
+    write: WriteRequest,
+) -> Result<HttpResponse, ApiError> {
+    let body: MergeRequest = write.json()?;
+    write
+        .run(&admin.client_id, StatusCode::OK, async |txn| {
+            customers::merge_customers(txn, body.surviving_customer_id, body.merged_customer_ids)
+                .await
         })
         .await
 }

@@ -24,6 +24,7 @@ mod settings;
 mod socket;
 mod staff;
 mod stock;
+mod subscriptions;
 mod sync;
 mod terminals;
 mod transactions;
@@ -78,7 +79,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(transfers::routes)
                 .configure(purchase_orders::routes)
                 .configure(item_requests::routes)
-                .configure(reports::routes),
+                .configure(reports::routes)
+                .configure(subscriptions::routes),
         );
 }
 

@@ -4,19 +4,23 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use entity::{Fixed4, branch, item, sequence_counter, stock_level, stock_movement};
+use entity::{
+    Fixed4, branch, item, outbound_event::EventType, sequence_counter, stock_level, stock_movement,
+};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
     QueryFilter,
     sea_query::{CaseStatement, Expr, ExprTrait, OnConflict},
 };
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     db,
     decimal::from_fixed4,
     error::{Conflict, DomainError},
+    outbound,
     sync::{
         feed::{allocate, lock_stream},
         heads::{self, stock_stream},
@@ -265,6 +269,7 @@ pub async fn move_stock_many<C: ConnectionTrait>(
     branch_ids.dedup();
     let mut levels_after = Vec::new();
     let mut ledger_rows = Vec::with_capacity(movements.len());
+    let mut events = Vec::new();
     for branch_id in branch_ids {
         let of_branch: Vec<&Movement> = movements
             .iter()
@@ -286,7 +291,10 @@ pub async fn move_stock_many<C: ConnectionTrait>(
             levels.extend(read_levels(txn, branch_id, &missing).await?);
         }
         let first_seq = allocate_stock(txn, branch_id, of_branch.len() as i64).await?;
+        // The last movement of each level, which its `stock.changed` event names.
+        let mut last_movement = HashMap::new();
         for (movement, seq) in of_branch.into_iter().zip(first_seq..) {
+            last_movement.insert(movement.item_id, movement);
             let (level, total_delta) = levels
                 .get_mut(&movement.item_id)
                 .ok_or(DomainError::NotFound("stock level"))?;
@@ -342,14 +350,37 @@ pub async fn move_stock_many<C: ConnectionTrait>(
                 .exec(txn)
                 .await?;
         }
-        levels_after.extend(
-            item_ids
-                .iter()
-                .filter_map(|id| levels.remove(id).map(|(l, _)| l)),
-        );
+        for item_id in &item_ids {
+            let Some(((level, total_delta), movement)) =
+                levels.remove(item_id).zip(last_movement.get(item_id))
+            else {
+                continue;
+            };
+            events.push(stock_changed(&level, total_delta, movement));
+            levels_after.push(level);
+        }
     }
     insert_chunked(txn, ledger_rows).await?;
+    outbound::emit(txn, events).await?;
     Ok(levels_after)
+}
+
+/// The outbound event of a level that moved by `delta`, naming the movement that moved it last.
+fn stock_changed(level: &stock_level::Model, delta: Fixed4, last: &Movement) -> outbound::Event {
+    outbound::Event::at_branch(
+        EventType::StockChanged,
+        level.branch_id,
+        json!({
+            "branch_id": level.branch_id,
+            "item_id": level.item_id,
+            "on_hand": from_fixed4(level.on_hand),
+            "delta": from_fixed4(delta),
+            "stock_seq": level.seq,
+            "reason": last.reason,
+            "document_type": last.source.document_type,
+            "document_id": last.source.document_id,
+        }),
+    )
 }
 
 /// The levels of `item_ids` at a branch that exist, each with a running delta of zero.

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    Fixed4, goods_receipt, goods_receipt_line, purchase_order, purchase_order::PurchaseOrderStatus,
-    purchase_order_line, stock_level,
+    Fixed4, goods_receipt, goods_receipt_line, outbound_event::EventType, purchase_order,
+    purchase_order::PurchaseOrderStatus, purchase_order_line, stock_level,
 };
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -25,6 +25,7 @@ use super::{
 use crate::{
     decimal::{from_fixed4, non_negative_fixed4},
     error::{DomainError, FieldErrors},
+    outbound::emitted,
     pagination::{Page, PageRequest, fetch_page},
     scope::BranchScope,
     validation::{optional_text, required_text},
@@ -255,7 +256,14 @@ pub async fn create_purchase_order<C: ConnectionTrait>(
     purchase_order_line::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
-    load(txn, order.id).await.map(PurchaseOrder::from)
+    let order: PurchaseOrder = load(txn, order.id).await?.into();
+    emitted(
+        txn,
+        EventType::PurchaseOrderCreated,
+        Some(order.branch_id),
+        order,
+    )
+    .await
 }
 
 /// Sends a draft to the supplier: its quantities are on order at the branch.
@@ -286,7 +294,14 @@ pub async fn submit_purchase_order<C: ConnectionTrait>(
         )
         .await?;
     }
-    Ok(detail.into())
+    let order: PurchaseOrder = detail.into();
+    emitted(
+        txn,
+        EventType::PurchaseOrderOrdered,
+        Some(order.branch_id),
+        order,
+    )
+    .await
 }
 
 /// Records one delivery: each named line's quantity enters the branch's stock as `po_receipt`.
@@ -419,10 +434,18 @@ pub async fn receive_goods<C: ConnectionTrait>(
         .order_by_asc(goods_receipt_line::Column::LineNo)
         .all(txn)
         .await?;
-    Ok(GoodsReceipt {
-        receipt: Receipt::new(receipt, lines),
-        purchase_order: load(txn, id).await?.into(),
-    })
+    let purchase_order: PurchaseOrder = load(txn, id).await?.into();
+    let branch_id = Some(purchase_order.branch_id);
+    emitted(
+        txn,
+        EventType::PurchaseOrderReceived,
+        branch_id,
+        GoodsReceipt {
+            receipt: Receipt::new(receipt, lines),
+            purchase_order,
+        },
+    )
+    .await
 }
 
 /// Closes an order that will receive no more: what was still due is no longer on order.
@@ -450,7 +473,14 @@ pub async fn close_purchase_order<C: ConnectionTrait>(
     if !closed {
         return Err(lifecycle().refused(txn, id, "closed").await);
     }
-    release_on_order(txn, id).await.map(PurchaseOrder::from)
+    let order: PurchaseOrder = release_on_order(txn, id).await?.into();
+    emitted(
+        txn,
+        EventType::PurchaseOrderClosed,
+        Some(order.branch_id),
+        order,
+    )
+    .await
 }
 
 /// Cancels a draft or an ordered purchase order (nothing received yet).
@@ -468,7 +498,14 @@ pub async fn cancel_purchase_order<C: ConnectionTrait>(
         )
         .await?
     {
-        return load(txn, id).await.map(PurchaseOrder::from);
+        let order: PurchaseOrder = load(txn, id).await?.into();
+        return emitted(
+            txn,
+            EventType::PurchaseOrderCancelled,
+            Some(order.branch_id),
+            order,
+        )
+        .await;
     }
     if !lifecycle()
         .transition(
@@ -481,7 +518,14 @@ pub async fn cancel_purchase_order<C: ConnectionTrait>(
     {
         return Err(lifecycle().refused(txn, id, "cancelled").await);
     }
-    release_on_order(txn, id).await.map(PurchaseOrder::from)
+    let order: PurchaseOrder = release_on_order(txn, id).await?.into();
+    emitted(
+        txn,
+        EventType::PurchaseOrderCancelled,
+        Some(order.branch_id),
+        order,
+    )
+    .await
 }
 
 async fn release_on_order<C: ConnectionTrait>(

@@ -3,7 +3,10 @@
 //! returning the stock to the source.
 
 use chrono::{DateTime, Utc};
-use entity::{Fixed4, transfer_line, transfer_ticket, transfer_ticket::TransferStatus};
+use entity::{
+    Fixed4, outbound_event::EventType, transfer_line, transfer_ticket,
+    transfer_ticket::TransferStatus,
+};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -20,6 +23,7 @@ use super::{
 use crate::{
     decimal::{from_fixed4, non_negative_fixed4},
     error::{DomainError, FieldErrors},
+    outbound::emitted,
     pagination::{Page, PageRequest, fetch_page},
     scope::BranchScope,
     validation::optional_text,
@@ -158,7 +162,8 @@ pub async fn create_transfer<C: ConnectionTrait>(
     transfer_line::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
-    load(txn, ticket.id).await.map(Transfer::from)
+    let transfer = load(txn, ticket.id).await?.into();
+    emitted(txn, EventType::TransferCreated, None, transfer).await
 }
 
 async fn load<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<TransferDetail, DomainError> {
@@ -240,7 +245,8 @@ pub async fn dispatch_transfer<C: ConnectionTrait>(
         .await?;
         ledger::move_in_transit(txn, ticket.to_branch_id, line.item_id, line.quantity).await?;
     }
-    load(txn, id).await.map(Transfer::from)
+    let transfer = load(txn, id).await?.into();
+    emitted(txn, EventType::TransferDispatched, None, transfer).await
 }
 
 /// Puts what arrived into the destination. The whole quantity sent enters as `transfer_in`; a
@@ -335,7 +341,8 @@ pub async fn receive_transfer<C: ConnectionTrait>(
             .exec(txn)
             .await?;
     }
-    load(txn, id).await.map(Transfer::from)
+    let transfer = load(txn, id).await?.into();
+    emitted(txn, EventType::TransferReceived, None, transfer).await
 }
 
 /// Cancels a draft, or a dispatched ticket by returning its stock to the source.
@@ -349,7 +356,8 @@ pub async fn cancel_transfer<C: ConnectionTrait>(
         .transition(txn, id, TransferStatus::Draft, TransferStatus::Cancelled)
         .await?
     {
-        return load(txn, id).await.map(Transfer::from);
+        let transfer = load(txn, id).await?.into();
+        return emitted(txn, EventType::TransferCancelled, None, transfer).await;
     }
     if !lifecycle()
         .transition(
@@ -385,7 +393,7 @@ pub async fn cancel_transfer<C: ConnectionTrait>(
         )
         .await?;
     }
-    Ok(detail.into())
+    emitted(txn, EventType::TransferCancelled, None, detail.into()).await
 }
 
 /// A ticket of the scope: from or to one of its branches.

@@ -25,6 +25,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::feed::ALL_BRANCHES;
+use crate::outbound::OUTBOX_STREAM;
 
 /// The PostgreSQL channel announcements travel on.
 pub const CHANNEL: &str = "hubshake_heads";
@@ -111,6 +112,8 @@ pub struct Heads {
     moved_everywhere: watch::Sender<u64>,
     /// Ticks when one branch's own heads move; made when a socket of the branch first waits.
     moved_at: Mutex<HashMap<Uuid, watch::Sender<u64>>>,
+    /// Ticks when the outbox of events for third parties moves.
+    outbox_moved: watch::Sender<u64>,
 }
 
 fn tick(sender: &watch::Sender<u64>) {
@@ -133,6 +136,7 @@ impl Default for Heads {
             healthy: AtomicBool::new(false),
             moved_everywhere: watch::Sender::new(0),
             moved_at: Mutex::new(HashMap::new()),
+            outbox_moved: watch::Sender::new(0),
         }
     }
 }
@@ -174,6 +178,11 @@ impl Heads {
         let mut everywhere = false;
         if let Ok(channels) = self.moved_at.lock() {
             for stream in moved {
+                if stream == OUTBOX_STREAM {
+                    // Only deliveries wait on it: sockets are not woken by every sale.
+                    tick(&self.outbox_moved);
+                    continue;
+                }
                 match branch_of(stream) {
                     Some(branch_id) => {
                         if let Some(channel) = channels.get(&branch_id) {
@@ -220,6 +229,11 @@ impl Heads {
             Err(_) => self.moved_everywhere.subscribe(),
         };
         [self.moved_everywhere.subscribe(), own]
+    }
+
+    /// Wakes when the outbox moves.
+    pub fn outbox_moved(&self) -> watch::Receiver<u64> {
+        self.outbox_moved.subscribe()
     }
 
     fn get(&self, stream: &str) -> i64 {
@@ -275,6 +289,16 @@ mod tests {
         assert!(at_a.has_changed().unwrap() && !everywhere.has_changed().unwrap());
         heads.apply(&[(master_audience(ALL_BRANCHES), 1)]);
         assert!(everywhere.has_changed().unwrap());
+    }
+
+    #[test]
+    fn the_outbox_wakes_deliveries_only() {
+        let heads = Heads::default();
+        let [everywhere, at_a] = heads.subscribe(Uuid::new_v4());
+        let outbox = heads.outbox_moved();
+        heads.apply(&[(OUTBOX_STREAM.into(), 3)]);
+        assert!(outbox.has_changed().unwrap());
+        assert!(!everywhere.has_changed().unwrap() && !at_a.has_changed().unwrap());
     }
 
     #[test]

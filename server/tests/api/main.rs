@@ -15,6 +15,7 @@ mod master_data;
 mod master_gap;
 mod metrics;
 mod openapi;
+mod outbound;
 mod reports;
 mod roles;
 mod sales;

@@ -55,6 +55,7 @@ fn is_admin_area(path: &str) -> bool {
             "/api/v1/settings",
             "/api/v1/clients",
             "/api/v1/audit",
+            "/api/v1/subscriptions",
         ]
         .iter()
         .any(|area| path.starts_with(area))

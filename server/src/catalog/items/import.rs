@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use entity::{item, item_barcode};
+use entity::{item, item_barcode, outbound_event::EventType};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{
-    ItemInput, duplicate_sku,
+    ItemInput, duplicate_sku, emit_items,
     feed::publish_items,
     item_model, save,
     validate::{ValidItem, check_barcodes, check_categories, validate},
@@ -144,15 +144,18 @@ pub async fn import_items<C: ConnectionTrait>(
     check_barcodes(txn, &barcodes).await?;
 
     let count = valid.len() as u64;
-    let mut saved_ids = Vec::with_capacity(valid.len());
+    let mut updated_ids = Vec::with_capacity(valid.len());
     let mut fresh = Vec::new();
     for (_, item) in valid {
         match existing.remove(&item.sku) {
-            Some(current) => saved_ids.push(save(txn, Some(current), item).await?.id),
+            Some(current) => updated_ids.push(save(txn, Some(current), item).await?.id),
             None => fresh.push(item),
         }
     }
-    saved_ids.extend(insert_new(txn, fresh).await?);
+    let created_ids = insert_new(txn, fresh).await?;
+    let saved_ids: Vec<Uuid> = updated_ids.iter().chain(&created_ids).copied().collect();
     publish_items(txn, &saved_ids).await?;
+    emit_items(txn, EventType::ItemUpdated, &updated_ids).await?;
+    emit_items(txn, EventType::ItemCreated, &created_ids).await?;
     Ok(count)
 }

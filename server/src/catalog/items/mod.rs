@@ -8,13 +8,14 @@ mod validate;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{item, item_barcode};
+use entity::{item, item_barcode, outbound_event::EventType};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, sea_query::ExprTrait,
 };
 use serde::Serialize;
+use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -31,6 +32,7 @@ use super::insert_or_update;
 use crate::{
     decimal::from_fixed4,
     error::{Conflict, DomainError},
+    outbound::{self, emitted},
     pagination::{Page, PageRequest, fetch_page},
     sync::feed as master_feed,
 };
@@ -170,7 +172,7 @@ pub async fn create_item<C: ConnectionTrait>(
     let barcodes = valid.barcodes.clone();
     let item = save(txn, None, valid).await?;
     publish_items(txn, &[item.id]).await?;
-    Ok(Item::new(item, barcodes))
+    emitted(txn, EventType::ItemCreated, None, Item::new(item, barcodes)).await
 }
 
 /// Replaces every field of an item.
@@ -190,7 +192,7 @@ pub async fn update_item<C: ConnectionTrait>(
     let barcodes = valid.barcodes.clone();
     let item = save(txn, Some(current), valid).await?;
     publish_items(txn, &[item.id]).await?;
-    Ok(Item::new(item, barcodes))
+    emitted(txn, EventType::ItemUpdated, None, Item::new(item, barcodes)).await
 }
 
 /// Deletes an item; terminals receive a tombstone.
@@ -217,6 +219,29 @@ pub async fn delete_item<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), Do
         return Err(DomainError::NotFound("item"));
     }
     publish_items(txn, &[id]).await?;
+    emitted(txn, EventType::ItemDeleted, None, json!({ "id": id })).await?;
+    Ok(())
+}
+
+/// Emits `event_type` for each of `ids`, with the item as the API shows it.
+async fn emit_items<C: ConnectionTrait>(
+    txn: &C,
+    event_type: EventType,
+    ids: &[Uuid],
+) -> Result<(), DomainError> {
+    for chunk in ids.chunks(500) {
+        let items = item::Entity::find()
+            .filter(item::Column::Id.is_in(chunk.iter().copied()))
+            .all(txn)
+            .await?;
+        let mut events = Vec::with_capacity(items.len());
+        for item in with_barcodes(txn, items).await? {
+            let data = serde_json::to_value(&item)
+                .map_err(|e| DomainError::internal("an item event's data", e))?;
+            events.push(outbound::Event::chain_wide(event_type, data));
+        }
+        outbound::emit(txn, events).await?;
+    }
     Ok(())
 }
 

@@ -3,19 +3,22 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{sales_line, sales_payment, sales_transaction};
+use entity::{outbound_event::EventType, sales_line, sales_payment, sales_transaction};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     sea_query::Expr,
 };
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::plan::{Plan, Record};
 use crate::{
+    decimal::from_fixed4,
     error::DomainError,
     inventory::ledger::{self, Movement, Source},
+    outbound,
     sales::{DOCUMENT, Status},
 };
 
@@ -119,9 +122,74 @@ impl Plan {
                 })
             })
             .collect();
+        // Last: the outbox lock is held from here to the commit.
         ledger::move_stock_many(txn, &movements).await?;
-        Ok(())
+        let accepted = self
+            .records
+            .iter()
+            .filter(|r| r.checked.status == Status::Settled)
+            .map(|r| accepted_event(r, terminal_id, branch_id))
+            .collect();
+        outbound::emit(txn, accepted).await
     }
+}
+
+/// The `transaction.accepted` event of a settled transaction (a sale, return, void or work
+/// order), with amounts as decimals.
+fn accepted_event(record: &Record, terminal_id: Uuid, branch_id: Uuid) -> outbound::Event {
+    let t = &record.checked;
+    let lines: Vec<Value> = (1..)
+        .zip(&t.lines)
+        .map(|(line_no, line)| {
+            json!({
+                "line_no": line_no,
+                "item_id": line.item_id,
+                "quantity": from_fixed4(line.quantity),
+                "unit_price": from_fixed4(line.unit_price),
+                "discount": from_fixed4(line.discount),
+                "tax": from_fixed4(line.tax),
+                "line_total": from_fixed4(line.line_total),
+            })
+        })
+        .collect();
+    let payments: Vec<Value> = t
+        .payments
+        .iter()
+        .map(|payment| {
+            json!({
+                "payment_method_id": payment.payment_method_id,
+                "amount": from_fixed4(payment.amount),
+                "reference": payment.reference,
+            })
+        })
+        .collect();
+    outbound::Event::at_branch(
+        EventType::TransactionAccepted,
+        branch_id,
+        json!({
+            "id": record.hub_id,
+            "terminal_transaction_id": t.id,
+            "branch_id": branch_id,
+            "terminal_id": terminal_id,
+            "receipt_number": t.receipt_number,
+            "kind": t.kind,
+            "status": t.status,
+            "revision": t.revision,
+            "voids_transaction_id": record.voids_hub_id,
+            "occurred_at": t.occurred_at,
+            "utc_offset_minutes": t.utc_offset_minutes,
+            "business_date": t.business_date,
+            "staff_user_id": t.staff_user_id,
+            "customer_id": t.customer_id,
+            "tax_inclusive": t.tax_inclusive,
+            "subtotal": from_fixed4(t.totals.subtotal),
+            "discount": from_fixed4(t.totals.discount),
+            "tax": from_fixed4(t.totals.tax),
+            "total": from_fixed4(t.totals.total),
+            "lines": lines,
+            "payments": payments,
+        }),
+    )
 }
 
 /// The stored header of a transaction.

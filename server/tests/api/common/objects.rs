@@ -84,6 +84,14 @@ pub async fn objects_of_another_branch(
             )
             .await,
         ),
+        (
+            "{subscription_id}",
+            create(
+                "/api/v1/subscriptions",
+                json!({ "name": "ERP", "url": "https://erp.example.com/hook", "event_types": ["item.created"] }),
+            )
+            .await,
+        ),
         ("{key}", "currency".to_string()),
         ("{client_id}", ADMIN_ID.to_string()),
     ]

@@ -1,0 +1,20 @@
+//! Outbound data sync: changes told to third parties (accounting, e-commerce, CRM) through a
+//! transactional outbox, delivered per subscription in order, at least once, signed.
+
+mod delivery;
+mod destination;
+mod events;
+mod message;
+mod sender;
+mod subscriptions;
+
+pub use delivery::{Deliverer, DeliverySettings};
+pub use destination::{AllowedNetworks, Destinations};
+pub use events::{Event, OUTBOX_STREAM, emit, emitted};
+pub use sender::{Posted, Sender};
+pub use subscriptions::{
+    Attempt, CreatedSubscription, Failing, MAX_BATCH_SIZE, ReceiverAuth, ReceiverAuthInput,
+    ReplayFrom, Subscription, SubscriptionInput, create_subscription, delete_subscription,
+    get_subscription, list_attempts, list_subscriptions, pause_subscription, replay,
+    resume_subscription, send_sample, skip_event, update_subscription,
+};

@@ -1,0 +1,653 @@
+//! Subscriptions: what a third party receives, where, how, and the admin's hands on its
+//! delivery (pause, resume, skip the failing event, replay from a point).
+
+use chrono::{DateTime, Utc};
+use entity::{
+    branch,
+    delivery_attempt::{self, AttemptOutcome},
+    outbound_event,
+    outbound_event::EventType,
+    skipped_event, subscription,
+    subscription::{MessageFormat, SubscriptionState},
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    OUTBOX_STREAM,
+    destination::Destinations,
+    message::{new_signing_secret, sample_body},
+    sender::{Posted, Sender},
+};
+use crate::{
+    error::{Conflict, DomainError, FieldErrors},
+    pagination::{Page, PageRequest, fetch_page},
+    validation::{optional_text, required_text},
+};
+
+/// Largest batch a subscription may ask for.
+pub const MAX_BATCH_SIZE: u32 = 500;
+
+/// OAuth2 client credentials towards the receiver (seed 004's `DataSyncTokenUrl`).
+#[derive(Clone, Debug)]
+pub struct ReceiverAuthInput {
+    pub token_url: String,
+    pub client_id: String,
+    /// May be left out of an update to keep the stored one.
+    pub client_secret: Option<String>,
+    pub scope: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SubscriptionInput {
+    pub name: String,
+    pub url: String,
+    pub event_types: Vec<EventType>,
+    pub branch_id: Option<Uuid>,
+    /// `hubshake` when absent.
+    pub format: Option<MessageFormat>,
+    /// 1 when absent.
+    pub batch_size: Option<u32>,
+    pub auth: Option<ReceiverAuthInput>,
+}
+
+/// The receiver's token endpoint, without its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiverAuth {
+    pub token_url: String,
+    pub client_id: String,
+    pub scope: Option<String>,
+}
+
+/// The event a subscription is stuck on, and how it has been going.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Failing {
+    /// The first event of the batch that keeps failing.
+    pub event_id: Option<Uuid>,
+    pub event_type: Option<EventType>,
+    pub seq: Option<i64>,
+    pub failed_attempts: i32,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+/// A subscription as admins see it; its secrets are never shown again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Subscription {
+    pub id: Uuid,
+    pub name: String,
+    pub url: String,
+    pub event_types: Vec<EventType>,
+    /// Only this branch's events (and those of no branch: items, customers, transfers).
+    pub branch_id: Option<Uuid>,
+    pub branch_name: Option<String>,
+    pub format: MessageFormat,
+    pub batch_size: i32,
+    pub auth: Option<ReceiverAuth>,
+    pub state: SubscriptionState,
+    pub paused_reason: Option<String>,
+    /// The outbox number of the last event delivered or passed over.
+    pub cursor: i64,
+    /// The outbox's newest number.
+    pub head: i64,
+    /// When the oldest event it has not delivered happened; none when it is caught up.
+    pub oldest_undelivered_at: Option<DateTime<Utc>>,
+    /// Age of that event, in seconds: the subscription's lag.
+    pub lag_secs: Option<i64>,
+    /// Set while an attempt has failed and no later one succeeded.
+    pub failing: Option<Failing>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new subscription, with its signing secret: shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedSubscription {
+    #[serde(flatten)]
+    pub subscription: Subscription,
+    /// `whsec_<base64>`: verify each delivery's `webhook-signature` with it.
+    pub signing_secret: String,
+}
+
+/// The events of the outbox that `sub` delivers.
+pub(super) fn matching(sub: &subscription::Model) -> Result<Condition, DomainError> {
+    let types = event_types_of(sub)?;
+    let mut condition = Condition::all().add(outbound_event::Column::EventType.is_in(types));
+    if let Some(branch_id) = sub.branch_id {
+        condition = condition.add(
+            Condition::any()
+                .add(outbound_event::Column::BranchId.is_null())
+                .add(outbound_event::Column::BranchId.eq(branch_id)),
+        );
+    }
+    Ok(condition)
+}
+
+pub(super) fn event_types_of(sub: &subscription::Model) -> Result<Vec<EventType>, DomainError> {
+    serde_json::from_str(&sub.event_types)
+        .map_err(|e| DomainError::internal("a subscription's event types", e))
+}
+
+/// The outbox's newest committed number: every event up to it has committed.
+pub(super) async fn outbox_head<C: ConnectionTrait>(db: &C) -> Result<i64, DomainError> {
+    Ok(crate::sync::feed::heads(db)
+        .await?
+        .into_iter()
+        .find(|(stream, _)| stream == OUTBOX_STREAM)
+        .map_or(0, |(_, head)| head))
+}
+
+/// The first event after the cursor that `sub` delivers.
+async fn first_undelivered<C: ConnectionTrait>(
+    db: &C,
+    sub: &subscription::Model,
+) -> Result<Option<outbound_event::Model>, DomainError> {
+    Ok(outbound_event::Entity::find()
+        .filter(outbound_event::Column::Seq.gt(sub.cursor))
+        .filter(matching(sub)?)
+        .order_by_asc(outbound_event::Column::Seq)
+        .one(db)
+        .await?)
+}
+
+async fn view<C: ConnectionTrait>(
+    db: &C,
+    sub: subscription::Model,
+    head: i64,
+) -> Result<Subscription, DomainError> {
+    let oldest = first_undelivered(db, &sub).await?;
+    let branch_name = match sub.branch_id {
+        Some(id) => branch::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|b| b.name),
+        None => None,
+    };
+    let failing = (sub.failed_attempts > 0).then(|| Failing {
+        event_id: oldest.as_ref().map(|e| e.id),
+        event_type: oldest.as_ref().map(|e| e.event_type),
+        seq: oldest.as_ref().map(|e| e.seq),
+        failed_attempts: sub.failed_attempts,
+        failing_since: sub.failing_since,
+        last_error: sub.last_error.clone(),
+        next_attempt_at: sub.next_attempt_at,
+    });
+    Ok(Subscription {
+        id: sub.id,
+        name: sub.name,
+        url: sub.url,
+        event_types: serde_json::from_str(&sub.event_types)
+            .map_err(|e| DomainError::internal("a subscription's event types", e))?,
+        branch_id: sub.branch_id,
+        branch_name,
+        format: sub.format,
+        batch_size: sub.batch_size,
+        auth: match (sub.token_url, sub.oauth_client_id) {
+            (Some(token_url), Some(client_id)) => Some(ReceiverAuth {
+                token_url,
+                client_id,
+                scope: sub.oauth_scope,
+            }),
+            _ => None,
+        },
+        state: sub.state,
+        paused_reason: sub.paused_reason,
+        cursor: sub.cursor,
+        head,
+        oldest_undelivered_at: oldest.as_ref().map(|e| e.occurred_at),
+        lag_secs: oldest.map(|e| (Utc::now() - e.occurred_at).num_seconds().max(0)),
+        failing,
+        created_at: sub.created_at,
+        updated_at: sub.updated_at,
+    })
+}
+
+struct ValidSubscription {
+    name: String,
+    url: String,
+    event_types: String,
+    batch_size: i32,
+    auth: Option<(String, String, Option<String>, Option<String>)>,
+}
+
+fn checked(
+    input: &SubscriptionInput,
+    destinations: &Destinations,
+) -> Result<ValidSubscription, DomainError> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", required_text(&input.name, 200));
+    let url = errors.check(
+        "url",
+        destinations.check_url(&input.url).map(|u| u.to_string()),
+    );
+    let mut types = input.event_types.clone();
+    types.sort_by_key(|t| format!("{t:?}"));
+    types.dedup();
+    let event_types = errors.check(
+        "event_types",
+        if types.is_empty() {
+            Err("must name at least one event type".into())
+        } else {
+            serde_json::to_string(&types).map_err(|e| e.to_string())
+        },
+    );
+    let batch_size = errors.check(
+        "batch_size",
+        match input.batch_size.unwrap_or(1) {
+            n @ 1..=MAX_BATCH_SIZE => Ok(n as i32),
+            _ => Err(format!("must be between 1 and {MAX_BATCH_SIZE}")),
+        },
+    );
+    let auth = input.auth.as_ref().map(|auth| {
+        let token_url = errors.check(
+            "auth.token_url",
+            destinations
+                .check_url(&auth.token_url)
+                .map(|u| u.to_string()),
+        );
+        let client_id = errors.check("auth.client_id", required_text(&auth.client_id, 200));
+        let secret = errors.check(
+            "auth.client_secret",
+            optional_text(auth.client_secret.as_deref(), 400),
+        );
+        let scope = errors.check("auth.scope", optional_text(auth.scope.as_deref(), 400));
+        (token_url, client_id, secret, scope)
+    });
+    let auth = match auth {
+        Some((Some(token_url), Some(client_id), Some(secret), Some(scope))) => {
+            Some((token_url, client_id, secret, scope))
+        }
+        _ => None,
+    };
+    let (Some(name), Some(url), Some(event_types), Some(batch_size)) =
+        (name, url, event_types, batch_size)
+    else {
+        return Err(errors.into_error());
+    };
+    errors.into_result()?;
+    Ok(ValidSubscription {
+        name,
+        url,
+        event_types,
+        batch_size,
+        auth,
+    })
+}
+
+async fn check_branch<C: ConnectionTrait>(
+    db: &C,
+    branch_id: Option<Uuid>,
+) -> Result<(), DomainError> {
+    if let Some(id) = branch_id
+        && branch::Entity::find_by_id(id).one(db).await?.is_none()
+    {
+        return Err(DomainError::invalid("branch_id", "no such branch"));
+    }
+    Ok(())
+}
+
+/// Creates a subscription that delivers the events committed from now on.
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn create_subscription<C: ConnectionTrait>(
+    txn: &C,
+    destinations: &Destinations,
+    input: SubscriptionInput,
+) -> Result<CreatedSubscription, DomainError> {
+    let valid = checked(&input, destinations)?;
+    check_branch(txn, input.branch_id).await?;
+    let (token_url, client_id, client_secret, scope) = match valid.auth {
+        Some((url, id, Some(secret), scope)) => (Some(url), Some(id), Some(secret), scope),
+        Some(_) => {
+            return Err(DomainError::invalid(
+                "auth.client_secret",
+                "is required with a token URL",
+            ));
+        }
+        None => (None, None, None, None),
+    };
+    let now = Utc::now();
+    let head = outbox_head(txn).await?;
+    let signing_secret = new_signing_secret();
+    let saved = subscription::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(valid.name),
+        url: Set(valid.url),
+        event_types: Set(valid.event_types),
+        branch_id: Set(input.branch_id),
+        format: Set(input.format.unwrap_or(MessageFormat::Hubshake)),
+        batch_size: Set(valid.batch_size),
+        token_url: Set(token_url),
+        oauth_client_id: Set(client_id),
+        oauth_client_secret: Set(client_secret),
+        oauth_scope: Set(scope),
+        signing_secret: Set(signing_secret.clone()),
+        state: Set(SubscriptionState::Active),
+        paused_reason: Set(None),
+        cursor: Set(head),
+        batch_through: Set(None),
+        failed_attempts: Set(0),
+        failing_since: Set(None),
+        last_error: Set(None),
+        next_attempt_at: Set(now),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    Ok(CreatedSubscription {
+        subscription: view(txn, saved, head).await?,
+        signing_secret,
+    })
+}
+
+/// The subscription, locked for a change by the admin; the delivering hub loses its lease, so
+/// what it was doing cannot overwrite the admin's change.
+async fn for_change<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+) -> Result<(subscription::Model, subscription::ActiveModel), DomainError> {
+    let current = subscription::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound("subscription"))?;
+    let mut model = subscription::ActiveModel::from(current.clone());
+    model.lease_owner = Set(None);
+    model.lease_until = Set(None);
+    model.updated_at = Set(Utc::now());
+    Ok((current, model))
+}
+
+async fn saved<C: ConnectionTrait>(
+    txn: &C,
+    model: subscription::ActiveModel,
+) -> Result<Subscription, DomainError> {
+    let saved = model.update(txn).await?;
+    view(txn, saved, outbox_head(txn).await?).await
+}
+
+/// Replaces a subscription's settings; its position and secrets stay (a client secret left out
+/// keeps the stored one).
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
+pub async fn update_subscription<C: ConnectionTrait>(
+    txn: &C,
+    destinations: &Destinations,
+    id: Uuid,
+    input: SubscriptionInput,
+) -> Result<Subscription, DomainError> {
+    let valid = checked(&input, destinations)?;
+    check_branch(txn, input.branch_id).await?;
+    let (current, mut model) = for_change(txn, id).await?;
+    let stored_secret = current.oauth_client_secret;
+    let (token_url, client_id, client_secret, scope) = match valid.auth {
+        Some((url, id, secret, scope)) => match secret.or(stored_secret) {
+            Some(secret) => (Some(url), Some(id), Some(secret), scope),
+            None => {
+                return Err(DomainError::invalid(
+                    "auth.client_secret",
+                    "is required with a token URL",
+                ));
+            }
+        },
+        None => (None, None, None, None),
+    };
+    model.name = Set(valid.name);
+    model.url = Set(valid.url);
+    model.event_types = Set(valid.event_types);
+    model.branch_id = Set(input.branch_id);
+    model.format = Set(input.format.unwrap_or(MessageFormat::Hubshake));
+    model.batch_size = Set(valid.batch_size);
+    model.token_url = Set(token_url);
+    model.oauth_client_id = Set(client_id);
+    model.oauth_client_secret = Set(client_secret);
+    model.oauth_scope = Set(scope);
+    // The batch being tried was made under the old settings.
+    model.batch_through = Set(None);
+    saved(txn, model).await
+}
+
+/// Stops deliveries until resumed.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
+pub async fn pause_subscription<C: ConnectionTrait>(
+    txn: &C,
+    actor: &str,
+    id: Uuid,
+) -> Result<Subscription, DomainError> {
+    let (_, mut model) = for_change(txn, id).await?;
+    model.state = Set(SubscriptionState::Paused);
+    model.paused_reason = Set(Some(format!("paused by {actor}")));
+    saved(txn, model).await
+}
+
+/// Delivers again, starting at once with the event it stopped at (a retry of a failing event:
+/// its time before the next pause starts anew).
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
+pub async fn resume_subscription<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+) -> Result<Subscription, DomainError> {
+    let (current, mut model) = for_change(txn, id).await?;
+    let now = Utc::now();
+    if current.failing_since.is_some() {
+        model.failing_since = Set(Some(now));
+    }
+    model.state = Set(SubscriptionState::Active);
+    model.paused_reason = Set(None);
+    model.next_attempt_at = Set(now);
+    saved(txn, model).await
+}
+
+/// Passes over the first event the subscription has not delivered (kept, marked skipped);
+/// the state stays as it is.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
+pub async fn skip_event<C: ConnectionTrait>(
+    txn: &C,
+    actor: &str,
+    id: Uuid,
+) -> Result<Subscription, DomainError> {
+    let (current, mut model) = for_change(txn, id).await?;
+    let Some(head_event) = first_undelivered(txn, &current).await? else {
+        return Err(DomainError::conflict(
+            Conflict::WrongState,
+            "the subscription has delivered every event: there is none to skip",
+        ));
+    };
+    let now = Utc::now();
+    skipped_event::ActiveModel {
+        subscription_id: Set(id),
+        seq: Set(head_event.seq),
+        skipped_at: Set(now),
+        skipped_by: Set(actor.to_string()),
+    }
+    .insert(txn)
+    .await?;
+    model.cursor = Set(head_event.seq);
+    model.batch_through = Set(None);
+    model.failed_attempts = Set(0);
+    model.failing_since = Set(None);
+    model.last_error = Set(None);
+    model.next_attempt_at = Set(now);
+    saved(txn, model).await
+}
+
+/// Where a replay starts.
+#[derive(Clone, Copy, Debug)]
+pub enum ReplayFrom {
+    /// This event and every later one.
+    Event(Uuid),
+    /// Every event that happened at or after this instant.
+    Time(DateTime<Utc>),
+}
+
+/// Delivers again every event from a point on (those it delivered are sent again, with the same
+/// event ids).
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
+pub async fn replay<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    from: ReplayFrom,
+) -> Result<Subscription, DomainError> {
+    let (_, mut model) = for_change(txn, id).await?;
+    let first = match from {
+        ReplayFrom::Event(event_id) => outbound_event::Entity::find()
+            .filter(outbound_event::Column::Id.eq(event_id))
+            .one(txn)
+            .await?
+            .map(|e| e.seq)
+            .ok_or_else(|| DomainError::invalid("event_id", "no such event"))?,
+        ReplayFrom::Time(at) => outbound_event::Entity::find()
+            .select_only()
+            .column(outbound_event::Column::Seq)
+            .filter(outbound_event::Column::OccurredAt.gte(at))
+            .order_by_asc(outbound_event::Column::Seq)
+            .into_tuple::<i64>()
+            .one(txn)
+            .await?
+            // Nothing happened since: the replay starts at the next event.
+            .unwrap_or(outbox_head(txn).await? + 1),
+    };
+    model.cursor = Set(first - 1);
+    model.batch_through = Set(None);
+    model.failed_attempts = Set(0);
+    model.failing_since = Set(None);
+    model.last_error = Set(None);
+    model.next_attempt_at = Set(Utc::now());
+    saved(txn, model).await
+}
+
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
+pub async fn delete_subscription<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), DomainError> {
+    let deleted = subscription::Entity::delete_by_id(id).exec(txn).await?;
+    if deleted.rows_affected == 0 {
+        return Err(DomainError::NotFound("subscription"));
+    }
+    Ok(())
+}
+
+pub async fn get_subscription(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<Subscription, DomainError> {
+    let sub = subscription::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("subscription"))?;
+    view(db, sub, outbox_head(db).await?).await
+}
+
+/// Subscriptions by name.
+pub async fn list_subscriptions(
+    db: &DatabaseConnection,
+    page: PageRequest,
+) -> Result<Page<Subscription>, DomainError> {
+    let select = subscription::Entity::find()
+        .order_by_asc(subscription::Column::Name)
+        .order_by_asc(subscription::Column::Id);
+    let page = fetch_page(db, select, page).await?;
+    let head = outbox_head(db).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for sub in page.items {
+        items.push(view(db, sub, head).await?);
+    }
+    Ok(Page {
+        items,
+        total: page.total,
+        request: page.request,
+    })
+}
+
+/// One POST to the receiver as the admin sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Attempt {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub webhook_id: String,
+    /// The outbox numbers of the first and last event sent; none for a sample message.
+    pub first_seq: Option<i64>,
+    pub last_seq: Option<i64>,
+    pub event_count: i32,
+    /// The receiver's status; none when it could not be reached.
+    pub status_code: Option<i16>,
+    pub latency_ms: i32,
+    pub outcome: AttemptOutcome,
+    pub error: Option<String>,
+}
+
+impl From<delivery_attempt::Model> for Attempt {
+    fn from(a: delivery_attempt::Model) -> Self {
+        Self {
+            id: a.id,
+            at: a.at,
+            webhook_id: a.webhook_id,
+            first_seq: a.first_seq,
+            last_seq: a.last_seq,
+            event_count: a.event_count,
+            status_code: a.status_code,
+            latency_ms: a.latency_ms,
+            outcome: a.outcome,
+            error: a.error,
+        }
+    }
+}
+
+/// A subscription's attempts, newest first.
+pub async fn list_attempts(
+    db: &DatabaseConnection,
+    id: Uuid,
+    page: PageRequest,
+) -> Result<Page<Attempt>, DomainError> {
+    if subscription::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(DomainError::NotFound("subscription"));
+    }
+    let select = delivery_attempt::Entity::find()
+        .filter(delivery_attempt::Column::SubscriptionId.eq(id))
+        .order_by_desc(delivery_attempt::Column::At)
+        .order_by_desc(delivery_attempt::Column::Id);
+    Ok(fetch_page(db, select, page).await?.map(Attempt::from))
+}
+
+/// Seed 004's "Send Sample Message": a test message to the receiver, signed and authenticated
+/// as deliveries are, answered with what the receiver said; the subscription does not move.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
+pub async fn send_sample(
+    db: &DatabaseConnection,
+    sender: &Sender,
+    id: Uuid,
+) -> Result<Posted, DomainError> {
+    let sub = subscription::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("subscription"))?;
+    let webhook_id = format!("sample_{}", Uuid::now_v7().simple());
+    let body = serde_json::to_vec(&sample_body(sub.format))
+        .map_err(|e| DomainError::internal("a sample message", e))?;
+    let posted = sender.post(&sub, &webhook_id, body).await;
+    delivery_attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        subscription_id: Set(id),
+        at: Set(Utc::now()),
+        webhook_id: Set(webhook_id),
+        first_seq: Set(None),
+        last_seq: Set(None),
+        event_count: Set(1),
+        status_code: Set(posted.status_code.and_then(|s| i16::try_from(s).ok())),
+        latency_ms: Set(posted.latency_ms),
+        outcome: Set(AttemptOutcome::Sample),
+        error: Set(posted.error.clone()),
+    }
+    .insert(db)
+    .await?;
+    Ok(posted)
+}
