@@ -68,6 +68,9 @@ pub struct State {
     pub failures_left: usize,
     /// Answer 503 to every POST.
     pub down: bool,
+    /// How long the webhook endpoint takes to answer: a slow receiver, so that a hub can be
+    /// killed while a delivery is in flight.
+    pub delay: Duration,
     /// Whether the webhook endpoint wants a token from the token endpoint.
     pub wants_token: bool,
     pub tokens_issued: usize,
@@ -170,9 +173,17 @@ async fn hook(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> 
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let answer = {
+    let delay = {
         let mut state = shared.state.lock().unwrap();
         state.posts += 1;
+        state.delay
+    };
+    shared.changed.send_modify(|n| *n += 1);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let answer = {
+        let mut state = shared.state.lock().unwrap();
         let authorization = header("authorization");
         let token_ok = !state.wants_token
             || authorization
