@@ -155,16 +155,14 @@ pub async fn delete_customer(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeRequest {
-    /// The customer that stays.
-    surviving_customer_id: Uuid,
-    /// The customers merged into it and deleted (1 to 100).
+    /// The customers merged into the one of the path and deleted (1 to 100).
     #[schema(min_items = 1, max_items = 100)]
     merged_customer_ids: Vec<Uuid>,
 }
 
-/// Merge customers into one (seed 004's `mergeCustomers`): their transactions and loyalty
-/// points move to the surviving customer and they are deleted; subscribers receive
-/// `customer.deleted`, `customer.updated` and `customer.merged`.
+/// Merge customers into this one (seed 004's `mergeCustomers`): their transactions and loyalty
+/// points move to it and they are deleted; subscribers receive `customer.deleted`,
+/// `customer.updated` and `customer.merged`.
 #[utoipa::path( request_body = MergeRequest, params(("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM)),
     tag = "people",
     security(("bearer" = ["admin"])),
@@ -174,16 +172,16 @@ pub struct MergeRequest {
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/customers/merge")]
+#[post("/customers/{customer_id}/merge")]
 pub async fn merge_customers(
     admin: AdminCaller,
     write: WriteRequest,
+    customer_id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let body: MergeRequest = write.json()?;
     write
         .run(&admin.client_id, StatusCode::OK, async |txn| {
-            customers::merge_customers(txn, body.surviving_customer_id, body.merged_customer_ids)
-                .await
+            customers::merge_customers(txn, *customer_id, body.merged_customer_ids).await
         })
         .await
 }

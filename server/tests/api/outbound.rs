@@ -663,9 +663,9 @@ async fn a_merge_moves_transactions_and_emits_the_events() {
 
     let merged = app
         .post(
-            "/api/v1/customers/merge",
+            &format!("/api/v1/customers/{}/merge", id(&kept)),
             admin,
-            json!({ "surviving_customer_id": id(&kept), "merged_customer_ids": [id(&duplicate)] }),
+            json!({ "merged_customer_ids": [id(&duplicate)] }),
         )
         .await;
     assert_eq!(merged.status, StatusCode::OK, "{}", merged.body);
@@ -696,9 +696,9 @@ async fn a_merge_moves_transactions_and_emits_the_events() {
 
     let itself = app
         .post(
-            "/api/v1/customers/merge",
+            &format!("/api/v1/customers/{}/merge", id(&kept)),
             admin,
-            json!({ "surviving_customer_id": id(&kept), "merged_customer_ids": [id(&kept)] }),
+            json!({ "merged_customer_ids": [id(&kept)] }),
         )
         .await;
     itself.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
