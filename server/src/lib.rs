@@ -151,6 +151,7 @@ impl Application {
                 db.clone(),
                 outbound.clone(),
                 heads.clone(),
+                metrics.clone(),
                 settings.delivery(),
             ));
             background.push(tokio::spawn(deliverer.run()));

@@ -1,6 +1,6 @@
 //! The hub's metrics in Prometheus text format: requests by route and status with latency
-//! histograms, ingest results, token issues and refusals, throttled calls, feed heads, and the
-//! database pool. Each hub has its own recorder (no global one), so several hubs in one process,
+//! histograms, ingest results, token issues and refusals, throttled calls, outbound deliveries,
+//! feed heads (the outbox's among them), and the database pool. Each hub has its own recorder (no global one), so several hubs in one process,
 //! as in the tests, keep their own counts.
 
 use std::time::Duration;
@@ -71,6 +71,18 @@ impl Metrics {
     /// A token request refused, with its RFC 6749 error (`invalid_client`, …).
     pub fn token_refused(&self, error: &'static str) {
         self.record(|| counter!("hubshake_token_refusals_total", "error" => error).increment(1));
+    }
+
+    /// One POST to a receiver: its outcome (`delivered`, `failed`), the events it carried and
+    /// how long the receiver took.
+    pub fn outbound_attempt(&self, outcome: &'static str, events: usize, seconds: f64) {
+        self.record(|| {
+            counter!("hubshake_outbound_attempts_total", "outcome" => outcome).increment(1);
+            if outcome == "delivered" {
+                counter!("hubshake_outbound_events_delivered_total").increment(events as u64);
+            }
+            histogram!("hubshake_outbound_post_duration_seconds").record(seconds);
+        });
     }
 
     /// A token request turned away by the throttle.

@@ -26,7 +26,7 @@ use super::{
     sender::{Posted, Sender},
     subscriptions::{matching, outbox_head},
 };
-use crate::{error::DomainError, sync::heads::Heads};
+use crate::{error::DomainError, metrics::Metrics, sync::heads::Heads};
 
 /// How deliveries are paced.
 #[derive(Clone, Debug)]
@@ -47,6 +47,7 @@ pub struct Deliverer {
     db: DatabaseConnection,
     sender: Arc<Sender>,
     heads: Arc<Heads>,
+    metrics: Arc<Metrics>,
     settings: DeliverySettings,
     /// This process's name on the leases it takes.
     owner: String,
@@ -67,12 +68,14 @@ impl Deliverer {
         db: DatabaseConnection,
         sender: Arc<Sender>,
         heads: Arc<Heads>,
+        metrics: Arc<Metrics>,
         settings: DeliverySettings,
     ) -> Self {
         Self {
             db,
             sender,
             heads,
+            metrics,
             settings,
             owner: format!("hub-{}", Uuid::new_v4().simple()),
             running: std::sync::Mutex::new(HashMap::new()),
@@ -248,6 +251,11 @@ impl Deliverer {
             .map_err(|e| DomainError::internal("a delivery's body", e))?;
         let posted = self.sender.post(&sub, &webhook_id, body).await;
         let delivered = posted.delivered();
+        self.metrics.outbound_attempt(
+            if delivered { "delivered" } else { "failed" },
+            events.len(),
+            f64::from(posted.latency_ms) / 1000.0,
+        );
         self.record(&sub, &events, &webhook_id, through, posted)
             .await?;
         Ok(if delivered { Step::More } else { Step::Stop })

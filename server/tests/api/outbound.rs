@@ -295,7 +295,10 @@ async fn data_sync_messages_carry_the_receivers_token_fetched_again_when_refused
 async fn a_failing_receiver_gets_everything_in_order_afterwards_and_the_attempts_are_listed() {
     let receiver = Receiver::start().await;
     receiver.set(|s| s.failures_left = 5);
-    let app = hub(|_| {}).await;
+    let app = hub(|settings| {
+        settings.metrics_token = Some("outbound-metrics-token".into());
+    })
+    .await;
     let admin = app.admin_token().await;
     let created = subscribe(
         &app,
@@ -347,6 +350,23 @@ async fn a_failing_receiver_gets_everything_in_order_afterwards_and_the_attempts
         receiver.deliveries()[0].webhook_id,
         items[5]["webhook_id"].as_str().unwrap()
     );
+
+    let scrape = app
+        .http
+        .get(app.url("/metrics"))
+        .bearer_auth("outbound-metrics-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scrape.status(), StatusCode::OK);
+    let text = scrape.text().await.unwrap();
+    for line in [
+        r#"hubshake_outbound_attempts_total{outcome="failed"} 5"#,
+        r#"hubshake_outbound_attempts_total{outcome="delivered"} 3"#,
+        "hubshake_outbound_events_delivered_total 3",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
 }
 
 #[tokio::test]
