@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// One POST to a subscription's receiver, and what came of it.
+/// One POST to a subscription's receiver, and what came of it; or an event an admin skipped.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "delivery_attempt")]
@@ -37,4 +37,8 @@ pub enum AttemptOutcome {
     /// A sample message the admin asked for.
     #[sea_orm(string_value = "sample")]
     Sample,
+    /// An event the admin told the subscription to pass over (by whom: in `error`); it stays
+    /// in the outbox.
+    #[sea_orm(string_value = "skipped")]
+    Skipped,
 }

@@ -31,7 +31,6 @@ pub mod sales_transaction;
 pub mod sequence_counter;
 pub mod setting;
 pub mod signing_key;
-pub mod skipped_event;
 pub mod staff_branch;
 pub mod staff_user;
 pub mod stock_level;

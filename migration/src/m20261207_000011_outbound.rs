@@ -3,7 +3,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 use crate::columns::{instant, instant_null};
 
 /// The outbox of events for third parties (numbered in commit order by the `outbox` counter),
-/// the subscriptions that deliver them, each delivery attempt, and the events an admin skipped.
+/// the subscriptions that deliver them, and each delivery attempt (or skip).
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -98,28 +98,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(SkippedEvent::Table)
-                    .col(uuid(SkippedEvent::SubscriptionId))
-                    .col(big_integer(SkippedEvent::Seq))
-                    .col(instant(backend, SkippedEvent::SkippedAt))
-                    .col(string_len(SkippedEvent::SkippedBy, 200))
-                    .primary_key(
-                        Index::create()
-                            .col(SkippedEvent::SubscriptionId)
-                            .col(SkippedEvent::Seq),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(SkippedEvent::Table, SkippedEvent::SubscriptionId)
-                            .to(Subscription::Table, Subscription::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
         let counter = Query::insert()
             .into_table(SequenceCounter::Table)
             .columns([SequenceCounter::Stream, SequenceCounter::Value])
@@ -131,7 +109,6 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
-            SkippedEvent::Table.into_iden(),
             DeliveryAttempt::Table.into_iden(),
             Subscription::Table.into_iden(),
             OutboundEvent::Table.into_iden(),
@@ -205,15 +182,6 @@ enum DeliveryAttempt {
     LatencyMs,
     Outcome,
     Error,
-}
-
-#[derive(DeriveIden)]
-enum SkippedEvent {
-    Table,
-    SubscriptionId,
-    Seq,
-    SkippedAt,
-    SkippedBy,
 }
 
 #[derive(DeriveIden)]

@@ -73,10 +73,15 @@ impl TryFrom<outbound_event::Model> for OutboundEvent {
 /// recognise a redelivery.
 pub fn webhook_id(events: &[OutboundEvent]) -> String {
     match events {
-        [only] => format!("evt_{}", only.id.simple()),
+        [only] => event_webhook_id(only.id),
         [first, .., last] => format!("batch_{}_{}", first.id.simple(), last.seq - first.seq),
         [] => "empty".into(),
     }
+}
+
+/// The `webhook-id` of one event sent alone.
+pub fn event_webhook_id(event_id: Uuid) -> String {
+    format!("evt_{}", event_id.simple())
 }
 
 /// The body of a POST of `events`.

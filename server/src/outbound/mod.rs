@@ -5,16 +5,20 @@ mod delivery;
 mod destination;
 mod events;
 mod message;
+mod operations;
 mod sender;
 mod subscriptions;
 
 pub use delivery::{Deliverer, DeliverySettings};
 pub use destination::{AllowedNetworks, Destinations};
 pub use events::{Event, OUTBOX_STREAM, emit, emitted};
+pub use operations::{
+    Attempt, ReplayFrom, list_attempts, pause_subscription, replay, resume_subscription,
+    send_sample, skip_event,
+};
 pub use sender::{Posted, Sender};
 pub use subscriptions::{
-    Attempt, CreatedSubscription, Failing, MAX_BATCH_SIZE, ReceiverAuth, ReceiverAuthInput,
-    ReplayFrom, Subscription, SubscriptionInput, create_subscription, delete_subscription,
-    get_subscription, list_attempts, list_subscriptions, pause_subscription, replay,
-    resume_subscription, send_sample, skip_event, update_subscription,
+    CreatedSubscription, Failing, MAX_BATCH_SIZE, ReceiverAuth, ReceiverAuthInput, Subscription,
+    SubscriptionInput, create_subscription, delete_subscription, get_subscription,
+    list_subscriptions, update_subscription,
 };

@@ -3,11 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    branch,
-    delivery_attempt::{self, AttemptOutcome},
-    outbound_event,
+    branch, outbound_event,
     outbound_event::EventType,
-    skipped_event, subscription,
+    subscription,
     subscription::{MessageFormat, SubscriptionState},
 };
 use sea_orm::{
@@ -18,14 +16,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{
-    OUTBOX_STREAM,
-    destination::Destinations,
-    message::{new_signing_secret, sample_body},
-    sender::{Posted, Sender},
-};
+use super::{OUTBOX_STREAM, destination::Destinations, message::new_signing_secret};
 use crate::{
-    error::{Conflict, DomainError, FieldErrors},
+    error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
     validation::{optional_text, required_text},
 };
@@ -144,7 +137,7 @@ pub(super) async fn outbox_head<C: ConnectionTrait>(db: &C) -> Result<i64, Domai
 }
 
 /// The first event after the cursor that `sub` delivers.
-async fn first_undelivered<C: ConnectionTrait>(
+pub(super) async fn first_undelivered<C: ConnectionTrait>(
     db: &C,
     sub: &subscription::Model,
 ) -> Result<Option<outbound_event::Model>, DomainError> {
@@ -162,6 +155,7 @@ async fn view<C: ConnectionTrait>(
     head: i64,
 ) -> Result<Subscription, DomainError> {
     let oldest = first_undelivered(db, &sub).await?;
+    let event_types = event_types_of(&sub)?;
     let branch_name = match sub.branch_id {
         Some(id) => branch::Entity::find_by_id(id)
             .one(db)
@@ -182,8 +176,7 @@ async fn view<C: ConnectionTrait>(
         id: sub.id,
         name: sub.name,
         url: sub.url,
-        event_types: serde_json::from_str(&sub.event_types)
-            .map_err(|e| DomainError::internal("a subscription's event types", e))?,
+        event_types,
         branch_id: sub.branch_id,
         branch_name,
         format: sub.format,
@@ -350,7 +343,7 @@ pub async fn create_subscription<C: ConnectionTrait>(
 
 /// The subscription, locked for a change by the admin; the delivering hub loses its lease, so
 /// what it was doing cannot overwrite the admin's change.
-async fn for_change<C: ConnectionTrait>(
+pub(super) async fn for_change<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
 ) -> Result<(subscription::Model, subscription::ActiveModel), DomainError> {
@@ -366,7 +359,7 @@ async fn for_change<C: ConnectionTrait>(
     Ok((current, model))
 }
 
-async fn saved<C: ConnectionTrait>(
+pub(super) async fn saved<C: ConnectionTrait>(
     txn: &C,
     model: subscription::ActiveModel,
 ) -> Result<Subscription, DomainError> {
@@ -414,115 +407,6 @@ pub async fn update_subscription<C: ConnectionTrait>(
     saved(txn, model).await
 }
 
-/// Stops deliveries until resumed.
-#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn pause_subscription<C: ConnectionTrait>(
-    txn: &C,
-    actor: &str,
-    id: Uuid,
-) -> Result<Subscription, DomainError> {
-    let (_, mut model) = for_change(txn, id).await?;
-    model.state = Set(SubscriptionState::Paused);
-    model.paused_reason = Set(Some(format!("paused by {actor}")));
-    saved(txn, model).await
-}
-
-/// Delivers again, starting at once with the event it stopped at (a retry of a failing event:
-/// its time before the next pause starts anew).
-#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn resume_subscription<C: ConnectionTrait>(
-    txn: &C,
-    id: Uuid,
-) -> Result<Subscription, DomainError> {
-    let (current, mut model) = for_change(txn, id).await?;
-    let now = Utc::now();
-    if current.failing_since.is_some() {
-        model.failing_since = Set(Some(now));
-    }
-    model.state = Set(SubscriptionState::Active);
-    model.paused_reason = Set(None);
-    model.next_attempt_at = Set(now);
-    saved(txn, model).await
-}
-
-/// Passes over the first event the subscription has not delivered (kept, marked skipped);
-/// the state stays as it is.
-#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn skip_event<C: ConnectionTrait>(
-    txn: &C,
-    actor: &str,
-    id: Uuid,
-) -> Result<Subscription, DomainError> {
-    let (current, mut model) = for_change(txn, id).await?;
-    let Some(head_event) = first_undelivered(txn, &current).await? else {
-        return Err(DomainError::conflict(
-            Conflict::WrongState,
-            "the subscription has delivered every event: there is none to skip",
-        ));
-    };
-    let now = Utc::now();
-    skipped_event::ActiveModel {
-        subscription_id: Set(id),
-        seq: Set(head_event.seq),
-        skipped_at: Set(now),
-        skipped_by: Set(actor.to_string()),
-    }
-    .insert(txn)
-    .await?;
-    model.cursor = Set(head_event.seq);
-    model.batch_through = Set(None);
-    model.failed_attempts = Set(0);
-    model.failing_since = Set(None);
-    model.last_error = Set(None);
-    model.next_attempt_at = Set(now);
-    saved(txn, model).await
-}
-
-/// Where a replay starts.
-#[derive(Clone, Copy, Debug)]
-pub enum ReplayFrom {
-    /// This event and every later one.
-    Event(Uuid),
-    /// Every event that happened at or after this instant.
-    Time(DateTime<Utc>),
-}
-
-/// Delivers again every event from a point on (those it delivered are sent again, with the same
-/// event ids).
-#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn replay<C: ConnectionTrait>(
-    txn: &C,
-    id: Uuid,
-    from: ReplayFrom,
-) -> Result<Subscription, DomainError> {
-    let (_, mut model) = for_change(txn, id).await?;
-    let first = match from {
-        ReplayFrom::Event(event_id) => outbound_event::Entity::find()
-            .filter(outbound_event::Column::Id.eq(event_id))
-            .one(txn)
-            .await?
-            .map(|e| e.seq)
-            .ok_or_else(|| DomainError::invalid("event_id", "no such event"))?,
-        ReplayFrom::Time(at) => outbound_event::Entity::find()
-            .select_only()
-            .column(outbound_event::Column::Seq)
-            .filter(outbound_event::Column::OccurredAt.gte(at))
-            .order_by_asc(outbound_event::Column::Seq)
-            .into_tuple::<i64>()
-            .one(txn)
-            .await?
-            // Nothing happened since: the replay starts at the next event.
-            .unwrap_or(outbox_head(txn).await? + 1),
-    };
-    model.cursor = Set(first - 1);
-    model.batch_through = Set(None);
-    model.failed_attempts = Set(0);
-    model.failing_since = Set(None);
-    model.last_error = Set(None);
-    model.next_attempt_at = Set(Utc::now());
-    saved(txn, model).await
-}
-
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
 pub async fn delete_subscription<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), DomainError> {
     let deleted = subscription::Entity::delete_by_id(id).exec(txn).await?;
@@ -562,92 +446,4 @@ pub async fn list_subscriptions(
         total: page.total,
         request: page.request,
     })
-}
-
-/// One POST to the receiver as the admin sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Attempt {
-    pub id: Uuid,
-    pub at: DateTime<Utc>,
-    pub webhook_id: String,
-    /// The outbox numbers of the first and last event sent; none for a sample message.
-    pub first_seq: Option<i64>,
-    pub last_seq: Option<i64>,
-    pub event_count: i32,
-    /// The receiver's status; none when it could not be reached.
-    pub status_code: Option<i16>,
-    pub latency_ms: i32,
-    pub outcome: AttemptOutcome,
-    pub error: Option<String>,
-}
-
-impl From<delivery_attempt::Model> for Attempt {
-    fn from(a: delivery_attempt::Model) -> Self {
-        Self {
-            id: a.id,
-            at: a.at,
-            webhook_id: a.webhook_id,
-            first_seq: a.first_seq,
-            last_seq: a.last_seq,
-            event_count: a.event_count,
-            status_code: a.status_code,
-            latency_ms: a.latency_ms,
-            outcome: a.outcome,
-            error: a.error,
-        }
-    }
-}
-
-/// A subscription's attempts, newest first.
-pub async fn list_attempts(
-    db: &DatabaseConnection,
-    id: Uuid,
-    page: PageRequest,
-) -> Result<Page<Attempt>, DomainError> {
-    if subscription::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .is_none()
-    {
-        return Err(DomainError::NotFound("subscription"));
-    }
-    let select = delivery_attempt::Entity::find()
-        .filter(delivery_attempt::Column::SubscriptionId.eq(id))
-        .order_by_desc(delivery_attempt::Column::At)
-        .order_by_desc(delivery_attempt::Column::Id);
-    Ok(fetch_page(db, select, page).await?.map(Attempt::from))
-}
-
-/// Seed 004's "Send Sample Message": a test message to the receiver, signed and authenticated
-/// as deliveries are, answered with what the receiver said; the subscription does not move.
-#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
-pub async fn send_sample(
-    db: &DatabaseConnection,
-    sender: &Sender,
-    id: Uuid,
-) -> Result<Posted, DomainError> {
-    let sub = subscription::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("subscription"))?;
-    let webhook_id = format!("sample_{}", Uuid::now_v7().simple());
-    let body = serde_json::to_vec(&sample_body(sub.format))
-        .map_err(|e| DomainError::internal("a sample message", e))?;
-    let posted = sender.post(&sub, &webhook_id, body).await;
-    delivery_attempt::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        subscription_id: Set(id),
-        at: Set(Utc::now()),
-        webhook_id: Set(webhook_id),
-        first_seq: Set(None),
-        last_seq: Set(None),
-        event_count: Set(1),
-        status_code: Set(posted.status_code.and_then(|s| i16::try_from(s).ok())),
-        latency_ms: Set(posted.latency_ms),
-        outcome: Set(AttemptOutcome::Sample),
-        error: Set(posted.error.clone()),
-    }
-    .insert(db)
-    .await?;
-    Ok(posted)
 }

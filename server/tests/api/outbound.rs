@@ -460,6 +460,19 @@ async fn a_poison_event_pauses_until_skipped_and_a_replay_sends_again() {
         .map(|e| e["data"]["code"].clone())
         .collect();
     assert_eq!(codes, [json!("GOOD")], "the skipped event is not delivered");
+    let attempts = app.get(&format!("{path}/attempts"), &admin).await;
+    let skip = attempts.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["outcome"] == "skipped")
+        .expect("the skip is recorded")
+        .clone();
+    assert_eq!(
+        skip["error"],
+        format!("skipped by {}", crate::common::ADMIN_ID)
+    );
+    assert_eq!(skip["first_seq"], failing["seq"]);
 
     // A replay from the skipped event sends both again, with their own ids.
     let good_id = receiver.events()[0]["id"].clone();
