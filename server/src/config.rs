@@ -86,6 +86,10 @@ pub struct Settings {
     /// How often a process looks for subscriptions to deliver when nothing wakes it, in
     /// milliseconds.
     pub outbound_poll_interval_ms: u64,
+    /// Days the outbox keeps delivered events (and attempts); undelivered events stay.
+    pub outbound_retention_days: u32,
+    /// How often a process deletes what the retention lets go, in seconds.
+    pub outbound_prune_interval_secs: u64,
     /// Client id of the admin client created on first start with an empty database.
     pub admin_client_id: Option<String>,
     /// Secret of that admin client; generated and logged once when unset.
@@ -125,6 +129,8 @@ impl Default for Settings {
             outbound_pause_after_secs: 24 * 3600,
             outbound_lease_secs: 30,
             outbound_poll_interval_ms: 1_000,
+            outbound_retention_days: 30,
+            outbound_prune_interval_secs: 3600,
             admin_client_id: None,
             admin_client_secret: None,
         }
@@ -182,6 +188,15 @@ impl Settings {
         std::time::Duration::from_millis(self.outbound_timeout_ms)
     }
 
+    /// How long the outbox keeps delivered events.
+    pub fn outbound_retention(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.outbound_retention_days))
+    }
+
+    pub fn outbound_prune_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.outbound_prune_interval_secs)
+    }
+
     /// How deliveries are paced.
     pub fn delivery(&self) -> DeliverySettings {
         let secs = |s: u64| chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX));
@@ -222,6 +237,12 @@ impl Settings {
         }
         if !(10..=60_000).contains(&self.outbound_poll_interval_ms) {
             return Err("outbound_poll_interval_ms must be between 10 and 60000".into());
+        }
+        if self.outbound_retention_days > 3650 || self.outbound_prune_interval_secs == 0 {
+            return Err(
+                "outbound_retention_days must be at most 3650, outbound_prune_interval_secs above 0"
+                    .into(),
+            );
         }
         if self.outbound_pause_after_secs > 365 * 24 * 3600 {
             return Err("outbound_pause_after_secs must be at most a year".into());

@@ -155,6 +155,11 @@ impl Application {
                 settings.delivery(),
             ));
             background.push(tokio::spawn(deliverer.run()));
+            background.push(tokio::spawn(outbound::keep_pruning(
+                db.clone(),
+                settings.outbound_retention(),
+                settings.outbound_prune_interval(),
+            )));
         }
         let state = web::Data::new(AppState {
             db,

@@ -6,6 +6,7 @@ mod destination;
 mod events;
 mod message;
 mod operations;
+mod retention;
 mod sender;
 mod subscriptions;
 
@@ -16,6 +17,7 @@ pub use operations::{
     Attempt, ReplayFrom, list_attempts, pause_subscription, replay, resume_subscription,
     send_sample, skip_event,
 };
+pub use retention::keep_pruning;
 pub use sender::{Posted, Sender};
 pub use subscriptions::{
     CreatedSubscription, Failing, MAX_BATCH_SIZE, ReceiverAuth, ReceiverAuthInput, Subscription,

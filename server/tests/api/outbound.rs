@@ -736,3 +736,60 @@ async fn a_merge_moves_transactions_and_emits_the_events() {
         .await;
     itself.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
 }
+
+#[tokio::test]
+async fn delivered_events_past_the_retention_go_and_undelivered_ones_stay() {
+    let receiver = Receiver::start().await;
+    let app = hub(|settings| {
+        settings.outbound_retention_days = 0;
+        settings.outbound_prune_interval_secs = 1;
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let created = subscribe(
+        &app,
+        &admin,
+        json!({ "name": "CRM", "url": receiver.hook_url(), "event_types": ["customer.created"] }),
+    )
+    .await;
+    let path = format!("/api/v1/subscriptions/{}", id(&created));
+    create_customer(&app, &admin, "OLD").await;
+    assert!(
+        receiver
+            .wait_until(ARRIVAL, |s| !s.deliveries.is_empty())
+            .await
+    );
+    let delivered_id = receiver.events()[0]["id"].clone();
+    wait_for_caught_up(&app, &admin, &path).await;
+    app.post(&format!("{path}/pause"), &admin, json!({})).await;
+    create_customer(&app, &admin, "WAITING").await;
+
+    // Pruning runs: the attempts go, and so does the delivered event (a replay no longer finds
+    // it).
+    let deadline = tokio::time::Instant::now() + ARRIVAL;
+    loop {
+        let attempts = app.get(&format!("{path}/attempts"), &admin).await;
+        if attempts.body["total"] == 0 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never pruned");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let replay = app
+        .post(
+            &format!("{path}/replay"),
+            &admin,
+            json!({ "event_id": delivered_id }),
+        )
+        .await;
+    replay.assert_problem_type(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields");
+    assert_eq!(replay.error_fields(), ["event_id"]);
+    // The one it has not delivered stays, however old, and arrives once resumed.
+    app.post(&format!("{path}/resume"), &admin, json!({})).await;
+    assert!(
+        receiver
+            .wait_until(ARRIVAL, |s| s.deliveries.len() >= 2)
+            .await
+    );
+    assert_eq!(receiver.events()[1]["data"]["code"], "WAITING");
+}
