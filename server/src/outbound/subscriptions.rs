@@ -1,11 +1,11 @@
-//! Subscriptions: what a third party receives, where, how, and the admin's hands on its
-//! delivery (pause, resume, skip the failing event, replay from a point).
+//! Subscriptions: what a third party receives, where and how, and where each stands (its
+//! cursor, lag and the event it is stuck on).
 
 use chrono::{DateTime, Utc};
 use entity::{
     branch, outbound_event,
     outbound_event::EventType,
-    subscription,
+    sequence_counter, subscription,
     subscription::{MessageFormat, SubscriptionState},
 };
 use sea_orm::{
@@ -129,11 +129,12 @@ pub(super) fn event_types_of(sub: &subscription::Model) -> Result<Vec<EventType>
 
 /// The outbox's newest committed number: every event up to it has committed.
 pub(super) async fn outbox_head<C: ConnectionTrait>(db: &C) -> Result<i64, DomainError> {
-    Ok(crate::sync::feed::heads(db)
-        .await?
-        .into_iter()
-        .find(|(stream, _)| stream == OUTBOX_STREAM)
-        .map_or(0, |(_, head)| head))
+    Ok(
+        sequence_counter::Entity::find_by_id(OUTBOX_STREAM.to_string())
+            .one(db)
+            .await?
+            .map_or(0, |counter| counter.value),
+    )
 }
 
 /// The first event after the cursor that `sub` delivers.

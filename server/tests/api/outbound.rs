@@ -153,6 +153,53 @@ async fn every_change_arrives_once_in_commit_order_signed() {
         .delete(&format!("/api/v1/customers/{}", id(&customer)), admin)
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    let renamed = app
+        .put(
+            &format!("/api/v1/items/{rice}"),
+            admin,
+            json!({ "sku": "RICE", "name": "Rice, long grain", "base_price": "10" }),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let gone = chain.item("GONE", "1").await;
+    let answer = app.delete(&format!("/api/v1/items/{gone}"), admin).await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.body);
+    let draft = app
+        .post(
+            "/api/v1/transfers",
+            admin,
+            json!({ "from_branch_id": north, "to_branch_id": south, "lines": [{ "item_id": rice, "quantity": "1" }] }),
+        )
+        .await;
+    let answer = app
+        .post(
+            &format!("/api/v1/transfers/{}/cancel", id(&draft.body)),
+            admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    for last_step in ["close", "cancel"] {
+        let order = app
+            .post(
+                "/api/v1/purchase-orders",
+                admin,
+                json!({ "branch_id": south, "supplier": "Acme", "lines": [{ "item_id": rice, "quantity": "1", "unit_cost": "6" }] }),
+            )
+            .await;
+        let order_path = format!("/api/v1/purchase-orders/{}", id(&order.body));
+        let steps: &[&str] = if last_step == "close" {
+            &["submit", "close"]
+        } else {
+            &["cancel"]
+        };
+        for step in steps {
+            let answer = app
+                .post(&format!("{order_path}/{step}"), admin, json!({}))
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{step}: {}", answer.body);
+        }
+    }
 
     let expected = [
         "customer.created",
@@ -171,6 +218,16 @@ async fn every_change_arrives_once_in_commit_order_signed() {
         "stock.changed",
         "transaction.accepted",
         "customer.deleted",
+        "item.updated",
+        "item.created",
+        "item.deleted",
+        "transfer.created",
+        "transfer.cancelled",
+        "purchase_order.created",
+        "purchase_order.ordered",
+        "purchase_order.closed",
+        "purchase_order.created",
+        "purchase_order.cancelled",
     ];
     assert!(
         receiver
@@ -215,6 +272,12 @@ async fn every_change_arrives_once_in_commit_order_signed() {
     assert_eq!(events[8]["data"]["status"], "received");
     assert_eq!(events[12]["data"]["purchase_order"]["status"], "received");
     assert_eq!(events[15]["data"]["id"], id(&customer).as_str());
+    assert_eq!(events[16]["data"]["name"], "Rice, long grain");
+    assert_eq!(events[18]["data"]["id"], gone.as_str());
+    assert_eq!(events[20]["data"]["status"], "cancelled");
+    assert_eq!(events[23]["data"]["status"], "closed");
+    assert_eq!(events[25]["data"]["status"], "cancelled");
+    assert_eq!(events[25]["branch_id"], south.as_str());
 
     // The subscription catches up (once the last answer is recorded), shows no lag, and never
     // shows its secret again.
