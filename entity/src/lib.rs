@@ -19,6 +19,7 @@ pub mod item_group_item;
 pub mod item_group_option;
 pub mod item_request;
 pub mod item_request_line;
+pub mod journal_entry;
 pub mod master_change;
 pub mod outbound_event;
 pub mod payment_method;

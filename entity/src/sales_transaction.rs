@@ -52,6 +52,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// When the hub recorded it settled and moved its stock.
     pub settled_at: Option<DateTimeUtc>,
+    /// Its hash in the branch's sales journal, once settled.
+    pub journal_hash: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

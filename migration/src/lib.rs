@@ -15,6 +15,7 @@ mod m20261201_000008_client_roles_and_audit;
 mod m20261201_000009_terminal_health;
 mod m20261201_000010_feed_heads;
 mod m20261207_000011_outbound;
+mod m20261207_000012_sales_journal;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_terminal_health::Migration),
             Box::new(m20261201_000010_feed_heads::Migration),
             Box::new(m20261207_000011_outbound::Migration),
+            Box::new(m20261207_000012_sales_journal::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ mod item_groups;
 mod item_import;
 mod item_requests;
 mod items;
+mod journal;
 mod ledger;
 mod listing;
 mod ops;
@@ -76,6 +77,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(settings::routes)
                 .configure(stock::routes)
                 .configure(ledger::routes)
+                .configure(journal::routes)
                 .configure(transfers::routes)
                 .configure(purchase_orders::routes)
                 .configure(item_requests::routes)

@@ -3,6 +3,7 @@
 
 mod checks;
 pub mod ingest;
+pub mod journal;
 pub mod queries;
 pub mod records;
 
@@ -211,6 +212,9 @@ pub struct TransactionResult {
     pub retryable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Accepted and settled: its hash in the branch's sales journal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_hash: Option<String>,
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod errors;
 mod exports;
 mod fleet;
 mod identity;
+mod journal;
 mod master_data;
 mod master_gap;
 mod metrics;

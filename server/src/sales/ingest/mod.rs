@@ -97,9 +97,17 @@ pub async fn ingest_batch(
                 fingerprint,
             } => book.decide(index, *checked, fingerprint, &mut plan),
         })
-        .collect();
-    plan.write(&txn, terminal_id, branch_id, now).await?;
+        .collect::<Vec<TransactionResult>>();
+    let hashes = plan.write(&txn, terminal_id, branch_id, now).await?;
     txn.commit().await?;
+    let mut results = results;
+    for result in &mut results {
+        if result.result == Outcome::Accepted {
+            result.journal_hash = result
+                .transaction_id
+                .and_then(|id| hashes.get(&id).cloned());
+        }
+    }
     Ok(results)
 }
 
@@ -123,6 +131,7 @@ fn result(index: usize, id: Uuid, outcome: Outcome, hub_id: Uuid) -> Transaction
         reasons: Vec::new(),
         retryable: false,
         detail: None,
+        journal_hash: None,
     }
 }
 
@@ -137,5 +146,6 @@ fn rejected(index: usize, id: Option<Uuid>, reasons: Vec<Rejection>) -> Transact
             .all(|r| r.code == RejectionCode::VoidTargetUnknown),
         reasons,
         detail: None,
+        journal_hash: None,
     }
 }

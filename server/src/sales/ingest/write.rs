@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{outbound_event::EventType, sales_line, sales_payment, sales_transaction};
+use entity::{
+    journal_entry, outbound_event::EventType, sales_line, sales_payment, sales_transaction,
+};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
@@ -19,18 +21,20 @@ use crate::{
     error::DomainError,
     inventory::ledger::{self, Movement, Source},
     outbound,
-    sales::{DOCUMENT, Status},
+    sales::{DOCUMENT, Status, journal},
 };
 
 impl Plan {
-    /// Writes the batch: headers, lines and payments in bulk, voids marked, stock moved.
+    /// Writes the batch: the settled transactions' journal entries, headers, lines and payments
+    /// in bulk, voids marked, stock moved. Returns each journaled transaction's hash.
     pub(super) async fn write<C: ConnectionTrait>(
         self,
         txn: &C,
         terminal_id: Uuid,
         branch_id: Uuid,
         now: DateTime<Utc>,
-    ) -> Result<(), DomainError> {
+    ) -> Result<HashMap<Uuid, String>, DomainError> {
+        let hashes = journal_settled(txn, &self.records, terminal_id, branch_id, now).await?;
         let (new, revised): (Vec<&Record>, Vec<&Record>) =
             self.records.iter().partition(|r| r.is_new);
         if !revised.is_empty() {
@@ -44,7 +48,7 @@ impl Plan {
                 .exec(txn)
                 .await?;
             for record in &revised {
-                let mut header = header(record, terminal_id, branch_id, now);
+                let mut header = header(record, terminal_id, branch_id, now, &hashes);
                 header.received_at = NotSet;
                 header.update(txn).await?;
             }
@@ -52,7 +56,7 @@ impl Plan {
         ledger::insert_chunked(
             txn,
             new.iter()
-                .map(|r| header(r, terminal_id, branch_id, now))
+                .map(|r| header(r, terminal_id, branch_id, now, &hashes))
                 .collect(),
         )
         .await?;
@@ -130,7 +134,89 @@ impl Plan {
             .filter(|r| r.checked.status == Status::Settled)
             .map(|r| accepted_event(r, terminal_id, branch_id))
             .collect();
-        outbound::emit(txn, accepted).await
+        outbound::emit(txn, accepted).await?;
+        Ok(hashes)
+    }
+}
+
+/// Appends the batch's settled transactions to the branch's journal, in the batch's order (the
+/// branch's lock makes it the commit order); their hashes by the hub's id.
+async fn journal_settled<C: ConnectionTrait>(
+    txn: &C,
+    records: &[Record],
+    terminal_id: Uuid,
+    branch_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<HashMap<Uuid, String>, DomainError> {
+    let settled: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.checked.status == Status::Settled)
+        .collect();
+    let mut hashes = HashMap::with_capacity(settled.len());
+    if settled.is_empty() {
+        return Ok(hashes);
+    }
+    let (mut seq, mut prev_hash) = journal::last_entry(txn, branch_id).await?;
+    let mut entries = Vec::with_capacity(settled.len());
+    for record in settled {
+        seq += 1;
+        let text = vouched(record, terminal_id, branch_id).record(seq);
+        let hash = journal::chain_hash(&prev_hash, &text);
+        entries.push(journal_entry::ActiveModel {
+            branch_id: Set(branch_id),
+            seq: Set(seq),
+            transaction_id: Set(record.hub_id),
+            record: Set(text),
+            prev_hash: Set(prev_hash),
+            hash: Set(hash.clone()),
+            recorded_at: Set(now),
+        });
+        hashes.insert(record.hub_id, hash.clone());
+        prev_hash = hash;
+    }
+    journal::append(txn, entries).await?;
+    Ok(hashes)
+}
+
+/// What the journal vouches for of a transaction of the batch.
+fn vouched(record: &Record, terminal_id: Uuid, branch_id: Uuid) -> journal::Vouched<'_> {
+    let t = &record.checked;
+    journal::Vouched {
+        transaction_id: record.hub_id,
+        branch_id,
+        terminal_id,
+        terminal_transaction_id: t.id,
+        receipt_number: &t.receipt_number,
+        kind: t.kind,
+        status: t.status,
+        revision: t.revision,
+        voids_transaction_id: record.voids_hub_id,
+        occurred_at: t.occurred_at,
+        business_date: t.business_date,
+        staff_user_id: t.staff_user_id,
+        subtotal: t.totals.subtotal,
+        discount: t.totals.discount,
+        tax: t.totals.tax,
+        total: t.totals.total,
+        lines: t
+            .lines
+            .iter()
+            .map(|l| {
+                (
+                    l.item_id,
+                    l.quantity,
+                    l.unit_price,
+                    l.discount,
+                    l.tax,
+                    l.line_total,
+                )
+            })
+            .collect(),
+        payments: t
+            .payments
+            .iter()
+            .map(|p| (p.payment_method_id, p.amount, p.reference.as_deref()))
+            .collect(),
     }
 }
 
@@ -198,6 +284,7 @@ fn header(
     terminal_id: Uuid,
     branch_id: Uuid,
     now: DateTime<Utc>,
+    journal_hashes: &HashMap<Uuid, String>,
 ) -> sales_transaction::ActiveModel {
     let t = &record.checked;
     sales_transaction::ActiveModel {
@@ -211,7 +298,7 @@ fn header(
         revision: Set(t.revision),
         voids_transaction_id: Set(record.voids_hub_id),
         voided_by_transaction_id: NotSet,
-        occurred_at: Set(t.occurred_at),
+        occurred_at: Set(journal::stored_instant(t.occurred_at)),
         utc_offset_minutes: Set(t.utc_offset_minutes),
         business_date: Set(t.business_date),
         staff_user_id: Set(t.staff_user_id),
@@ -228,5 +315,6 @@ fn header(
         received_at: Set(now),
         updated_at: Set(now),
         settled_at: Set((t.status == Status::Settled).then_some(now)),
+        journal_hash: Set(journal_hashes.get(&record.hub_id).cloned()),
     }
 }
