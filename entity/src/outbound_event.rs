@@ -2,15 +2,21 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// A change told to third parties, numbered in commit order (the `outbox` counter).
+/// A change told to third parties: written by the change's transaction, numbered once committed.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbound_event")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub seq: i64,
+    /// Order of writing: the database's own counter, which takes no lock a writer waits on.
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// The event's id, as receivers see it.
     #[sea_orm(unique)]
-    pub id: Uuid,
+    pub event_id: Uuid,
+    /// Its number in the outbox (the `outbox` counter), in the order events committed; none until
+    /// the sequencer numbers it.
+    #[sea_orm(unique)]
+    pub seq: Option<i64>,
     pub event_type: EventType,
     /// The branch the change happened at; none for chain-wide objects (items, customers).
     pub branch_id: Option<Uuid>,

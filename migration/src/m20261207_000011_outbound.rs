@@ -2,8 +2,9 @@ use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::columns::{instant, instant_null};
 
-/// The outbox of events for third parties (numbered in commit order by the `outbox` counter),
-/// the subscriptions that deliver them, and each delivery attempt (or skip).
+/// The outbox of events for third parties (written unnumbered by each change, then numbered in
+/// the order they committed by the `outbox` counter), the subscriptions that deliver them, and
+/// each delivery attempt (or skip).
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -15,8 +16,13 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(OutboundEvent::Table)
-                    .col(big_integer(OutboundEvent::Seq).primary_key())
-                    .col(uuid_uniq(OutboundEvent::Id))
+                    .col(
+                        big_integer(OutboundEvent::Id)
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(uuid_uniq(OutboundEvent::EventId))
+                    .col(big_integer_null(OutboundEvent::Seq).unique_key())
                     .col(string_len(OutboundEvent::EventType, 40))
                     .col(uuid_null(OutboundEvent::BranchId))
                     .col(instant(backend, OutboundEvent::OccurredAt))
@@ -131,8 +137,9 @@ const OUTBOX: &str = "outbox";
 #[derive(DeriveIden)]
 enum OutboundEvent {
     Table,
-    Seq,
     Id,
+    EventId,
+    Seq,
     EventType,
     BranchId,
     OccurredAt,

@@ -86,6 +86,8 @@ pub struct Settings {
     /// How often a process looks for subscriptions to deliver when nothing wakes it, in
     /// milliseconds.
     pub outbound_poll_interval_ms: u64,
+    /// How often a process numbers the events that committed, in milliseconds.
+    pub outbound_sequence_interval_ms: u64,
     /// Days the outbox keeps delivered events (and attempts); undelivered events stay.
     pub outbound_retention_days: u32,
     /// How often a process deletes what the retention lets go, in seconds.
@@ -129,6 +131,7 @@ impl Default for Settings {
             outbound_pause_after_secs: 24 * 3600,
             outbound_lease_secs: 30,
             outbound_poll_interval_ms: 1_000,
+            outbound_sequence_interval_ms: 50,
             outbound_retention_days: 30,
             outbound_prune_interval_secs: 3600,
             admin_client_id: None,
@@ -193,6 +196,10 @@ impl Settings {
         chrono::Duration::days(i64::from(self.outbound_retention_days))
     }
 
+    pub fn outbound_sequence_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.outbound_sequence_interval_ms)
+    }
+
     pub fn outbound_prune_interval(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.outbound_prune_interval_secs)
     }
@@ -234,6 +241,9 @@ impl Settings {
                  outbound_timeout_ms, or a slow receiver would lose its subscription's lease"
                     .into(),
             );
+        }
+        if !(5..=10_000).contains(&self.outbound_sequence_interval_ms) {
+            return Err("outbound_sequence_interval_ms must be between 5 and 10000".into());
         }
         if !(10..=60_000).contains(&self.outbound_poll_interval_ms) {
             return Err("outbound_poll_interval_ms must be between 10 and 60000".into());

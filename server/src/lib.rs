@@ -145,7 +145,12 @@ impl Application {
             outbound::Sender::new(settings.destinations(), settings.outbound_timeout())
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         );
-        let mut background = vec![watcher, heads_watcher, upkeep];
+        let sequencer = tokio::spawn(outbound::keep_numbering(
+            db.clone(),
+            heads.clone(),
+            settings.outbound_sequence_interval(),
+        ));
+        let mut background = vec![watcher, heads_watcher, upkeep, sequencer];
         if settings.outbound_deliver {
             let deliverer = Arc::new(outbound::Deliverer::new(
                 db.clone(),

@@ -242,10 +242,6 @@ impl Deliverer {
         if kept.rows_affected != 1 {
             return Ok(Step::Stop);
         }
-        let events = events
-            .into_iter()
-            .map(OutboundEvent::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
         let webhook_id = message::webhook_id(&events);
         let body = serde_json::to_vec(&message::body(sub.format, &events))
             .map_err(|e| DomainError::internal("a delivery's body", e))?;
@@ -266,7 +262,7 @@ impl Deliverer {
     async fn batch(
         &self,
         sub: &subscription::Model,
-    ) -> Result<(Vec<outbound_event::Model>, i64), DomainError> {
+    ) -> Result<(Vec<OutboundEvent>, i64), DomainError> {
         let select = outbound_event::Entity::find()
             .filter(outbound_event::Column::Seq.gt(sub.cursor))
             .filter(matching(sub)?)
@@ -277,7 +273,7 @@ impl Deliverer {
                 .limit(u64::try_from(sub.batch_size).unwrap_or(1))
                 .all(&self.db)
                 .await?;
-            return Ok((events, through));
+            return Ok((numbered(events)?, through));
         }
         // Every event up to the head has committed: the numbers are taken in commit order.
         let head = outbox_head(&self.db).await?;
@@ -287,6 +283,7 @@ impl Deliverer {
             .limit(limit as u64)
             .all(&self.db)
             .await?;
+        let events = numbered(events)?;
         let through = match events.last() {
             Some(last) if events.len() == limit => last.seq,
             _ => head,
@@ -396,4 +393,9 @@ impl Deliverer {
         let jittered = wait.mul_f64(rand::rng().random_range(0.75..1.25));
         chrono::Duration::from_std(jittered).unwrap_or(chrono::Duration::MAX)
     }
+}
+
+/// Events read by their number, as they leave the outbox.
+fn numbered(rows: Vec<outbound_event::Model>) -> Result<Vec<OutboundEvent>, DomainError> {
+    rows.into_iter().map(OutboundEvent::try_from).collect()
 }

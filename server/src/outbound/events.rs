@@ -1,22 +1,18 @@
-//! The outbox: each change writes its events in the transaction that makes it, numbered in
-//! commit order by the `outbox` counter (whose row stays locked until that transaction ends, so
-//! a number is never passed by a later one), and announced like the feeds' heads.
+//! The outbox: each change writes its events in the transaction that makes it, so a crash
+//! leaves both or neither. They are written unnumbered, which takes no lock that writers of other
+//! branches would wait on; the [sequencer](super::sequencer) numbers them once committed.
 
 use chrono::Utc;
 use entity::outbound_event::{self, EventType};
-use sea_orm::{ActiveValue::Set, ConnectionTrait};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ConnectionTrait,
+};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{
-    error::DomainError,
-    inventory::ledger,
-    sync::{feed, heads},
-};
-
-/// The counter that numbers outbound events.
-pub const OUTBOX_STREAM: &str = "outbox";
+use crate::{error::DomainError, inventory::ledger};
 
 /// One change to tell third parties of.
 #[derive(Debug)]
@@ -45,31 +41,25 @@ impl Event {
     }
 }
 
-/// Writes `events` into the outbox of `txn`. Call it after the transaction's other locks are
-/// taken (the outbox counter is the last lock of every write), and as late as the work allows:
-/// writers of every branch wait on it from here to their commit.
+/// Writes `events` into the outbox of `txn`.
 pub async fn emit<C: ConnectionTrait>(txn: &C, events: Vec<Event>) -> Result<(), DomainError> {
     if events.is_empty() {
         return Ok(());
     }
     let now = Utc::now();
-    let first = feed::allocate(txn, OUTBOX_STREAM, events.len() as i64).await?;
-    let mut last = first;
-    let mut rows = Vec::with_capacity(events.len());
-    for (event, seq) in events.into_iter().zip(first..) {
-        last = seq;
-        rows.push(outbound_event::ActiveModel {
-            seq: Set(seq),
-            id: Set(Uuid::now_v7()),
+    let rows = events
+        .into_iter()
+        .map(|event| outbound_event::ActiveModel {
+            id: NotSet,
+            event_id: Set(Uuid::now_v7()),
+            seq: Set(None),
             event_type: Set(event.event_type),
             branch_id: Set(event.branch_id),
             occurred_at: Set(now),
             data: Set(event.data.to_string()),
-        });
-    }
-    ledger::insert_chunked(txn, rows).await?;
-    heads::advance(txn, &[(OUTBOX_STREAM.to_string(), last)]).await?;
-    Ok(())
+        })
+        .collect();
+    ledger::insert_chunked(txn, rows).await
 }
 
 /// Emits one event whose data is `value` (the object as the admin API answers it), and gives

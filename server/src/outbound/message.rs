@@ -58,8 +58,10 @@ impl TryFrom<outbound_event::Model> for OutboundEvent {
 
     fn try_from(row: outbound_event::Model) -> Result<Self, DomainError> {
         Ok(Self {
-            seq: row.seq,
-            id: row.id,
+            seq: row.seq.ok_or_else(|| {
+                DomainError::internal("an outbound event", "it has no number yet")
+            })?,
+            id: row.event_id,
             event_type: row.event_type,
             branch_id: row.branch_id,
             occurred_at: row.occurred_at,

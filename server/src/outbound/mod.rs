@@ -8,17 +8,19 @@ mod message;
 mod operations;
 mod retention;
 mod sender;
+mod sequencer;
 mod subscriptions;
 
 pub use delivery::{Deliverer, DeliverySettings};
 pub use destination::{AllowedNetworks, Destinations};
-pub use events::{Event, OUTBOX_STREAM, emit, emitted};
+pub use events::{Event, emit, emitted};
 pub use operations::{
     Attempt, ReplayFrom, list_attempts, pause_subscription, replay, resume_subscription,
     send_sample, skip_event,
 };
 pub use retention::keep_pruning;
 pub use sender::{Posted, Sender};
+pub use sequencer::{OUTBOX_STREAM, keep_numbering};
 pub use subscriptions::{
     CreatedSubscription, Failing, MAX_BATCH_SIZE, ReceiverAuth, ReceiverAuthInput, Subscription,
     SubscriptionInput, create_subscription, delete_subscription, get_subscription,

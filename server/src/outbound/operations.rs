@@ -116,10 +116,10 @@ pub async fn replay<C: ConnectionTrait>(
     let (_, mut model) = for_change(txn, id).await?;
     let first = match from {
         ReplayFrom::Event(event_id) => outbound_event::Entity::find()
-            .filter(outbound_event::Column::Id.eq(event_id))
+            .filter(outbound_event::Column::EventId.eq(event_id))
             .one(txn)
             .await?
-            .map(|e| e.seq)
+            .and_then(|e| e.seq)
             .ok_or_else(|| DomainError::invalid("event_id", "no such event"))?,
         ReplayFrom::Time(at) => outbound_event::Entity::find()
             .select_only()

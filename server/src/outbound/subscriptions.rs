@@ -16,7 +16,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{OUTBOX_STREAM, destination::Destinations, message::new_signing_secret};
+use super::{
+    OUTBOX_STREAM,
+    destination::Destinations,
+    message::{OutboundEvent, new_signing_secret},
+};
 use crate::{
     error::{DomainError, FieldErrors},
     pagination::{Page, PageRequest, fetch_page},
@@ -141,11 +145,29 @@ pub(super) async fn outbox_head<C: ConnectionTrait>(db: &C) -> Result<i64, Domai
 pub(super) async fn first_undelivered<C: ConnectionTrait>(
     db: &C,
     sub: &subscription::Model,
-) -> Result<Option<outbound_event::Model>, DomainError> {
-    Ok(outbound_event::Entity::find()
+) -> Result<Option<OutboundEvent>, DomainError> {
+    outbound_event::Entity::find()
         .filter(outbound_event::Column::Seq.gt(sub.cursor))
         .filter(matching(sub)?)
         .order_by_asc(outbound_event::Column::Seq)
+        .one(db)
+        .await?
+        .map(OutboundEvent::try_from)
+        .transpose()
+}
+
+/// When the oldest event for `sub` that is not numbered yet happened: it waits too.
+async fn first_unnumbered<C: ConnectionTrait>(
+    db: &C,
+    sub: &subscription::Model,
+) -> Result<Option<DateTime<Utc>>, DomainError> {
+    Ok(outbound_event::Entity::find()
+        .select_only()
+        .column(outbound_event::Column::OccurredAt)
+        .filter(outbound_event::Column::Seq.is_null())
+        .filter(matching(sub)?)
+        .order_by_asc(outbound_event::Column::Id)
+        .into_tuple()
         .one(db)
         .await?)
 }
@@ -156,6 +178,10 @@ async fn view<C: ConnectionTrait>(
     head: i64,
 ) -> Result<Subscription, DomainError> {
     let oldest = first_undelivered(db, &sub).await?;
+    let waiting_since = match &oldest {
+        Some(event) => Some(event.occurred_at),
+        None => first_unnumbered(db, &sub).await?,
+    };
     let event_types = event_types_of(&sub)?;
     let branch_name = match sub.branch_id {
         Some(id) => branch::Entity::find_by_id(id)
@@ -194,8 +220,8 @@ async fn view<C: ConnectionTrait>(
         paused_reason: sub.paused_reason,
         cursor: sub.cursor,
         head,
-        oldest_undelivered_at: oldest.as_ref().map(|e| e.occurred_at),
-        lag_secs: oldest.map(|e| (Utc::now() - e.occurred_at).num_seconds().max(0)),
+        oldest_undelivered_at: waiting_since,
+        lag_secs: waiting_since.map(|at| (Utc::now() - at).num_seconds().max(0)),
         failing,
         created_at: sub.created_at,
         updated_at: sub.updated_at,
