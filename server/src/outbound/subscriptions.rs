@@ -9,8 +9,11 @@ use entity::{
     subscription::{MessageFormat, SubscriptionState},
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -156,20 +159,25 @@ pub(super) async fn first_undelivered<C: ConnectionTrait>(
         .transpose()
 }
 
-/// When the oldest event for `sub` that is not numbered yet happened: it waits too.
-async fn first_unnumbered<C: ConnectionTrait>(
+/// When the oldest event `sub` has yet to deliver happened, numbered or not: one statement, so
+/// an event numbered meanwhile is not missed between two.
+async fn oldest_waiting<C: ConnectionTrait>(
     db: &C,
     sub: &subscription::Model,
 ) -> Result<Option<DateTime<Utc>>, DomainError> {
     Ok(outbound_event::Entity::find()
         .select_only()
-        .column(outbound_event::Column::OccurredAt)
-        .filter(outbound_event::Column::Seq.is_null())
+        .expr(Expr::col(outbound_event::Column::OccurredAt).min())
         .filter(matching(sub)?)
-        .order_by_asc(outbound_event::Column::Id)
-        .into_tuple()
+        .filter(
+            Condition::any()
+                .add(outbound_event::Column::Seq.gt(sub.cursor))
+                .add(outbound_event::Column::Seq.is_null()),
+        )
+        .into_tuple::<Option<DateTime<Utc>>>()
         .one(db)
-        .await?)
+        .await?
+        .flatten())
 }
 
 async fn view<C: ConnectionTrait>(
@@ -177,11 +185,7 @@ async fn view<C: ConnectionTrait>(
     sub: subscription::Model,
     head: i64,
 ) -> Result<Subscription, DomainError> {
-    let oldest = first_undelivered(db, &sub).await?;
-    let waiting_since = match &oldest {
-        Some(event) => Some(event.occurred_at),
-        None => first_unnumbered(db, &sub).await?,
-    };
+    let waiting_since = oldest_waiting(db, &sub).await?;
     let event_types = event_types_of(&sub)?;
     let branch_name = match sub.branch_id {
         Some(id) => branch::Entity::find_by_id(id)
@@ -190,15 +194,20 @@ async fn view<C: ConnectionTrait>(
             .map(|b| b.name),
         None => None,
     };
-    let failing = (sub.failed_attempts > 0).then(|| Failing {
-        event_id: oldest.as_ref().map(|e| e.id),
-        event_type: oldest.as_ref().map(|e| e.event_type),
-        seq: oldest.as_ref().map(|e| e.seq),
-        failed_attempts: sub.failed_attempts,
-        failing_since: sub.failing_since,
-        last_error: sub.last_error.clone(),
-        next_attempt_at: sub.next_attempt_at,
-    });
+    let failing = if sub.failed_attempts > 0 {
+        let stuck_on = first_undelivered(db, &sub).await?;
+        Some(Failing {
+            event_id: stuck_on.as_ref().map(|e| e.id),
+            event_type: stuck_on.as_ref().map(|e| e.event_type),
+            seq: stuck_on.as_ref().map(|e| e.seq),
+            failed_attempts: sub.failed_attempts,
+            failing_since: sub.failing_since,
+            last_error: sub.last_error.clone(),
+            next_attempt_at: sub.next_attempt_at,
+        })
+    } else {
+        None
+    };
     Ok(Subscription {
         id: sub.id,
         name: sub.name,
@@ -221,7 +230,7 @@ async fn view<C: ConnectionTrait>(
         cursor: sub.cursor,
         head,
         oldest_undelivered_at: waiting_since,
-        lag_secs: waiting_since.map(|at| (Utc::now() - at).num_seconds().max(0)),
+        lag_secs: waiting_since.map(|at| Ord::max((Utc::now() - at).num_seconds(), 0)),
         failing,
         created_at: sub.created_at,
         updated_at: sub.updated_at,

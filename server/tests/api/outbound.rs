@@ -65,6 +65,16 @@ fn types_of(events: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// A subscription of `receiver` to `customer.created`, one event a POST.
+async fn subscribe_to_new_customers(app: &TestApp, admin: &str, receiver: &Receiver) -> Value {
+    subscribe(
+        app,
+        admin,
+        json!({ "name": "CRM", "url": receiver.hook_url(), "event_types": ["customer.created"] }),
+    )
+    .await
+}
+
 async fn create_customer(app: &TestApp, admin: &str, code: &str) -> Value {
     let answer = app
         .post(
@@ -363,12 +373,7 @@ async fn a_failing_receiver_gets_everything_in_order_afterwards_and_the_attempts
     })
     .await;
     let admin = app.admin_token().await;
-    let created = subscribe(
-        &app,
-        &admin,
-        json!({ "name": "CRM", "url": receiver.hook_url(), "event_types": ["customer.created"] }),
-    )
-    .await;
+    let created = subscribe_to_new_customers(&app, &admin, &receiver).await;
     for code in ["A", "B", "C"] {
         create_customer(&app, &admin, code).await;
     }
@@ -385,6 +390,9 @@ async fn a_failing_receiver_gets_everything_in_order_afterwards_and_the_attempts
     assert_eq!(codes, [json!("A"), json!("B"), json!("C")]);
     assert_eq!(receiver.read(|s| s.posts), 8);
 
+    // Once the last answer is recorded, the attempts tell the whole story.
+    let path = format!("/api/v1/subscriptions/{}", id(&created));
+    wait_for_caught_up(&app, &admin, &path).await;
     let attempts = app
         .get(
             &format!("/api/v1/subscriptions/{}/attempts?limit=20", id(&created)),
@@ -474,12 +482,7 @@ async fn a_poison_event_pauses_until_skipped_and_a_replay_sends_again() {
     receiver.set(|s| s.failures_left = usize::MAX);
     let app = hub(|settings| settings.outbound_pause_after_secs = 0).await;
     let admin = app.admin_token().await;
-    let created = subscribe(
-        &app,
-        &admin,
-        json!({ "name": "CRM", "url": receiver.hook_url(), "event_types": ["customer.created"] }),
-    )
-    .await;
+    let created = subscribe_to_new_customers(&app, &admin, &receiver).await;
     let path = format!("/api/v1/subscriptions/{}", id(&created));
     create_customer(&app, &admin, "POISON").await;
     create_customer(&app, &admin, "GOOD").await;
@@ -809,12 +812,7 @@ async fn delivered_events_past_the_retention_go_and_undelivered_ones_stay() {
     })
     .await;
     let admin = app.admin_token().await;
-    let created = subscribe(
-        &app,
-        &admin,
-        json!({ "name": "CRM", "url": receiver.hook_url(), "event_types": ["customer.created"] }),
-    )
-    .await;
+    let created = subscribe_to_new_customers(&app, &admin, &receiver).await;
     let path = format!("/api/v1/subscriptions/{}", id(&created));
     create_customer(&app, &admin, "OLD").await;
     assert!(
