@@ -499,6 +499,8 @@ pub async fn cancel_purchase_order<C: ConnectionTrait>(
         .await?
     {
         let order: PurchaseOrder = load(txn, id).await?.into();
+        // Locked as every emitting write is (see `outbound::emit`).
+        ledger::lock_branches(txn, &[order.branch_id]).await?;
         return emitted(
             txn,
             EventType::PurchaseOrderCancelled,

@@ -356,7 +356,8 @@ pub async fn cancel_transfer<C: ConnectionTrait>(
         .transition(txn, id, TransferStatus::Draft, TransferStatus::Cancelled)
         .await?
     {
-        let transfer = load(txn, id).await?.into();
+        // Locked as every emitting write is (see `outbound::emit`).
+        let transfer = locked(txn, id).await?.into();
         return emitted(txn, EventType::TransferCancelled, None, transfer).await;
     }
     if !lifecycle()

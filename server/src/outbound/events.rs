@@ -1,18 +1,28 @@
 //! The outbox: each change writes its events in the transaction that makes it, so a crash
 //! leaves both or neither. They are written unnumbered, which takes no lock that writers of other
 //! branches would wait on; the [sequencer](super::sequencer) numbers them once committed.
+//!
+//! Only events some subscription wants are written. A writer reads the subscriptions after it
+//! took its lock (its branches' stock locks, or the master lock for chain-wide data), and a
+//! subscription is made or widened holding every one of those locks ([`lock_every_writer`]):
+//! so a change that commits after a subscription was made always sees it, and one that commits
+//! before was not the subscription's to get.
 
 use chrono::Utc;
-use entity::outbound_event::{self, EventType};
+use entity::{
+    branch,
+    outbound_event::{self, EventType},
+    subscription,
+};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ConnectionTrait,
+    ConnectionTrait, EntityTrait, QuerySelect,
 };
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{error::DomainError, inventory::ledger};
+use crate::{error::DomainError, inventory::ledger, sync::feed};
 
 /// One change to tell third parties of.
 #[derive(Debug)]
@@ -41,14 +51,65 @@ impl Event {
     }
 }
 
-/// Writes `events` into the outbox of `txn`.
+/// What the subscriptions want: for each, its event types and branch.
+struct Wanted(Vec<(Vec<EventType>, Option<Uuid>)>);
+
+impl Wanted {
+    async fn read<C: ConnectionTrait>(txn: &C) -> Result<Self, DomainError> {
+        let rows: Vec<(String, Option<Uuid>)> = subscription::Entity::find()
+            .select_only()
+            .columns([
+                subscription::Column::EventTypes,
+                subscription::Column::BranchId,
+            ])
+            .into_tuple()
+            .all(txn)
+            .await?;
+        let mut wanted = Vec::with_capacity(rows.len());
+        for (types, branch_id) in rows {
+            let types: Vec<EventType> = serde_json::from_str(&types)
+                .map_err(|e| DomainError::internal("a subscription's event types", e))?;
+            wanted.push((types, branch_id));
+        }
+        Ok(Self(wanted))
+    }
+
+    fn wants(&self, event: &Event) -> bool {
+        self.0.iter().any(|(types, branch_id)| {
+            types.contains(&event.event_type)
+                && (branch_id.is_none()
+                    || event.branch_id.is_none()
+                    || *branch_id == event.branch_id)
+        })
+    }
+}
+
+/// Takes the lock of every writer that emits events (every branch's stock lock, then the master
+/// lock), so that a subscription made or widened in `txn` is seen by every change committed
+/// after it.
+pub async fn lock_every_writer<C: ConnectionTrait>(txn: &C) -> Result<(), DomainError> {
+    let branch_ids: Vec<Uuid> = branch::Entity::find()
+        .select_only()
+        .column(branch::Column::Id)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    ledger::lock_branches(txn, &branch_ids).await?;
+    feed::lock_master(txn).await?;
+    Ok(())
+}
+
+/// Writes into the outbox of `txn` the `events` that some subscription wants. The caller holds
+/// the lock of the data it changed (see the module's comment).
 pub async fn emit<C: ConnectionTrait>(txn: &C, events: Vec<Event>) -> Result<(), DomainError> {
     if events.is_empty() {
         return Ok(());
     }
+    let wanted = Wanted::read(txn).await?;
     let now = Utc::now();
-    let rows = events
+    let rows: Vec<outbound_event::ActiveModel> = events
         .into_iter()
+        .filter(|event| wanted.wants(event))
         .map(|event| outbound_event::ActiveModel {
             id: NotSet,
             event_id: Set(Uuid::now_v7()),

@@ -13,7 +13,7 @@ mod subscriptions;
 
 pub use delivery::{Deliverer, DeliverySettings};
 pub use destination::{AllowedNetworks, Destinations};
-pub use events::{Event, emit, emitted};
+pub use events::{Event, emit, emitted, lock_every_writer};
 pub use operations::{
     Attempt, ReplayFrom, list_attempts, pause_subscription, replay, resume_subscription,
     send_sample, skip_event,

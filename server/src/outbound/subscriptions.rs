@@ -22,6 +22,7 @@ use uuid::Uuid;
 use super::{
     OUTBOX_STREAM,
     destination::Destinations,
+    events::lock_every_writer,
     message::{OutboundEvent, new_signing_secret},
 };
 use crate::{
@@ -321,7 +322,7 @@ async fn check_branch<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Creates a subscription that delivers the events committed from now on.
+/// Creates a subscription that delivers the events of the changes committed from now on.
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_subscription<C: ConnectionTrait>(
     txn: &C,
@@ -340,6 +341,8 @@ pub async fn create_subscription<C: ConnectionTrait>(
         }
         None => (None, None, None, None),
     };
+    // Every change committed from here on sees the subscription, and writes its events.
+    lock_every_writer(txn).await?;
     let now = Utc::now();
     let head = outbox_head(txn).await?;
     let signing_secret = new_signing_secret();
@@ -414,6 +417,8 @@ pub async fn update_subscription<C: ConnectionTrait>(
 ) -> Result<Subscription, DomainError> {
     let valid = checked(&input, destinations)?;
     check_branch(txn, input.branch_id).await?;
+    // It may want more than before: every change committed from here on sees that.
+    lock_every_writer(txn).await?;
     let (current, mut model) = for_change(txn, id).await?;
     let stored_secret = current.oauth_client_secret;
     let (token_url, client_id, client_secret, scope) = match valid.auth {
