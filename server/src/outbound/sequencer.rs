@@ -12,7 +12,7 @@ use std::{sync::Arc, time::Duration};
 use entity::outbound_event;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{CaseStatement, Expr},
+    sea_query::{Expr, ExprTrait},
 };
 
 use crate::{
@@ -26,8 +26,6 @@ pub const OUTBOX_STREAM: &str = "outbox";
 
 /// Events numbered per transaction.
 const BATCH: u64 = 5_000;
-/// Rows per `UPDATE … CASE`: well under every database's limit of bound parameters.
-const ROWS_PER_UPDATE: usize = 1_000;
 
 /// Numbers committed events, oldest first; how many it numbered (fewer than the batch: none
 /// are left).
@@ -60,24 +58,19 @@ pub async fn number_committed(db: &DatabaseConnection, heads: &Heads) -> Result<
         return Ok(0);
     }
     let first = feed::allocate(&txn, OUTBOX_STREAM, ids.len() as i64).await?;
-    for (chunk, chunk_first) in ids
-        .chunks(ROWS_PER_UPDATE)
-        .zip((first..).step_by(ROWS_PER_UPDATE))
-    {
-        let mut numbers = CaseStatement::new();
-        for (id, seq) in chunk.iter().zip(chunk_first..) {
-            numbers = numbers.case(outbound_event::Column::Id.eq(*id), Expr::value(seq));
-        }
+    // Ids mostly come in unbroken runs (a gap is a write still running or rolled back): one
+    // statement numbers a run, `seq = id + offset`.
+    let mut next_seq = first;
+    for (run_first, run_last) in runs(&ids) {
         outbound_event::Entity::update_many()
             .col_expr(
                 outbound_event::Column::Seq,
-                numbers
-                    .finally(Expr::col(outbound_event::Column::Seq))
-                    .into(),
+                Expr::col(outbound_event::Column::Id).add(next_seq - run_first),
             )
-            .filter(outbound_event::Column::Id.is_in(chunk.iter().copied()))
+            .filter(outbound_event::Column::Id.between(run_first, run_last))
             .exec(&txn)
             .await?;
+        next_seq += run_last - run_first + 1;
     }
     let last = first + ids.len() as i64 - 1;
     let announced = [(OUTBOX_STREAM.to_string(), last)];
@@ -86,6 +79,18 @@ pub async fn number_committed(db: &DatabaseConnection, heads: &Heads) -> Result<
     // Deliveries in this process hear of it at once; others through the database.
     heads.apply(&announced);
     Ok(ids.len() as u64)
+}
+
+/// The unbroken runs of consecutive numbers in `ids` (ascending), as (first, last).
+fn runs(ids: &[i64]) -> Vec<(i64, i64)> {
+    let mut runs: Vec<(i64, i64)> = Vec::new();
+    for &id in ids {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == id => *last = id,
+            _ => runs.push((id, id)),
+        }
+    }
+    runs
 }
 
 /// Numbers committed events every `interval` for as long as the hub runs, draining a backlog
@@ -105,5 +110,17 @@ pub async fn keep_numbering(db: DatabaseConnection, heads: Arc<Heads>, interval:
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs;
+
+    #[test]
+    fn ids_fall_into_unbroken_runs() {
+        assert_eq!(runs(&[]), vec![]);
+        assert_eq!(runs(&[4]), vec![(4, 4)]);
+        assert_eq!(runs(&[1, 2, 3, 5, 6, 9]), vec![(1, 3), (5, 6), (9, 9)]);
     }
 }
