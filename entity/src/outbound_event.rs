@@ -2,7 +2,8 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// A change told to third parties: written by the change's transaction, numbered once committed.
+/// The events of one type that one change made at one branch (a sale's five stock levels, say),
+/// told to third parties together: written by the change's transaction, numbered once committed.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbound_event")]
@@ -10,18 +11,19 @@ pub struct Model {
     /// Order of writing: the database's own counter, which takes no lock a writer waits on.
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// The event's id, as receivers see it.
+    /// The id of its first event, as receivers see it.
     #[sea_orm(unique)]
     pub event_id: Uuid,
-    /// Its number in the outbox (the `outbox` counter), in the order events committed; none until
-    /// the sequencer numbers it.
+    /// Its number in the outbox (the `outbox` counter), in the order changes committed; none
+    /// until the sequencer numbers it. Its events share it.
     #[sea_orm(unique)]
     pub seq: Option<i64>,
     pub event_type: EventType,
     /// The branch the change happened at; none for chain-wide objects (items, customers).
     pub branch_id: Option<Uuid>,
+    pub event_count: i32,
     pub occurred_at: DateTimeUtc,
-    /// The event's data, as JSON.
+    /// The events, as a JSON array of `{"id", "data"}`.
     #[sea_orm(column_type = "Text")]
     pub data: String,
 }

@@ -25,6 +25,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(OutboundEvent::Seq).unique_key())
                     .col(string_len(OutboundEvent::EventType, 40))
                     .col(uuid_null(OutboundEvent::BranchId))
+                    .col(integer(OutboundEvent::EventCount))
                     .col(instant(backend, OutboundEvent::OccurredAt))
                     .col(text(OutboundEvent::Data))
                     .to_owned(),
@@ -142,6 +143,7 @@ enum OutboundEvent {
     Seq,
     EventType,
     BranchId,
+    EventCount,
     OccurredAt,
     Data,
 }

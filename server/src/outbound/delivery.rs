@@ -267,27 +267,41 @@ impl Deliverer {
             .filter(outbound_event::Column::Seq.gt(sub.cursor))
             .filter(matching(sub)?)
             .order_by_asc(outbound_event::Column::Seq);
+        let limit = usize::try_from(sub.batch_size).unwrap_or(1).max(1);
         if let Some(through) = sub.batch_through {
-            let events = select
+            let rows = select
                 .filter(outbound_event::Column::Seq.lte(through))
-                .limit(u64::try_from(sub.batch_size).unwrap_or(1))
                 .all(&self.db)
                 .await?;
-            return Ok((numbered(events)?, through));
+            let mut events = Vec::new();
+            for row in rows {
+                events.extend(message::expand(row)?);
+            }
+            return Ok((events, through));
         }
-        // Every event up to the head has committed: the numbers are taken in commit order.
+        // Every row up to the head has committed: the numbers are taken in commit order.
         let head = outbox_head(&self.db).await?;
-        let limit = usize::try_from(sub.batch_size).unwrap_or(1);
-        let events = select
+        let rows = select
             .filter(outbound_event::Column::Seq.lte(head))
             .limit(limit as u64)
             .all(&self.db)
             .await?;
-        let events = numbered(events)?;
-        let through = match events.last() {
-            Some(last) if events.len() == limit => last.seq,
-            _ => head,
-        };
+        let read_all = rows.len() < limit;
+        // Whole rows (a change's events of one type go together), while they fit the batch size;
+        // always at least one.
+        let (mut events, mut through, mut taken_all) = (Vec::new(), sub.cursor, true);
+        for row in rows {
+            let count = usize::try_from(row.event_count).unwrap_or(usize::MAX);
+            if !events.is_empty() && events.len().saturating_add(count) > limit {
+                taken_all = false;
+                break;
+            }
+            through = row.seq.unwrap_or(through);
+            events.extend(message::expand(row)?);
+        }
+        if read_all && taken_all {
+            through = head;
+        }
         Ok((events, through))
     }
 
@@ -393,9 +407,4 @@ impl Deliverer {
         let jittered = wait.mul_f64(rand::rng().random_range(0.75..1.25));
         chrono::Duration::from_std(jittered).unwrap_or(chrono::Duration::MAX)
     }
-}
-
-/// Events read by their number, as they leave the outbox.
-fn numbered(rows: Vec<outbound_event::Model>) -> Result<Vec<OutboundEvent>, DomainError> {
-    rows.into_iter().map(OutboundEvent::try_from).collect()
 }

@@ -19,7 +19,7 @@ use sea_orm::{
     ConnectionTrait, EntityTrait, QuerySelect,
 };
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{error::DomainError, inventory::ledger, sync::feed};
@@ -107,20 +107,43 @@ pub async fn emit<C: ConnectionTrait>(txn: &C, events: Vec<Event>) -> Result<(),
     }
     let wanted = Wanted::read(txn).await?;
     let now = Utc::now();
-    let rows: Vec<outbound_event::ActiveModel> = events
+    // One row for each run of events of one type at one branch: a sale's stock levels, a
+    // batch's sales, travel as one row, so the outbox adds a row or two to a write, not one an
+    // event.
+    let mut runs: Vec<(EventType, Option<Uuid>, Vec<Value>)> = Vec::new();
+    for event in events.into_iter().filter(|event| wanted.wants(event)) {
+        match runs.last_mut() {
+            Some((event_type, branch_id, data))
+                if *event_type == event.event_type && *branch_id == event.branch_id =>
+            {
+                data.push(event.data)
+            }
+            _ => runs.push((event.event_type, event.branch_id, vec![event.data])),
+        }
+    }
+    let models: Vec<outbound_event::ActiveModel> = runs
         .into_iter()
-        .filter(|event| wanted.wants(event))
-        .map(|event| outbound_event::ActiveModel {
-            id: NotSet,
-            event_id: Set(Uuid::now_v7()),
-            seq: Set(None),
-            event_type: Set(event.event_type),
-            branch_id: Set(event.branch_id),
-            occurred_at: Set(now),
-            data: Set(event.data.to_string()),
+        .map(|(event_type, branch_id, data)| {
+            let ids: Vec<Uuid> = data.iter().map(|_| Uuid::now_v7()).collect();
+            let elements: Vec<Value> = ids
+                .iter()
+                .zip(data)
+                .map(|(id, data)| json!({ "id": id, "data": data }))
+                .collect();
+            outbound_event::ActiveModel {
+                id: NotSet,
+                // A run is never empty.
+                event_id: Set(ids.first().copied().unwrap_or_default()),
+                seq: Set(None),
+                event_type: Set(event_type),
+                branch_id: Set(branch_id),
+                event_count: Set(i32::try_from(ids.len()).unwrap_or(i32::MAX)),
+                occurred_at: Set(now),
+                data: Set(Value::Array(elements).to_string()),
+            }
         })
         .collect();
-    ledger::insert_chunked(txn, rows).await
+    ledger::insert_chunked(txn, models).await
 }
 
 /// Emits one event whose data is `value` (the object as the admin API answers it), and gives

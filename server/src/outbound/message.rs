@@ -43,7 +43,8 @@ pub fn signature(
     ))
 }
 
-/// One event as it leaves the outbox.
+/// One event as it leaves the outbox (`seq`: its row's number, shared with the events of the same
+/// change and type).
 pub struct OutboundEvent {
     pub seq: i64,
     pub id: Uuid,
@@ -53,22 +54,29 @@ pub struct OutboundEvent {
     pub data: Value,
 }
 
-impl TryFrom<outbound_event::Model> for OutboundEvent {
-    type Error = DomainError;
-
-    fn try_from(row: outbound_event::Model) -> Result<Self, DomainError> {
-        Ok(Self {
-            seq: row.seq.ok_or_else(|| {
-                DomainError::internal("an outbound event", "it has no number yet")
-            })?,
-            id: row.event_id,
-            event_type: row.event_type,
-            branch_id: row.branch_id,
-            occurred_at: row.occurred_at,
-            data: serde_json::from_str(&row.data)
-                .map_err(|e| DomainError::internal("a stored outbound event", e))?,
+/// The events of an outbox row, in order; they share its number.
+pub fn expand(row: outbound_event::Model) -> Result<Vec<OutboundEvent>, DomainError> {
+    let unreadable = |why: &str| DomainError::internal("a stored outbound event", why.to_string());
+    let seq = row.seq.ok_or_else(|| unreadable("it has no number yet"))?;
+    let elements: Vec<Value> = serde_json::from_str(&row.data)
+        .map_err(|e| DomainError::internal("a stored outbound event", e))?;
+    elements
+        .into_iter()
+        .map(|mut element| {
+            let id = element["id"]
+                .as_str()
+                .and_then(|id| Uuid::parse_str(id).ok())
+                .ok_or_else(|| unreadable("an event without an id"))?;
+            Ok(OutboundEvent {
+                seq,
+                id,
+                event_type: row.event_type,
+                branch_id: row.branch_id,
+                occurred_at: row.occurred_at,
+                data: element["data"].take(),
+            })
         })
-    }
+        .collect()
 }
 
 /// The `webhook-id` of a batch: the same events always get the same id, so a receiver can
@@ -76,7 +84,7 @@ impl TryFrom<outbound_event::Model> for OutboundEvent {
 pub fn webhook_id(events: &[OutboundEvent]) -> String {
     match events {
         [only] => event_webhook_id(only.id),
-        [first, .., last] => format!("batch_{}_{}", first.id.simple(), last.seq - first.seq),
+        [first, ..] => format!("batch_{}_{}", first.id.simple(), events.len()),
         [] => "empty".into(),
     }
 }

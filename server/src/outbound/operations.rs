@@ -65,7 +65,7 @@ pub async fn skip_event<C: ConnectionTrait>(
     id: Uuid,
 ) -> Result<Subscription, DomainError> {
     let (current, mut model) = for_change(txn, id).await?;
-    let Some(head_event) = first_undelivered(txn, &current).await? else {
+    let Some(head) = first_undelivered(txn, &current).await? else {
         return Err(DomainError::conflict(
             Conflict::WrongState,
             "the subscription has delivered every event: there is none to skip",
@@ -76,10 +76,10 @@ pub async fn skip_event<C: ConnectionTrait>(
         id: Set(Uuid::now_v7()),
         subscription_id: Set(id),
         at: Set(now),
-        webhook_id: Set(event_webhook_id(head_event.id)),
-        first_seq: Set(Some(head_event.seq)),
-        last_seq: Set(Some(head_event.seq)),
-        event_count: Set(1),
+        webhook_id: Set(event_webhook_id(head.event_id)),
+        first_seq: Set(head.seq),
+        last_seq: Set(head.seq),
+        event_count: Set(head.event_count),
         status_code: Set(None),
         latency_ms: Set(0),
         outcome: Set(AttemptOutcome::Skipped),
@@ -87,7 +87,7 @@ pub async fn skip_event<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
-    model.cursor = Set(head_event.seq);
+    model.cursor = Set(head.seq.unwrap_or(current.cursor));
     model.batch_through = Set(None);
     model.failed_attempts = Set(0);
     model.failing_since = Set(None);
@@ -105,6 +105,36 @@ pub enum ReplayFrom {
     Time(DateTime<Utc>),
 }
 
+/// The number of the outbox row that holds event `event_id`: the row it starts, or one written
+/// within a second of the instant in the event's id (a UUIDv7) that lists it.
+async fn row_holding<C: ConnectionTrait>(
+    txn: &C,
+    event_id: Uuid,
+) -> Result<Option<i64>, DomainError> {
+    if let Some(row) = outbound_event::Entity::find()
+        .filter(outbound_event::Column::EventId.eq(event_id))
+        .one(txn)
+        .await?
+    {
+        return Ok(row.seq);
+    }
+    let Some((secs, nanos)) = event_id.get_timestamp().map(|t| t.to_unix()) else {
+        return Ok(None);
+    };
+    let Some(made_at) = DateTime::from_timestamp(i64::try_from(secs).unwrap_or(i64::MAX), nanos)
+    else {
+        return Ok(None);
+    };
+    let window = chrono::Duration::seconds(1);
+    Ok(outbound_event::Entity::find()
+        .filter(outbound_event::Column::OccurredAt.between(made_at - window, made_at + window))
+        .filter(outbound_event::Column::Data.contains(event_id.to_string()))
+        .order_by_asc(outbound_event::Column::Seq)
+        .one(txn)
+        .await?
+        .and_then(|row| row.seq))
+}
+
 /// Delivers again every event from a point on (those it delivered are sent again, with the same
 /// event ids).
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
@@ -115,11 +145,8 @@ pub async fn replay<C: ConnectionTrait>(
 ) -> Result<Subscription, DomainError> {
     let (_, mut model) = for_change(txn, id).await?;
     let first = match from {
-        ReplayFrom::Event(event_id) => outbound_event::Entity::find()
-            .filter(outbound_event::Column::EventId.eq(event_id))
-            .one(txn)
+        ReplayFrom::Event(event_id) => row_holding(txn, event_id)
             .await?
-            .and_then(|e| e.seq)
             .ok_or_else(|| DomainError::invalid("event_id", "no such event"))?,
         ReplayFrom::Time(at) => outbound_event::Entity::find()
             .select_only()

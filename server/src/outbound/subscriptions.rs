@@ -20,10 +20,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    OUTBOX_STREAM,
-    destination::Destinations,
-    events::lock_every_writer,
-    message::{OutboundEvent, new_signing_secret},
+    OUTBOX_STREAM, destination::Destinations, events::lock_every_writer,
+    message::new_signing_secret,
 };
 use crate::{
     error::{DomainError, FieldErrors},
@@ -145,19 +143,17 @@ pub(super) async fn outbox_head<C: ConnectionTrait>(db: &C) -> Result<i64, Domai
     )
 }
 
-/// The first event after the cursor that `sub` delivers.
+/// The first outbox row after the cursor that `sub` delivers: the change it is at.
 pub(super) async fn first_undelivered<C: ConnectionTrait>(
     db: &C,
     sub: &subscription::Model,
-) -> Result<Option<OutboundEvent>, DomainError> {
-    outbound_event::Entity::find()
+) -> Result<Option<outbound_event::Model>, DomainError> {
+    Ok(outbound_event::Entity::find()
         .filter(outbound_event::Column::Seq.gt(sub.cursor))
         .filter(matching(sub)?)
         .order_by_asc(outbound_event::Column::Seq)
         .one(db)
-        .await?
-        .map(OutboundEvent::try_from)
-        .transpose()
+        .await?)
 }
 
 /// When the oldest event `sub` has yet to deliver happened, numbered or not: one statement, so
@@ -198,9 +194,9 @@ async fn view<C: ConnectionTrait>(
     let failing = if sub.failed_attempts > 0 {
         let stuck_on = first_undelivered(db, &sub).await?;
         Some(Failing {
-            event_id: stuck_on.as_ref().map(|e| e.id),
+            event_id: stuck_on.as_ref().map(|e| e.event_id),
             event_type: stuck_on.as_ref().map(|e| e.event_type),
-            seq: stuck_on.as_ref().map(|e| e.seq),
+            seq: stuck_on.as_ref().and_then(|e| e.seq),
             failed_attempts: sub.failed_attempts,
             failing_since: sub.failing_since,
             last_error: sub.last_error.clone(),

@@ -854,3 +854,65 @@ async fn delivered_events_past_the_retention_go_and_undelivered_ones_stay() {
     );
     assert_eq!(receiver.events()[1]["data"]["code"], "WAITING");
 }
+
+#[tokio::test]
+async fn a_changes_events_of_one_type_travel_together_and_a_replay_finds_any_of_them() {
+    let receiver = Receiver::start().await;
+    let chain = Chain::with(hub(|_| {}).await).await;
+    let (app, admin) = (&chain.app, chain.admin.as_str());
+    let created = subscribe(
+        app,
+        admin,
+        json!({ "name": "Stock", "url": receiver.hook_url(), "event_types": ["stock.changed"], "batch_size": 1 }),
+    )
+    .await;
+    let branch = chain.branch("G", "retail").await;
+    let till = chain.till(&branch, "Till 1").await;
+    let cashier = chain.cashier("GIA", &[&branch]).await;
+    let (tea, cake) = (chain.item("TEA", "2").await, chain.item("CAKE", "3").await);
+    let sale = transaction(
+        "sale",
+        &cashier,
+        &chain.cash,
+        &[(&tea, "1", "2"), (&cake, "2", "3")],
+    );
+    chain.post_one(&till, &sale).await;
+    assert!(
+        receiver
+            .wait_until(ARRIVAL, |s| !s.deliveries.is_empty())
+            .await
+    );
+    let first = receiver.deliveries()[0].events();
+    let items: Vec<&Value> = first.iter().map(|e| &e["data"]["item_id"]).collect();
+    assert_eq!(
+        items,
+        [&json!(tea), &json!(cake)],
+        "a sale's levels in one POST"
+    );
+    assert_ne!(first[0]["id"], first[1]["id"], "each event has its own id");
+    assert_eq!(
+        first[0]["seq"], first[1]["seq"],
+        "they share their change's number"
+    );
+
+    let path = format!("/api/v1/subscriptions/{}", id(&created));
+    wait_for_caught_up(app, admin, &path).await;
+    let replayed = app
+        .post(
+            &format!("{path}/replay"),
+            admin,
+            json!({ "event_id": first[1]["id"] }),
+        )
+        .await;
+    assert_eq!(replayed.status, StatusCode::OK, "{}", replayed.body);
+    assert!(
+        receiver
+            .wait_until(ARRIVAL, |s| s.deliveries.len() >= 2)
+            .await
+    );
+    assert_eq!(
+        receiver.deliveries()[1].events(),
+        first,
+        "the whole change again"
+    );
+}
