@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::subscriptions::parse_event_types;
 use crate::{error::DomainError, inventory::ledger, sync::feed};
 
 /// One change to tell third parties of.
@@ -67,9 +68,7 @@ impl Wanted {
             .await?;
         let mut wanted = Vec::with_capacity(rows.len());
         for (types, branch_id) in rows {
-            let types: Vec<EventType> = serde_json::from_str(&types)
-                .map_err(|e| DomainError::internal("a subscription's event types", e))?;
-            wanted.push((types, branch_id));
+            wanted.push((parse_event_types(&types)?, branch_id));
         }
         Ok(Self(wanted))
     }

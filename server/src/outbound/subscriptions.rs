@@ -129,7 +129,12 @@ pub(super) fn matching(sub: &subscription::Model) -> Result<Condition, DomainErr
 }
 
 pub(super) fn event_types_of(sub: &subscription::Model) -> Result<Vec<EventType>, DomainError> {
-    serde_json::from_str(&sub.event_types)
+    parse_event_types(&sub.event_types)
+}
+
+/// The event types as a subscription stores them (a JSON array of their names).
+pub(super) fn parse_event_types(stored: &str) -> Result<Vec<EventType>, DomainError> {
+    serde_json::from_str(stored)
         .map_err(|e| DomainError::internal("a subscription's event types", e))
 }
 
