@@ -153,16 +153,22 @@ impl Deliverer {
         Ok(taken.rows_affected == 1)
     }
 
-    /// Delivers batches while they succeed, then gives the lease back.
+    /// Delivers batches while they succeed, then gives the lease back; once more if new events
+    /// came meanwhile. The lease is given back before the subscription leaves `running`, so a
+    /// delivery started after this one never has its lease taken away by it.
     async fn deliver(self: Arc<Self>, id: Uuid) {
         loop {
-            match self.deliver_batch(id).await {
-                Ok(Step::More) => continue,
-                Ok(Step::Stop) => {}
-                Err(err) => {
-                    tracing::warn!(subscription_id = %id, error = %err, "outbound: delivery stopped");
+            loop {
+                match self.deliver_batch(id).await {
+                    Ok(Step::More) => continue,
+                    Ok(Step::Stop) => break,
+                    Err(err) => {
+                        tracing::warn!(subscription_id = %id, error = %err, "outbound: delivery stopped");
+                        break;
+                    }
                 }
             }
+            self.release_lease(id).await;
             let again = match self.running.lock() {
                 Ok(mut running) => match running.get_mut(&id) {
                     Some(again) if *again => {
@@ -177,9 +183,18 @@ impl Deliverer {
                 Err(_) => false,
             };
             if !again {
-                break;
+                return;
+            }
+            if !matches!(self.take_lease(id, Utc::now()).await, Ok(true)) {
+                if let Ok(mut running) = self.running.lock() {
+                    running.remove(&id);
+                }
+                return;
             }
         }
+    }
+
+    async fn release_lease(&self, id: Uuid) {
         let released = subscription::Entity::update_many()
             .col_expr(
                 subscription::Column::LeaseOwner,
