@@ -464,6 +464,8 @@ async fn a_terminal_gets_403_on_admin_routes_and_404_for_another_branchs_objects
             "/api/v1/branches/{branch_id}/items/{item_id}/stock-at",
         ),
         ("get", "/api/v1/branches/{branch_id}/daily-sales"),
+        ("get", "/api/v1/branches/{branch_id}/journal"),
+        ("get", "/api/v1/branches/{branch_id}/journal/verify"),
         ("get", "/api/v1/transactions"),
         ("get", "/api/v1/transactions/{transaction_id}"),
         ("get", "/api/v1/item-requests/{item_request_id}"),
