@@ -17,7 +17,7 @@ use entity::{
 use rand::Rng;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -26,7 +26,7 @@ use super::{
     sender::{Posted, Sender},
     subscriptions::{matching, outbox_head},
 };
-use crate::{error::DomainError, metrics::Metrics, sync::heads::Heads};
+use crate::{db, error::DomainError, metrics::Metrics, sync::heads::Heads};
 
 /// How deliveries are paced.
 #[derive(Clone, Debug)]
@@ -332,7 +332,7 @@ impl Deliverer {
     ) -> Result<(), DomainError> {
         let now = Utc::now();
         let delivered = posted.delivered();
-        let txn = self.db.begin().await?;
+        let txn = db::begin_write(&self.db).await?;
         delivery_attempt::Entity::insert(delivery_attempt::ActiveModel {
             id: Set(Uuid::now_v7()),
             subscription_id: Set(sub.id),

@@ -32,6 +32,7 @@ use crate::{
     error::DomainError,
     inventory::ledger,
     pagination::{Page, PageRequest, fetch_page},
+    registry,
     scope::BranchScope,
 };
 
@@ -233,12 +234,8 @@ async fn existing_branch(
     scope: &BranchScope,
     branch_id: Uuid,
 ) -> Result<Uuid, DomainError> {
-    scope.branch(branch_id)?;
-    entity::branch::Entity::find_by_id(branch_id)
-        .one(db)
-        .await?
-        .map(|b| b.id)
-        .ok_or(DomainError::NotFound("branch"))
+    let branch_id = scope.branch(branch_id)?;
+    Ok(registry::get_branch(db, branch_id).await?.id)
 }
 
 /// Where a chain stops being what was recorded.
