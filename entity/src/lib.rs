@@ -7,6 +7,13 @@ pub mod audit_entry;
 pub mod branch;
 pub mod branch_item;
 pub mod category;
+pub mod channel_allocation;
+pub mod channel_branch;
+pub mod channel_change;
+pub mod channel_item;
+pub mod channel_order;
+pub mod channel_order_line;
+pub mod channel_push_run;
 pub mod customer;
 pub mod delivery_attempt;
 pub mod goods_receipt;
@@ -26,6 +33,7 @@ pub mod payment_method;
 pub mod payment_method_branch;
 pub mod purchase_order;
 pub mod purchase_order_line;
+pub mod sales_channel;
 pub mod sales_line;
 pub mod sales_payment;
 pub mod sales_transaction;
@@ -87,6 +95,12 @@ impl std::ops::Neg for Fixed4 {
 impl std::ops::AddAssign for Fixed4 {
     fn add_assign(&mut self, other: Fixed4) {
         self.0 += other.0;
+    }
+}
+
+impl std::ops::SubAssign for Fixed4 {
+    fn sub_assign(&mut self, other: Fixed4) {
+        self.0 -= other.0;
     }
 }
 

@@ -100,4 +100,8 @@ pub enum EventType {
     #[sea_orm(string_value = "purchase_order.cancelled")]
     #[serde(rename = "purchase_order.cancelled")]
     PurchaseOrderCancelled,
+    /// A sales channel's availability, pushed on its schedule or on demand (never in the outbox).
+    #[sea_orm(string_value = "channel.availability")]
+    #[serde(rename = "channel.availability")]
+    ChannelAvailability,
 }

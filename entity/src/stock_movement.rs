@@ -54,4 +54,10 @@ pub enum Reason {
     Adjustment,
     #[sea_orm(string_value = "count")]
     Count,
+    /// A sales channel's order, shipped.
+    #[sea_orm(string_value = "online_sale")]
+    OnlineSale,
+    /// A shipped channel order, sent back.
+    #[sea_orm(string_value = "online_return")]
+    OnlineReturn,
 }

@@ -16,6 +16,7 @@ mod m20261201_000009_terminal_health;
 mod m20261201_000010_feed_heads;
 mod m20261207_000011_outbound;
 mod m20261207_000012_sales_journal;
+mod m20261207_000013_sales_channels;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_feed_heads::Migration),
             Box::new(m20261207_000011_outbound::Migration),
             Box::new(m20261207_000012_sales_journal::Migration),
+            Box::new(m20261207_000013_sales_channels::Migration),
         ]
     }
 }

@@ -33,6 +33,9 @@ pub enum DomainError {
     Conflict(Conflict, String),
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
+    /// Lines asking for more than is available, each named (409 `insufficient_stock`).
+    #[error("not enough stock for some lines")]
+    NotEnoughStock(Vec<FieldError>),
     /// The `Idempotency-Key` was used before with another request.
     #[error("this Idempotency-Key was already used with a different request")]
     KeyReused,
@@ -259,6 +262,7 @@ impl ApiError {
         match self {
             ApiError::Domain(DomainError::NotFound(_)) => ProblemType::NotFound,
             ApiError::Domain(DomainError::Conflict(kind, _)) => kind.problem_type(),
+            ApiError::Domain(DomainError::NotEnoughStock(_)) => ProblemType::InsufficientStock,
             ApiError::Domain(DomainError::Invalid(_)) | ApiError::Unprocessable(_) => {
                 ProblemType::InvalidFields
             }
@@ -287,7 +291,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Domain(DomainError::NotFound(_)) => StatusCode::NOT_FOUND,
-            ApiError::Domain(DomainError::Conflict(..)) => StatusCode::CONFLICT,
+            ApiError::Domain(DomainError::Conflict(..) | DomainError::NotEnoughStock(_)) => {
+                StatusCode::CONFLICT
+            }
             ApiError::Domain(DomainError::Invalid(_) | DomainError::KeyReused)
             | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Domain(DomainError::Database(err)) if db::health::is_unavailable(err) => {
@@ -323,7 +329,9 @@ impl ResponseError for ApiError {
                 tracing::error!(error = format!("{err:#}"), "internal error");
                 ("internal error".to_string(), Vec::new())
             }
-            ApiError::Domain(DomainError::Invalid(errors)) => (self.to_string(), errors.clone()),
+            ApiError::Domain(
+                DomainError::Invalid(errors) | DomainError::NotEnoughStock(errors),
+            ) => (self.to_string(), errors.clone()),
             ApiError::Domain(DomainError::KeyReused) => (
                 self.to_string(),
                 vec![FieldError {

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod budget;
 pub mod catalog;
+pub mod channels;
 pub mod config;
 pub mod db;
 pub mod decimal;
@@ -145,12 +146,18 @@ impl Application {
             outbound::Sender::new(settings.destinations(), settings.outbound_timeout())
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         );
-        let sequencer = tokio::spawn(outbound::keep_numbering(
+        let sequencer = tokio::spawn(outbound::keep_numbering::<entity::outbound_event::Entity>(
             db.clone(),
             heads.clone(),
             settings.outbound_sequence_interval(),
         ));
-        let mut background = vec![watcher, heads_watcher, upkeep, sequencer];
+        let channel_sequencer =
+            tokio::spawn(outbound::keep_numbering::<entity::channel_change::Entity>(
+                db.clone(),
+                heads.clone(),
+                settings.outbound_sequence_interval(),
+            ));
+        let mut background = vec![watcher, heads_watcher, upkeep, sequencer, channel_sequencer];
         if settings.outbound_deliver {
             let deliverer = Arc::new(outbound::Deliverer::new(
                 db.clone(),
@@ -160,6 +167,10 @@ impl Application {
                 settings.delivery(),
             ));
             background.push(tokio::spawn(deliverer.run()));
+            background.push(tokio::spawn(channels::keep_pushing(
+                db.clone(),
+                outbound.clone(),
+            )));
             background.push(tokio::spawn(outbound::keep_pruning(
                 db.clone(),
                 settings.outbound_retention(),

@@ -15,6 +15,7 @@ pub struct BranchScope(Reach);
 enum Reach {
     Every,
     One(Uuid),
+    Nothing,
 }
 
 impl BranchScope {
@@ -28,10 +29,16 @@ impl BranchScope {
         Self(Reach::One(branch_id))
     }
 
+    /// No branch at all: a sales channel's, which reads stock only as its availability.
+    pub(crate) fn none() -> Self {
+        Self(Reach::Nothing)
+    }
+
     pub fn admits(&self, branch_id: Uuid) -> bool {
         match self.0 {
             Reach::Every => true,
             Reach::One(own) => own == branch_id,
+            Reach::Nothing => false,
         }
     }
 
@@ -65,7 +72,7 @@ impl BranchScope {
     /// The single branch this scope is, if it is one (a terminal's default for its requests).
     pub fn single(&self) -> Option<Uuid> {
         match self.0 {
-            Reach::Every => None,
+            Reach::Every | Reach::Nothing => None,
             Reach::One(branch_id) => Some(branch_id),
         }
     }
@@ -75,6 +82,7 @@ impl BranchScope {
         match self.0 {
             Reach::Every => Condition::all(),
             Reach::One(branch_id) => Condition::all().add(column.eq(branch_id)),
+            Reach::Nothing => Condition::any(),
         }
     }
 }

@@ -35,6 +35,11 @@ pub enum Caller {
         terminal_id: Uuid,
         branch_id: Uuid,
     },
+    /// A sales channel: only the routes under `/api/v1/channel/` take it.
+    Channel {
+        client_id: String,
+        channel_id: Uuid,
+    },
 }
 
 impl Caller {
@@ -43,15 +48,17 @@ impl Caller {
         match self {
             Caller::Client { client_id, .. } => client_id.clone(),
             Caller::Terminal { terminal_id, .. } => format!("terminal:{terminal_id}"),
+            Caller::Channel { client_id, .. } => format!("channel:{client_id}"),
         }
     }
 
     /// The branches this caller may read and write: every one for an API client, its own for a
-    /// terminal.
+    /// terminal, none for a sales channel (it sees branches' stock only as its availability).
     pub fn branch_scope(&self) -> BranchScope {
         match self {
             Caller::Client { .. } => BranchScope::every(),
             Caller::Terminal { branch_id, .. } => BranchScope::one(*branch_id),
+            Caller::Channel { .. } => BranchScope::none(),
         }
     }
 }
@@ -136,8 +143,18 @@ pub async fn current_caller(state: &AppState, principal: Principal) -> Result<Ca
         })
 }
 
-/// The caller that [`authenticate`] put on the request.
+/// The caller that [`authenticate`] put on the request, when it is a terminal or an API client:
+/// a sales channel may only use the routes made for it.
 fn authenticated(req: &HttpRequest) -> Result<Caller, ApiError> {
+    match any_caller(req)? {
+        Caller::Channel { .. } => Err(ApiError::Forbidden(
+            "a sales channel may only use the routes under /api/v1/channel/".into(),
+        )),
+        caller => Ok(caller),
+    }
+}
+
+fn any_caller(req: &HttpRequest) -> Result<Caller, ApiError> {
     req.extensions()
         .get::<Caller>()
         .cloned()
@@ -165,7 +182,7 @@ fn client_with_role(req: &HttpRequest, least: ClientRole) -> Result<String, ApiE
             roles_from(least),
             role.to_value()
         ))),
-        Caller::Terminal { .. } => Err(ApiError::Forbidden(format!(
+        Caller::Terminal { .. } | Caller::Channel { .. } => Err(ApiError::Forbidden(format!(
             "this route needs an API client with role {}",
             roles_from(least)
         ))),
@@ -227,9 +244,34 @@ impl FromRequest for TerminalCaller {
                 terminal_id,
                 branch_id,
             }),
-            Caller::Client { .. } => Err(ApiError::Forbidden(
+            Caller::Client { .. } | Caller::Channel { .. } => Err(ApiError::Forbidden(
                 "this route needs scope terminal".into(),
             )),
+        }))
+    }
+}
+
+/// A sales channel; its id comes from its token, never from the request.
+#[derive(Clone, Debug)]
+pub struct ChannelCaller {
+    pub client_id: String,
+    pub channel_id: Uuid,
+}
+
+impl FromRequest for ChannelCaller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(any_caller(req).and_then(|caller| match caller {
+            Caller::Channel {
+                client_id,
+                channel_id,
+            } => Ok(ChannelCaller {
+                client_id,
+                channel_id,
+            }),
+            _ => Err(ApiError::Forbidden("this route needs scope channel".into())),
         }))
     }
 }

@@ -24,6 +24,7 @@ const MAX_CLIENT_ID_LEN: usize = 64;
 /// Generated client ids start so; terminals' start with `trm_`, which a chosen id may not.
 const CLIENT_ID_PREFIX: &str = "api";
 const TERMINAL_PREFIX: &str = "trm_";
+const CHANNEL_PREFIX: &str = "chn_";
 
 /// An API client as admins see it (never its secret).
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,9 +94,12 @@ fn client_id(value: &str) -> Result<String, String> {
             "must be 3 to {MAX_CLIENT_ID_LEN} letters, digits, '-', '_' or '.'"
         ));
     }
-    if id.starts_with(TERMINAL_PREFIX) {
+    if let Some(kept) = [TERMINAL_PREFIX, CHANNEL_PREFIX]
+        .into_iter()
+        .find(|prefix| id.starts_with(prefix))
+    {
         return Err(format!(
-            "must not start with {TERMINAL_PREFIX}, kept for terminals"
+            "must not start with {kept}, kept for terminals and sales channels"
         ));
     }
     Ok(id)

@@ -33,6 +33,12 @@ pub enum Principal {
         branch_id: Uuid,
         credential_version: i32,
     },
+    /// A sales channel (a web shop): its own orders and availability only.
+    Channel {
+        client_id: String,
+        channel_id: Uuid,
+        credential_version: i32,
+    },
 }
 
 impl Principal {
@@ -40,12 +46,15 @@ impl Principal {
         match self {
             Principal::Admin { .. } => "admin",
             Principal::Terminal { .. } => "terminal",
+            Principal::Channel { .. } => "channel",
         }
     }
 
     fn client_id(&self) -> &str {
         match self {
-            Principal::Admin { client_id, .. } | Principal::Terminal { client_id, .. } => client_id,
+            Principal::Admin { client_id, .. }
+            | Principal::Terminal { client_id, .. }
+            | Principal::Channel { client_id, .. } => client_id,
         }
     }
 
@@ -56,6 +65,9 @@ impl Principal {
                 credential_version, ..
             }
             | Principal::Terminal {
+                credential_version, ..
+            }
+            | Principal::Channel {
                 credential_version, ..
             } => *credential_version,
         }
@@ -77,6 +89,8 @@ struct AccessClaims {
     terminal_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     branch_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    channel_id: Option<Uuid>,
     /// The client's credential version at issue (absent in tokens from before versions: 0).
     #[serde(default)]
     ver: i32,
@@ -140,13 +154,14 @@ impl TokenService {
 
     pub fn issue(&self, principal: &Principal) -> Result<String, jsonwebtoken::errors::Error> {
         let now = Utc::now().timestamp();
-        let (terminal_id, branch_id) = match principal {
-            Principal::Admin { .. } => (None, None),
+        let (terminal_id, branch_id, channel_id) = match principal {
+            Principal::Admin { .. } => (None, None, None),
             Principal::Terminal {
                 terminal_id,
                 branch_id,
                 ..
-            } => (Some(*terminal_id), Some(*branch_id)),
+            } => (Some(*terminal_id), Some(*branch_id), None),
+            Principal::Channel { channel_id, .. } => (None, None, Some(*channel_id)),
         };
         let claims = AccessClaims {
             iss: self.issuer.clone(),
@@ -160,6 +175,7 @@ impl TokenService {
             scope: principal.scope().to_string(),
             terminal_id,
             branch_id,
+            channel_id,
             ver: principal.credential_version(),
         };
         let mut header = Header::new(ALGORITHM);
@@ -193,15 +209,25 @@ impl TokenService {
             .claims;
         let expires_at = chrono::DateTime::from_timestamp(claims.exp, 0)
             .ok_or("the token's expiry is not a time")?;
-        let principal = match (claims.scope.as_str(), claims.terminal_id, claims.branch_id) {
-            ("admin", None, None) => Principal::Admin {
+        let principal = match (
+            claims.scope.as_str(),
+            claims.terminal_id,
+            claims.branch_id,
+            claims.channel_id,
+        ) {
+            ("admin", None, None, None) => Principal::Admin {
                 client_id: claims.sub,
                 credential_version: claims.ver,
             },
-            ("terminal", Some(terminal_id), Some(branch_id)) => Principal::Terminal {
+            ("terminal", Some(terminal_id), Some(branch_id), None) => Principal::Terminal {
                 client_id: claims.sub,
                 terminal_id,
                 branch_id,
+                credential_version: claims.ver,
+            },
+            ("channel", None, None, Some(channel_id)) => Principal::Channel {
+                client_id: claims.sub,
+                channel_id,
                 credential_version: claims.ver,
             },
             _ => return Err("token scope and claims do not agree".into()),

@@ -9,7 +9,7 @@ pub mod secret;
 pub mod throttle;
 pub mod token_endpoint;
 
-use entity::{branch, terminal};
+use entity::{branch, sales_channel, terminal};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use self::{caller::Caller, jwt::Principal};
@@ -35,6 +35,18 @@ pub async fn authenticate_client(
             terminal_id: terminal.id,
             branch_id: terminal.branch_id,
             credential_version: terminal.credential_version,
+        }));
+    }
+    if let Some(channel) = sales_channel::Entity::find()
+        .filter(sales_channel::Column::ClientId.eq(client_id))
+        .one(db)
+        .await?
+    {
+        let matches = secret::verify_secret(&channel.secret_hash, presented_secret);
+        return Ok((channel.active && matches).then_some(Principal::Channel {
+            client_id: channel.client_id,
+            channel_id: channel.id,
+            credential_version: channel.credential_version,
         }));
     }
     let Some(admin) = admin_clients::find(db, client_id).await? else {
@@ -82,6 +94,18 @@ pub async fn current_caller(
             .then_some(Caller::Terminal {
                 terminal_id,
                 branch_id,
+            }),
+        Principal::Channel {
+            client_id,
+            channel_id,
+            ..
+        } => sales_channel::Entity::find_by_id(channel_id)
+            .one(db)
+            .await?
+            .is_some_and(|channel| channel.active && channel.credential_version == version)
+            .then_some(Caller::Channel {
+                client_id,
+                channel_id,
             }),
     })
 }

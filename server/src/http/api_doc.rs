@@ -68,6 +68,8 @@ impl Modify for SecuritySchemes {
         (name = "sales", description = "Transactions terminals sent, and daily sales"),
         (name = "reports", description = "Sales by item, staff, hour and payment method; inventory valuation; reorder"),
         (name = "integrations", description = "Outbound subscriptions: events delivered to third parties (admin)"),
+        (name = "channels", description = "Sales channels (web shops): set-up, item mapping, availability pushes, and their orders as branches ship them"),
+        (name = "channel", description = "What a sales channel calls with its own token (scope channel): its availability feed and orders"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

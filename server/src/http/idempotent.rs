@@ -126,8 +126,21 @@ impl WriteRequest {
         success: StatusCode,
         work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, DomainError>,
     ) -> Result<HttpResponse, ApiError> {
+        self.run_answering(client_id, async |txn| {
+            work(txn).await.map(|value| (success, value))
+        })
+        .await
+    }
+
+    /// [`run`](Self::run) for work that chooses its success status (201 for a new object, 200
+    /// for one sent before).
+    pub async fn run_answering<T: Serialize>(
+        self,
+        client_id: &str,
+        work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<(StatusCode, T), DomainError>,
+    ) -> Result<HttpResponse, ApiError> {
         self.refuse_unread_csv()?;
-        let write = run(&self.state, &self.req, client_id, &self.body, success, work);
+        let write = run(&self.state, &self.req, client_id, &self.body, work);
         self.state.heads.announcing(write).await
     }
 }
@@ -182,7 +195,7 @@ async fn audit<C: sea_orm::ConnectionTrait>(
     Ok(audit::record(txn, write).await?)
 }
 
-/// Runs `work` in one transaction and answers `success` with its result. With an
+/// Runs `work` in one transaction and answers with its status and result. With an
 /// `Idempotency-Key`, a retry of the same request gets the first answer (success or refusal)
 /// and changes nothing; the same key with another body gets 422.
 async fn run<T: Serialize>(
@@ -190,8 +203,7 @@ async fn run<T: Serialize>(
     req: &HttpRequest,
     client_id: &str,
     body: &[u8],
-    success: StatusCode,
-    work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, DomainError>,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<(StatusCode, T), DomainError>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key_of(req)?.map(|key| KeyUse::new(client_id, route_scope(req), key, body));
     let txn = db::begin_write(&state.db)
@@ -210,7 +222,7 @@ async fn run<T: Serialize>(
     // The work runs in a savepoint, so a refusal undoes it but keeps the claimed key and answer.
     let savepoint = txn.begin().await.map_err(DomainError::from)?;
     let (status, text) = match work(&savepoint).await {
-        Ok(value) => {
+        Ok((success, value)) => {
             audit(&savepoint, req, client_id, success).await?;
             savepoint.commit().await.map_err(DomainError::from)?;
             // 204 has no body (RFC 9110 §15.3.5), whatever the work returned.

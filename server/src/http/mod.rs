@@ -6,6 +6,8 @@ mod audit;
 mod branches;
 mod budgets;
 mod categories;
+mod channel_api;
+mod channels;
 mod clients;
 mod customers;
 mod extract;
@@ -82,7 +84,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(purchase_orders::routes)
                 .configure(item_requests::routes)
                 .configure(reports::routes)
-                .configure(subscriptions::routes),
+                .configure(subscriptions::routes)
+                .configure(channels::routes)
+                .configure(channel_api::routes),
         );
 }
 

@@ -17,7 +17,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    db,
+    channels, db,
     decimal::from_fixed4,
     error::{Conflict, DomainError},
     outbound,
@@ -362,6 +362,11 @@ pub async fn move_stock_many<C: ConnectionTrait>(
     }
     insert_chunked(txn, ledger_rows).await?;
     outbound::emit(txn, events).await?;
+    let moved: Vec<(Uuid, Uuid)> = levels_after
+        .iter()
+        .map(|level| (level.branch_id, level.item_id))
+        .collect();
+    channels::touch_levels(txn, &moved).await?;
     Ok(levels_after)
 }
 

@@ -132,7 +132,7 @@ fn data_sync_action(event_type: EventType) -> (&'static str, &'static str) {
         CustomerUpdated | CustomerMerged => ("CUSTOMERMOD", "CUSTOMER"),
         CustomerDeleted => ("CUSTOMERDEL", "CUSTOMER"),
         TransactionAccepted => ("POSTRNCRE", "POSTRN"),
-        StockChanged => ("STOCKMOD", "STOCK"),
+        StockChanged | ChannelAvailability => ("STOCKMOD", "STOCK"),
         ItemCreated => ("ITEMCRE", "ITEM"),
         ItemUpdated => ("ITEMMOD", "ITEM"),
         ItemDeleted => ("ITEMDEL", "ITEM"),

@@ -128,7 +128,7 @@ pub(super) fn matching(sub: &subscription::Model) -> Result<Condition, DomainErr
     Ok(condition)
 }
 
-pub(super) fn event_types_of(sub: &subscription::Model) -> Result<Vec<EventType>, DomainError> {
+pub fn event_types_of(sub: &subscription::Model) -> Result<Vec<EventType>, DomainError> {
     parse_event_types(&sub.event_types)
 }
 

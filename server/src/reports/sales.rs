@@ -295,7 +295,7 @@ pub async fn by_hour(
         let figures = hours.entry(hour).or_insert((0, 0, Fixed4::ZERO));
         if kind == Kind::Return {
             figures.1 += 1;
-            figures.2 = figures.2 - total;
+            figures.2 -= total;
         } else {
             figures.0 += 1;
             figures.2 += total;

@@ -88,7 +88,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated, Ap
             },
             expires_at,
         }),
-        Caller::Client { .. } => Err(ApiError::Forbidden(
+        Caller::Client { .. } | Caller::Channel { .. } => Err(ApiError::Forbidden(
             "the WebSocket is for terminals (scope terminal)".into(),
         )),
     }
