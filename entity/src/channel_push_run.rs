@@ -12,7 +12,8 @@ pub struct Model {
     pub channel_id: Uuid,
     pub trigger: PushTrigger,
     pub started_at: DateTimeUtc,
-    pub finished_at: DateTimeUtc,
+    /// None while it runs.
+    pub finished_at: Option<DateTimeUtc>,
     pub items_sent: i32,
     pub outcome: PushOutcome,
     #[sea_orm(column_type = "Text", nullable)]
@@ -40,6 +41,9 @@ pub enum PushTrigger {
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
 pub enum PushOutcome {
+    /// Started, not finished: a run claimed before a `stop` shows here until it ends.
+    #[sea_orm(string_value = "running")]
+    Running,
     /// Every message was taken by the receiver.
     #[sea_orm(string_value = "succeeded")]
     Succeeded,

@@ -246,7 +246,7 @@ impl MigrationTrait for Migration {
                     .col(uuid(ChannelPushRun::ChannelId))
                     .col(string_len(ChannelPushRun::Trigger, 16))
                     .col(instant(backend, ChannelPushRun::StartedAt))
-                    .col(instant(backend, ChannelPushRun::FinishedAt))
+                    .col(instant_null(backend, ChannelPushRun::FinishedAt))
                     .col(integer(ChannelPushRun::ItemsSent))
                     .col(string_len(ChannelPushRun::Outcome, 16))
                     .col(text_null(ChannelPushRun::Error))

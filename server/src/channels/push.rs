@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, sea_query::Expr,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -27,6 +27,7 @@ use super::{
     setup::{Channel, find, view},
 };
 use crate::{
+    db,
     error::{Conflict, DomainError},
     outbound::{OutboundEvent, Sender, event_types_of, message_body},
     pagination::{Page, PageRequest, fetch_page},
@@ -49,7 +50,7 @@ pub struct PushRun {
     pub id: Uuid,
     pub trigger: PushTrigger,
     pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
     pub items_sent: i32,
     pub outcome: PushOutcome,
     pub error: Option<String>,
@@ -147,52 +148,75 @@ pub async fn set_running<C: ConnectionTrait>(
 }
 
 /// Pushes the channel's whole availability now (seed 001's "force update").
+#[tracing::instrument(skip_all, fields(channel_id = %channel_id), err(level = "info"))]
 pub async fn force_push(
     db: &DatabaseConnection,
     sender: &Sender,
     channel_id: Uuid,
 ) -> Result<PushRun, DomainError> {
-    push_now(db, sender, channel_id, PushTrigger::Forced).await
+    let channel = find(db, channel_id).await?;
+    if channel.push_subscription_id.is_none() {
+        return Err(no_subscription());
+    }
+    let run = start_run(db, channel_id, PushTrigger::Forced).await?;
+    finish_run(db, sender, &channel, run).await
 }
 
-/// Pushes the channel's whole availability, and records the run.
-#[tracing::instrument(skip_all, fields(channel_id = %channel_id), err(level = "info"))]
-async fn push_now(
-    db: &DatabaseConnection,
-    sender: &Sender,
+fn no_subscription() -> DomainError {
+    DomainError::conflict(
+        Conflict::WrongState,
+        "the channel has no push subscription: set one first",
+    )
+}
+
+/// Records a run as started: from now on it is listed, as `running` until it ends.
+async fn start_run<C: ConnectionTrait>(
+    conn: &C,
     channel_id: Uuid,
     trigger: PushTrigger,
-) -> Result<PushRun, DomainError> {
-    let channel = find(db, channel_id).await?;
-    let Some(subscription_id) = channel.push_subscription_id else {
-        return Err(DomainError::conflict(
-            Conflict::WrongState,
-            "the channel has no push subscription: set one first",
-        ));
-    };
-    let sub = subscription::Entity::find_by_id(subscription_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("subscription"))?;
-    let started_at = Utc::now();
-    let (items_sent, failure) = send_availability(db, sender, &channel, &sub).await?;
-    let run = channel_push_run::ActiveModel {
+) -> Result<channel_push_run::Model, DomainError> {
+    Ok(channel_push_run::ActiveModel {
         id: Set(Uuid::now_v7()),
         channel_id: Set(channel_id),
         trigger: Set(trigger),
-        started_at: Set(started_at),
-        finished_at: Set(Utc::now()),
-        items_sent: Set(items_sent),
-        outcome: Set(if failure.is_none() {
-            PushOutcome::Succeeded
-        } else {
-            PushOutcome::Failed
-        }),
-        error: Set(failure),
+        started_at: Set(Utc::now()),
+        finished_at: Set(None),
+        items_sent: Set(0),
+        outcome: Set(PushOutcome::Running),
+        error: Set(None),
     }
-    .insert(db)
-    .await?;
-    Ok(run.into())
+    .insert(conn)
+    .await?)
+}
+
+/// Sends the availability for a started run and records how it ended.
+async fn finish_run(
+    db: &DatabaseConnection,
+    sender: &Sender,
+    channel: &sales_channel::Model,
+    run: channel_push_run::Model,
+) -> Result<PushRun, DomainError> {
+    let sent = match channel.push_subscription_id {
+        Some(id) => match subscription::Entity::find_by_id(id).one(db).await? {
+            Some(sub) => send_availability(db, sender, channel, &sub).await,
+            None => Err(DomainError::NotFound("subscription")),
+        },
+        None => Err(no_subscription()),
+    };
+    let (items_sent, failure) = match sent {
+        Ok(sent) => sent,
+        Err(err) => (0, Some(err.to_string())),
+    };
+    let mut run = run.into_active_model();
+    run.finished_at = Set(Some(Utc::now()));
+    run.items_sent = Set(items_sent);
+    run.outcome = Set(if failure.is_none() {
+        PushOutcome::Succeeded
+    } else {
+        PushOutcome::Failed
+    });
+    run.error = Set(failure);
+    Ok(run.update(db).await?.into())
 }
 
 /// POSTs every mapped item's availability in the subscription's batches, stopping at the first
@@ -295,20 +319,26 @@ async fn push_due(db: &DatabaseConnection, sender: &Sender) -> Result<(), Domain
         else {
             continue;
         };
-        // The claim: only the process that moves the next push on from this one runs it.
+        // The claim: only the process that moves the next push on from this one runs it, and
+        // its run is listed from the claim on, so a `stop` answered after it sees it.
+        let txn = db::begin_write(db).await?;
         let claimed = sales_channel::Entity::update_many()
             .col_expr(
                 sales_channel::Column::NextPushAt,
-                sea_orm::sea_query::Expr::value(next_after(expression, now)?),
+                Expr::value(next_after(expression, now)?),
             )
             .filter(sales_channel::Column::Id.eq(channel.id))
             .filter(sales_channel::Column::PushRunning.eq(true))
             .filter(sales_channel::Column::NextPushAt.eq(due_at))
-            .exec(db)
+            .exec(&txn)
             .await?;
-        if claimed.rows_affected == 1 {
-            push_now(db, sender, channel.id, PushTrigger::Schedule).await?;
+        if claimed.rows_affected != 1 {
+            txn.rollback().await?;
+            continue;
         }
+        let run = start_run(&txn, channel.id, PushTrigger::Schedule).await?;
+        txn.commit().await?;
+        finish_run(db, sender, &channel, run).await?;
     }
     Ok(())
 }

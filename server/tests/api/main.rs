@@ -7,6 +7,7 @@ mod common;
 mod bad_days;
 mod branches_and_terminals;
 mod budgets;
+mod channels;
 mod errors;
 mod exports;
 mod fleet;

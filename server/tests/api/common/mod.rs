@@ -21,6 +21,7 @@ pub struct TestApp {
 }
 
 /// An answer: status, headers and the body as JSON (Null when empty or not JSON).
+#[derive(Debug)]
 pub struct Answer {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
