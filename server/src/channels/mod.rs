@@ -7,6 +7,7 @@ mod availability;
 mod mapping;
 mod orders;
 mod push;
+mod reports;
 mod setup;
 
 pub use availability::{AvailabilityChange, AvailabilityPage, read_feed, touch_levels};
@@ -19,6 +20,7 @@ pub use orders::{
 pub use push::{
     PushInput, PushRun, configure_push, force_push, keep_pushing, list_runs, set_running,
 };
+pub use reports::{OnlineDay, OnlineTotals, online_days};
 pub use setup::{
     Channel, ChannelInput, CreatedChannel, create_channel, get_channel, list_channels,
     rotate_channel_secret, set_channel_active, update_channel,

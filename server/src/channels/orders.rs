@@ -616,6 +616,8 @@ pub async fn get_order<C: ConnectionTrait>(
 pub struct OrderFilter {
     pub channel_id: Option<Uuid>,
     pub state: Option<OrderState>,
+    /// Orders holding or having shipped stock at this branch (of the actor's scope).
+    pub branch_id: Option<Uuid>,
 }
 
 /// Orders the actor may see, newest first.
@@ -631,13 +633,14 @@ pub async fn list_orders<C: ConnectionTrait>(
             condition = condition.add(channel_order::Column::ChannelId.eq(*channel_id));
         }
         OrderActor::Staff { scope, .. } => {
-            let at_branches = channel_allocation::Entity::find()
-                .select_only()
-                .column(channel_allocation::Column::OrderId)
-                .filter(scope.condition(channel_allocation::Column::BranchId))
-                .into_query();
+            let scope = scope.narrowed(filter.branch_id)?;
             if scope.single().is_some() {
-                condition = condition.add(channel_order::Column::Id.in_subquery(at_branches));
+                let at_branch = channel_allocation::Entity::find()
+                    .select_only()
+                    .column(channel_allocation::Column::OrderId)
+                    .filter(scope.condition(channel_allocation::Column::BranchId))
+                    .into_query();
+                condition = condition.add(channel_order::Column::Id.in_subquery(at_branch));
             }
         }
     }

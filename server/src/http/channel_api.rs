@@ -3,14 +3,11 @@
 use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    DecimalInput, PageView,
-    channels::{FeedQuery, OrderQuery},
-    extract::Query,
-    idempotent::WriteRequest,
+    DecimalInput, PageView, channels::FeedQuery, extract::Query, idempotent::WriteRequest,
     listing::ListRequest,
 };
 use crate::{
@@ -18,6 +15,7 @@ use crate::{
     auth::caller::ChannelCaller,
     channels::{
         self, AvailabilityPage, Order, OrderActor, OrderFilter, OrderInput, OrderLineInput,
+        OrderState,
     },
     error::{ApiError, Problem},
     pagination::PageQuery,
@@ -72,6 +70,12 @@ impl From<OrderRequest> for OrderInput {
     }
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StateQuery {
+    state: Option<OrderState>,
+}
+
 fn actor(channel: &ChannelCaller) -> OrderActor {
     OrderActor::Channel {
         channel_id: channel.channel_id,
@@ -118,18 +122,18 @@ pub async fn place_order(
 }
 
 /// The channel's orders, newest first.
-#[utoipa::path(tag = "channel", security(("bearer" = ["channel"])), params(PageQuery, OrderQuery), responses((status = 200, body = PageView<Order>)))]
+#[utoipa::path(tag = "channel", security(("bearer" = ["channel"])), params(PageQuery, StateQuery), responses((status = 200, body = PageView<Order>)))]
 #[get("/channel/orders")]
 pub async fn list_orders(
     channel: ChannelCaller,
     state: web::Data<AppState>,
     list: ListRequest,
-    query: Query<OrderQuery>,
+    query: Query<StateQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = actor(&channel);
     let filter = OrderFilter {
-        channel_id: None,
         state: query.state,
+        ..OrderFilter::default()
     };
     list.answer(state, async move |db, page| {
         channels::list_orders(db, &actor, filter.clone(), page).await

@@ -144,6 +144,8 @@ pub struct OrderQuery {
     /// Only this channel's orders.
     pub channel_id: Option<Uuid>,
     pub state: Option<OrderState>,
+    /// Only orders holding or having shipped stock at this branch.
+    pub branch_id: Option<Uuid>,
 }
 
 const KEY: &str = super::idempotent::KEY_PARAM;
@@ -423,6 +425,7 @@ pub async fn list_orders(
     let filter = OrderFilter {
         channel_id: query.channel_id,
         state: query.state,
+        branch_id: query.branch_id,
     };
     list.answer(state, async move |db, page| {
         channels::list_orders(db, &actor, filter.clone(), page).await

@@ -16,7 +16,7 @@ use super::{
     records::{DailySales, Held, Transaction, TransactionSummary},
 };
 use crate::{
-    catalog,
+    catalog, channels,
     error::DomainError,
     pagination::{Page, PageRequest, fetch_page},
     scope::BranchScope,
@@ -202,6 +202,8 @@ pub(super) struct DailyFigures {
     pub voids: i64,
     /// Paid minus refunded, by payment method.
     pub payments: BTreeMap<Uuid, Fixed4>,
+    /// Shipped for sales channels' orders, on a line of its own.
+    pub online: channels::OnlineDay,
 }
 
 /// `SUM(column)` as a 64-bit integer on every database (PostgreSQL and MySQL widen it).
@@ -234,11 +236,12 @@ pub async fn daily_sales(
 ) -> Result<Page<DailySales>, DomainError> {
     let branch_id = scope.branch(branch_id)?;
     use sales_transaction::Column;
+    let zone = time::branch_time_zone(db, branch_id).await?;
     let (from, to) = match (from, to) {
         (Some(from), Some(to)) => (from, to),
         (Some(day), None) | (None, Some(day)) => (day, day),
         (None, None) => {
-            let today = time::today(time::branch_time_zone(db, branch_id).await?);
+            let today = time::today(zone);
             (today, today)
         }
     };
@@ -335,6 +338,14 @@ pub async fn daily_sales(
         if let Some(day) = days.get_mut(&date) {
             *day.payments.entry(method).or_default() += signed;
         }
+    }
+    for (date, online) in channels::online_days(db, branch_id, zone, from, to).await? {
+        days.entry(date)
+            .or_insert_with(|| DailyFigures {
+                business_date: date,
+                ..Default::default()
+            })
+            .online = online;
     }
     let methods: Vec<Uuid> = days
         .values()

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::queries::{DailyFigures, KindFigures, TransactionDetail};
-use crate::decimal::from_fixed4;
+use crate::{channels, decimal::from_fixed4};
 
 /// A transaction as listed.
 #[derive(Debug, Serialize, ToSchema)]
@@ -202,6 +202,8 @@ pub struct DailySales {
     pub net_total: Decimal,
     /// Paid minus refunded, by payment method (by name).
     pub payments: Vec<MethodAmount>,
+    /// Sales channels' orders the branch shipped, and what came back: not in the figures above.
+    pub online: channels::OnlineTotals,
 }
 
 /// An amount taken with one payment method.
@@ -233,6 +235,7 @@ impl DailySales {
             returns: d.returns.into(),
             voids: d.voids,
             payments,
+            online: d.online.into(),
         }
     }
 }

@@ -420,6 +420,19 @@ async fn fulfil_cancel_and_return_move_the_ledger_and_availability_exactly() {
     let (seen, _) = feed(&chain.app, &shop, 0).await;
     assert_eq!(available(&seen["r"]), dec("8"));
     assert_eq!(seen["r"]["reserved"], "0");
+    // The branch's day shows what it shipped on a line of its own, apart from the tills' sales.
+    let today = chain
+        .app
+        .get(
+            &format!("/api/v1/branches/{north}/daily-sales"),
+            &chain.admin,
+        )
+        .await;
+    assert_eq!(today.status, StatusCode::OK, "{}", today.body);
+    let day = &today.body["items"][0];
+    assert_eq!(day["online"]["orders_shipped"], 1, "{day}");
+    assert_eq!(day["online"]["shipped"], "30", "{day}");
+    assert_eq!(day["sales"]["count"], 0, "{day}");
 
     // Returned by the channel: the stock comes back where it left, once.
     for _ in 0..2 {
@@ -440,6 +453,17 @@ async fn fulfil_cancel_and_return_move_the_ledger_and_availability_exactly() {
         ledger(&chain, &north, &rice).await.pop().unwrap(),
         ("online_return".into(), "3".into())
     );
+    let today = chain
+        .app
+        .get(
+            &format!("/api/v1/branches/{south}/daily-sales"),
+            &chain.admin,
+        )
+        .await;
+    let online = &today.body["items"][0]["online"];
+    assert_eq!(online["shipped"], "20", "{online}");
+    assert_eq!(online["returned"], "20", "{online}");
+    assert_eq!(online["net"], "0", "{online}");
 
     // A cancelled order releases what it held.
     let second = order(&chain.app, &shop, "WEB-2", &[("r", "4")]).await;

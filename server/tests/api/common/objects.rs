@@ -49,7 +49,13 @@ pub async fn objects_of_another_branch(
             json!({ "lines": [{ "item_id": item, "mode": "delta", "quantity": "1", "reason_code": "found" }] }),
         )
         .await;
+    let (channel_id, order_id, channel_token) = channel_order_at(chain, &branch, &item).await;
     vec![
+        ("{channel_id}", channel_id),
+        ("{order_id}", order_id),
+        // Not a path parameter: the token of the channel that placed the order, for the
+        // channel's own routes.
+        (CHANNEL_TOKEN, channel_token),
         ("{branch_id}", branch.clone()),
         ("{item_id}", item),
         ("{terminal_id}", till.terminal_id.clone()),
@@ -95,6 +101,50 @@ pub async fn objects_of_another_branch(
         ("{key}", "currency".to_string()),
         ("{client_id}", ADMIN_ID.to_string()),
     ]
+}
+
+/// Where [`objects_of_another_branch`] keeps the token of its sales channel.
+pub const CHANNEL_TOKEN: &str = "channel token";
+
+/// A sales channel selling from `branch`, its order holding one unit of `item` there, and the
+/// channel's token.
+async fn channel_order_at(chain: &Chain, branch: &str, item: &str) -> (String, String, String) {
+    let created = chain
+        .app
+        .post(
+            "/api/v1/channels",
+            &chain.admin,
+            json!({ "name": "Web shop", "branch_ids": [branch] }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let channel_id = id(&created.body);
+    let mapped = chain
+        .app
+        .put(
+            &format!("/api/v1/channels/{channel_id}/items"),
+            &chain.admin,
+            json!({ "items": [{ "item_id": item, "external_id": "web-rice" }] }),
+        )
+        .await;
+    assert_eq!(mapped.status, StatusCode::OK, "{}", mapped.body);
+    let token = chain
+        .app
+        .token(
+            created.body["client_id"].as_str().unwrap(),
+            created.body["client_secret"].as_str().unwrap(),
+        )
+        .await;
+    let order = chain
+        .app
+        .post(
+            "/api/v1/channel/orders",
+            &token,
+            json!({ "order_id": "W-1", "lines": [{ "item": "web-rice", "quantity": "1", "unit_price": "55" }] }),
+        )
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{}", order.body);
+    (channel_id, id(&order.body), token)
 }
 
 /// A path of the API document with every `{param}` replaced by the object made for it.
