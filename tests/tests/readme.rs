@@ -84,6 +84,10 @@ async fn readmes_walkthrough_runs_as_written() {
         r#"{"payment_method_name":"Cash","amount":"0.336"}"#,
         "sku,delta,balance_after\nBEAN-1K,-0.5,5.5\n",
         "categories: 403\n",
+        r#"[{"external_id":"web-latte","sku":"LAT-01"},{"external_id":"web-beans","sku":"BEAN-1K"}]"#,
+        r#"{"state":"open","total":"345","held":["3"]}"#,
+        "fulfilled\n",
+        r#"{"orders_shipped":1,"shipped":"345","returned":"0","net":"345"}"#,
     ] {
         assert!(
             stdout.contains(expected),

@@ -766,3 +766,59 @@ async fn the_schedule_pushes_force_update_pushes_at_once_and_stop_stops() {
     );
     assert_eq!(receiver.read(|state| state.posts), posts + 1);
 }
+
+/// Every route of the OpenAPI document: a channel's token opens only the channel's routes, and
+/// an admin's or a terminal's token opens none of those.
+#[tokio::test]
+async fn a_channel_token_opens_its_own_routes_and_nothing_else() {
+    let chain = Chain::new().await;
+    let own_branch = chain.branch("A", "retail").await;
+    let till = chain.till(&own_branch, "Till A").await;
+    let objects = crate::common::objects::objects_of_another_branch(&chain, &own_branch).await;
+    let channel_token = objects
+        .iter()
+        .find(|(name, _)| *name == crate::common::objects::CHANNEL_TOKEN)
+        .map(|(_, token)| token.clone())
+        .unwrap();
+    let spec = chain
+        .app
+        .send(chain.app.http.get(chain.app.url("/api-docs/openapi.json")))
+        .await
+        .body;
+    let (mut own, mut others) = (0, 0);
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        let concrete = crate::common::objects::concrete_path(path, &objects);
+        for method in item.as_object().unwrap().keys() {
+            let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let call = |token: String| {
+                let (verb, concrete) = (verb.clone(), concrete.clone());
+                let app = &chain.app;
+                async move { app.call(verb, &concrete, &token, Some(json!({}))).await }
+            };
+            if path.starts_with("/api/v1/channel/") {
+                for token in [chain.admin.clone(), till.token.clone()] {
+                    call(token)
+                        .await
+                        .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
+                }
+                let answer = call(channel_token.clone()).await;
+                assert!(
+                    answer.status != StatusCode::FORBIDDEN && answer.status.as_u16() < 500,
+                    "{method} {path}: {}",
+                    answer.body
+                );
+                own += 1;
+            } else {
+                call(channel_token.clone())
+                    .await
+                    .assert_problem_type(StatusCode::FORBIDDEN, "insufficient-scope");
+                others += 1;
+            }
+        }
+    }
+    assert_eq!(own, 6);
+    assert!(others > 100, "only {others} routes walked");
+}
