@@ -139,6 +139,18 @@ impl MigrationTrait for Migration {
             &[ChannelChange::ChannelId, ChannelChange::Seq],
         )
         .await?;
+        // Compaction looks for a later row of the same item.
+        index(
+            manager,
+            "idx_channel_change_item",
+            ChannelChange::Table,
+            &[
+                ChannelChange::ChannelId,
+                ChannelChange::ExternalId,
+                ChannelChange::Seq,
+            ],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()

@@ -157,7 +157,18 @@ impl Application {
                 heads.clone(),
                 settings.outbound_sequence_interval(),
             ));
-        let mut background = vec![watcher, heads_watcher, upkeep, sequencer, channel_sequencer];
+        let compaction = tokio::spawn(channels::keep_compacting(
+            db.clone(),
+            settings.outbound_prune_interval(),
+        ));
+        let mut background = vec![
+            watcher,
+            heads_watcher,
+            upkeep,
+            sequencer,
+            channel_sequencer,
+            compaction,
+        ];
         if settings.outbound_deliver {
             let deliverer = Arc::new(outbound::Deliverer::new(
                 db.clone(),

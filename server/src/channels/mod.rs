@@ -4,6 +4,7 @@
 //! stock at a branch until shipped, cancelled or returned.
 
 mod availability;
+mod compaction;
 mod mapping;
 mod orders;
 mod push;
@@ -11,6 +12,7 @@ mod reports;
 mod setup;
 
 pub use availability::{AvailabilityChange, AvailabilityPage, read_feed, touch_levels};
+pub use compaction::{compact_changes, keep_compacting};
 pub use entity::channel_order::OrderState;
 pub use mapping::{ItemMapping, MappingInput, list_mappings, map_items, unmap_item};
 pub use orders::{
