@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::{
     hub::{HeartbeatRequest, Hub, HubError},
     local::{self, Local},
+    logbook,
     outbox::{Outbox, Queued},
     settings::{Settings, SettingsError},
 };
@@ -16,6 +17,8 @@ use crate::{
 const PAGE: u32 = 500;
 /// Transactions per batch.
 const BATCH: usize = 100;
+/// Log lines per upload.
+const LOG_BATCH: u64 = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CycleError {
@@ -55,6 +58,10 @@ impl Agent {
     pub async fn cycle(&mut self) -> Result<Report, CycleError> {
         let mut report = Report::default();
         let outcome = self.steps(&mut report).await;
+        // Whatever the cycle came to, its warnings are kept, and sent when the hub can be reached.
+        if let Err(err) = self.ship_logs().await {
+            tracing::debug!(error = %err, "the agent's log lines wait for the next cycle");
+        }
         self.settings.pos.last_cycle_at = Some(Utc::now().to_rfc3339());
         self.settings.pos.last_error = outcome.as_ref().err().map(ToString::to_string);
         self.settings.save_pos_config()?;
@@ -65,6 +72,7 @@ impl Agent {
         // The device id is on disk before the hub first hears of it, so every command sends the
         // same one.
         let device_id = self.settings.ensure_device_id()?;
+        self.resume_receipt_numbers().await?;
         // Queue first: whatever happens to the hub or to this process, the sales are on disk.
         let leftovers = self.outbox.queued()?;
         for sale in self.local.pending_sales().await? {
@@ -96,6 +104,50 @@ impl Agent {
                 clock: Some(now),
             })
             .await?;
+        Ok(())
+    }
+
+    /// Moves the warnings and errors logged so far to the local database, then uploads them,
+    /// oldest first. A batch the hub refuses for good (422: over the day's limit) is dropped.
+    async fn ship_logs(&mut self) -> Result<(), CycleError> {
+        self.local.keep_log_lines(&logbook::take_caught()).await?;
+        loop {
+            let kept = self.local.kept_log_lines(LOG_BATCH).await?;
+            let Some(last) = kept.last().map(|line| line.id) else {
+                return Ok(());
+            };
+            let lines: Vec<Value> = kept
+                .iter()
+                .map(|line| {
+                    serde_json::json!({
+                        "level": line.level, "at": line.at,
+                        "component": line.component, "message": line.message,
+                    })
+                })
+                .collect();
+            match self.hub.upload_logs(&lines).await {
+                Ok(()) | Err(HubError::Refused { status: 422, .. }) => {
+                    self.local.drop_log_lines(last).await?;
+                }
+                Err(err) => return Err(err.into()),
+            }
+            if (kept.len() as u64) < LOG_BATCH {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A terminal installed afresh (no receipt numbered yet) continues the numbering the hub
+    /// holds of it, so a reinstall neither repeats nor restarts its receipts.
+    async fn resume_receipt_numbers(&mut self) -> Result<(), CycleError> {
+        if self.local.has_receipt_counters().await? {
+            return Ok(());
+        }
+        for counter in self.hub.receipt_counters().await? {
+            self.local
+                .raise_receipt_number(&counter.series, counter.last_number)
+                .await?;
+        }
         Ok(())
     }
 

@@ -258,6 +258,22 @@ impl Hub {
             .await
     }
 
+    /// Uploads log lines (at most 500).
+    pub async fn upload_logs(&mut self, lines: &[Value]) -> Result<(), HubError> {
+        let body = serde_json::json!({ "lines": lines });
+        self.call::<_, Value>(Method::POST, "/api/v1/sync/logs", Some(&body))
+            .await?;
+        Ok(())
+    }
+
+    /// The last receipt number of each series this terminal used, as the hub holds them.
+    pub async fn receipt_counters(&mut self) -> Result<Vec<ReceiptCounter>, HubError> {
+        let answer: ReceiptCounters = self
+            .call::<(), _>(Method::GET, "/api/v1/sync/receipt-counters", None)
+            .await?;
+        Ok(answer.counters)
+    }
+
     /// Which of `ids` the hub holds.
     pub async fn held(&mut self, ids: &[String]) -> Result<Vec<Held>, HubError> {
         let body = serde_json::json!({ "ids": ids });
@@ -266,6 +282,17 @@ impl Hub {
             .await?;
         Ok(answer.held)
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct ReceiptCounters {
+    counters: Vec<ReceiptCounter>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReceiptCounter {
+    pub series: String,
+    pub last_number: u64,
 }
 
 fn describe<E: std::error::Error>(err: &E) -> String {

@@ -4,6 +4,7 @@
 pub mod cycle;
 pub mod hub;
 pub mod local;
+pub mod logbook;
 pub mod outbox;
 pub mod push;
 pub mod sell;

@@ -13,6 +13,9 @@ use hubshake_agent::{
     swarm,
 };
 use serde_json::json;
+use tracing_subscriber::{
+    Layer, filter::LevelFilter, layer::SubscriberExt, util::SubscriberInitExt,
+};
 
 /// Reference terminal agent for Hubshake.
 #[derive(Parser)]
@@ -106,6 +109,10 @@ struct SwarmArgs {
     /// Items to import in `seed` mode.
     #[arg(long, default_value_t = 100_000)]
     items: usize,
+    /// A sales channel (web shop) sells from every branch of the swarm, with every item the
+    /// terminals sell mapped: what keeping its availability costs the tills' ingest.
+    #[arg(long)]
+    channel: bool,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -113,12 +120,16 @@ struct SwarmArgs {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HUBSHAKE_AGENT_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+    let printed = tracing_subscriber::EnvFilter::try_from_env("HUBSHAKE_AGENT_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(printed),
         )
-        .with_writer(std::io::stderr)
+        // Warnings and errors go to head office too, whatever is printed.
+        .with(hubshake_agent::logbook::Catcher.with_filter(LevelFilter::WARN))
         .init();
     let cli = Cli::parse();
     // Every command but `swarm` is one terminal's, configured by its settings file.
@@ -261,6 +272,7 @@ async fn swarm(args: SwarmArgs) -> anyhow::Result<()> {
         batch: args.batch.clamp(1, 500),
         lines: args.lines.max(1),
         hub_pid: args.hub_pid,
+        channel: args.channel,
     };
     let json = match args.mode.as_str() {
         "terminals" => {

@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 use crate::local::{self, Local, entities::local_sale};
 
+/// The series of the receipts this agent numbers: `R-000001`, `R-000002`, …
+pub const RECEIPT_SERIES: &str = "R-";
+
 #[derive(Debug, thiserror::Error)]
 pub enum SellError {
     #[error("local database: {0}")]
@@ -54,9 +57,20 @@ pub async fn record(local: &Local, sale: Sale) -> Result<Value, SellError> {
     };
     let staff = first_id(local, "staff_user").await?;
     let now = LocalTime::now();
+    let receipt_number = match &earlier {
+        // A work order's revisions keep its receipt.
+        Some(earlier) => serde_json::from_str::<Value>(&earlier.body)
+            .ok()
+            .and_then(|body| body["receipt_number"].as_str().map(String::from))
+            .unwrap_or_default(),
+        None => format!(
+            "{RECEIPT_SERIES}{:06}",
+            local.next_receipt_number(RECEIPT_SERIES).await?
+        ),
+    };
     let mut body = json!({
         "id": id,
-        "receipt_number": format!("R-{}", now.format("%Y%m%d%H%M%S%3f")),
+        "receipt_number": receipt_number,
         "kind": sale.kind,
         "status": sale.status,
         "local_time": now.to_rfc3339(),

@@ -16,6 +16,7 @@ pub mod channel_order_line;
 pub mod channel_push_run;
 pub mod customer;
 pub mod delivery_attempt;
+pub mod device_log;
 pub mod goods_receipt;
 pub mod goods_receipt_line;
 pub mod idempotency_key;

@@ -17,6 +17,7 @@ mod m20261201_000010_feed_heads;
 mod m20261207_000011_outbound;
 mod m20261207_000012_sales_journal;
 mod m20261207_000013_sales_channels;
+mod m20261207_000014_device_logs;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_outbound::Migration),
             Box::new(m20261207_000012_sales_journal::Migration),
             Box::new(m20261207_000013_sales_channels::Migration),
+            Box::new(m20261207_000014_device_logs::Migration),
         ]
     }
 }

@@ -92,6 +92,10 @@ pub struct Settings {
     pub outbound_retention_days: u32,
     /// How often a process deletes what the retention lets go, in seconds.
     pub outbound_prune_interval_secs: u64,
+    /// Days a terminal's log lines are kept (by the time they were logged).
+    pub device_log_retention_days: u32,
+    /// Log lines a terminal may upload in 24 hours.
+    pub device_log_lines_per_day: u32,
     /// Client id of the admin client created on first start with an empty database.
     pub admin_client_id: Option<String>,
     /// Secret of that admin client; generated and logged once when unset.
@@ -134,6 +138,8 @@ impl Default for Settings {
             outbound_sequence_interval_ms: 50,
             outbound_retention_days: 30,
             outbound_prune_interval_secs: 3600,
+            device_log_retention_days: 14,
+            device_log_lines_per_day: 20_000,
             admin_client_id: None,
             admin_client_secret: None,
         }
@@ -200,6 +206,14 @@ impl Settings {
         std::time::Duration::from_millis(self.outbound_sequence_interval_ms)
     }
 
+    /// How a terminal's log lines are kept.
+    pub fn device_log_limits(&self) -> crate::registry::LogLimits {
+        crate::registry::LogLimits {
+            retention: chrono::Duration::days(i64::from(self.device_log_retention_days)),
+            lines_per_day: u64::from(self.device_log_lines_per_day),
+        }
+    }
+
     pub fn outbound_prune_interval(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.outbound_prune_interval_secs)
     }
@@ -251,6 +265,15 @@ impl Settings {
         if self.outbound_retention_days > 3650 || self.outbound_prune_interval_secs == 0 {
             return Err(
                 "outbound_retention_days must be at most 3650, outbound_prune_interval_secs above 0"
+                    .into(),
+            );
+        }
+        if !(1..=3650).contains(&self.device_log_retention_days)
+            || self.device_log_lines_per_day == 0
+        {
+            return Err(
+                "device_log_retention_days must be between 1 and 3650, device_log_lines_per_day \
+                 above 0"
                     .into(),
             );
         }

@@ -74,6 +74,8 @@ pub struct AppState {
     pub budgets: budget::ClientBudgets,
     /// Posts to third parties' receivers (deliveries and sample messages).
     pub outbound: Arc<outbound::Sender>,
+    /// How terminals' log lines are kept.
+    pub log_limits: registry::LogLimits,
 }
 
 fn log_admin_bootstrap(bootstrap: AdminBootstrap) {
@@ -161,6 +163,11 @@ impl Application {
             db.clone(),
             settings.outbound_prune_interval(),
         ));
+        let log_pruning = tokio::spawn(registry::keep_pruning_logs(
+            db.clone(),
+            settings.device_log_limits(),
+            settings.outbound_prune_interval(),
+        ));
         let mut background = vec![
             watcher,
             heads_watcher,
@@ -168,6 +175,7 @@ impl Application {
             sequencer,
             channel_sequencer,
             compaction,
+            log_pruning,
         ];
         if settings.outbound_deliver {
             let deliverer = Arc::new(outbound::Deliverer::new(
@@ -202,6 +210,7 @@ impl Application {
             callers: KnownCallers::default(),
             budgets: budget::ClientBudgets::new(&settings),
             outbound,
+            log_limits: settings.device_log_limits(),
         });
         let metrics_server = match &settings.metrics_listen {
             Some(address) => Some(metrics_server(address, state.clone())?),

@@ -1,7 +1,8 @@
 //! A sale the hub can never store (a NUL character in its receipt number) does not stop a
 //! terminal's queue: the hub rejects that sale alone, the agent moves its file to
 //! `Out/rejected/` with the reason beside it, and the sales queued with it reach the hub. The
-//! agent's heartbeat shows head office the rejected file, the backlog and its age.
+//! agent's heartbeat shows head office the rejected file, the backlog and its age, and its
+//! warning reaches head office's log view.
 
 use hubshake_tests::{
     admin::id_of,
@@ -55,6 +56,15 @@ async fn a_poisoned_sale_is_set_aside_and_the_queue_keeps_flowing() {
             std::fs::read_to_string(out.join("rejected").join(format!("{name}.reason"))).unwrap();
         assert!(reason.contains("receipt_number"), "{reason}");
         assert_eq!(admin.transaction_count(&branch), 3, "the good sales arrived");
+        // The agent's warning about it reached head office's log view in the same cycle.
+        let logs = admin.get("/api/v1/device-logs?level=warn");
+        let warning = &logs["items"][0];
+        assert_eq!(warning["terminal_name"], "Till 1", "{logs}");
+        assert_eq!(warning["component"], "hubshake_agent::cycle", "{logs}");
+        assert!(
+            warning["message"].as_str().unwrap().contains("the hub will not take a transaction"),
+            "{logs}"
+        );
 
         // The next sale flows as usual.
         agent.sell("sale", &[(&item, "1")]);

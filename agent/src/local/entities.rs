@@ -62,3 +62,24 @@ pub mod local_sale {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod local_log {
+    use sea_orm::entity::prelude::*;
+
+    /// A warning or error of the agent, kept until the hub has it.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "local_log")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub level: String,
+        /// RFC 3339.
+        pub at: String,
+        pub component: String,
+        #[sea_orm(column_type = "Text")]
+        pub message: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -5,19 +5,23 @@ pub mod entities;
 
 use std::collections::BTreeMap;
 
-use entities::{local_object, local_sale, local_stock};
+use entities::{local_log, local_object, local_sale, local_stock};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Schema, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Schema, TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 use serde_json::Value;
 
 use crate::{
     hub::{Change, Level},
+    logbook::LogLine,
     settings::LocalDatabase,
 };
+
+/// Log lines kept at most while the hub cannot be reached.
+const MAX_KEPT_LOG_LINES: u64 = 10_000;
 
 pub struct Local {
     db: DatabaseConnection,
@@ -28,6 +32,9 @@ pub const PENDING: &str = "pending";
 pub const SPOOLED: &str = "spooled";
 pub const SENT: &str = "sent";
 pub const REJECTED: &str = "rejected";
+
+/// The kind under which the last receipt number of each series is kept.
+const RECEIPT_COUNTER: &str = "receipt_counter";
 
 impl Local {
     /// Connects and creates the agent's tables where they are missing.
@@ -51,6 +58,12 @@ impl Local {
         db.execute(
             schema
                 .create_table_from_entity(local_sale::Entity)
+                .if_not_exists(),
+        )
+        .await?;
+        db.execute(
+            schema
+                .create_table_from_entity(local_log::Entity)
                 .if_not_exists(),
         )
         .await?;
@@ -183,6 +196,101 @@ impl Local {
             .order_by_asc(local_sale::Column::Id)
             .all(&self.db)
             .await
+    }
+
+    /// Keeps log lines until the hub has them; past [`MAX_KEPT_LOG_LINES`], the oldest go.
+    pub async fn keep_log_lines(&self, lines: &[LogLine]) -> Result<(), DbErr> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let rows = lines.iter().map(|line| local_log::ActiveModel {
+            level: Set(line.level.into()),
+            at: Set(line.at.to_rfc3339()),
+            component: Set(line.component.clone()),
+            message: Set(line.message.clone()),
+            ..Default::default()
+        });
+        for chunk in rows.collect::<Vec<_>>().chunks(500) {
+            local_log::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&self.db)
+                .await?;
+        }
+        let newest: Vec<local_log::Model> = local_log::Entity::find()
+            .order_by_desc(local_log::Column::Id)
+            .offset(MAX_KEPT_LOG_LINES)
+            .limit(1)
+            .all(&self.db)
+            .await?;
+        if let Some(oldest_kept) = newest.first() {
+            local_log::Entity::delete_many()
+                .filter(local_log::Column::Id.lte(oldest_kept.id))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The oldest `limit` log lines kept.
+    pub async fn kept_log_lines(&self, limit: u64) -> Result<Vec<local_log::Model>, DbErr> {
+        local_log::Entity::find()
+            .order_by_asc(local_log::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+    }
+
+    /// Forgets log lines the hub has (or refused for good).
+    pub async fn drop_log_lines(&self, through_id: i64) -> Result<(), DbErr> {
+        local_log::Entity::delete_many()
+            .filter(local_log::Column::Id.lte(through_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the terminal has numbered any receipt since it was installed.
+    pub async fn has_receipt_counters(&self) -> Result<bool, DbErr> {
+        Ok(!self.objects(RECEIPT_COUNTER).await?.is_empty())
+    }
+
+    /// The last number of a receipt series (0 when none was used).
+    async fn last_receipt_number(&self, series: &str) -> Result<u64, DbErr> {
+        Ok(self
+            .object(RECEIPT_COUNTER, series)
+            .await?
+            .and_then(|counter| counter["last_number"].as_u64())
+            .unwrap_or(0))
+    }
+
+    async fn set_last_receipt_number(&self, series: &str, number: u64) -> Result<(), DbErr> {
+        local_object::Entity::insert(local_object::ActiveModel {
+            kind: Set(RECEIPT_COUNTER.into()),
+            object_id: Set(series.into()),
+            data: Set(serde_json::json!({ "last_number": number }).to_string()),
+        })
+        .on_conflict(
+            OnConflict::columns([local_object::Column::Kind, local_object::Column::ObjectId])
+                .update_column(local_object::Column::Data)
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes the next number of a receipt series.
+    pub async fn next_receipt_number(&self, series: &str) -> Result<u64, DbErr> {
+        let next = self.last_receipt_number(series).await? + 1;
+        self.set_last_receipt_number(series, next).await?;
+        Ok(next)
+    }
+
+    /// Moves a series on to at least `number` (what the hub holds of a reinstalled terminal).
+    pub async fn raise_receipt_number(&self, series: &str, number: u64) -> Result<(), DbErr> {
+        if self.last_receipt_number(series).await? < number {
+            self.set_last_receipt_number(series, number).await?;
+        }
+        Ok(())
     }
 
     /// Moves a sale to `state`, unless a newer revision of it was recorded meanwhile.

@@ -37,6 +37,8 @@ pub struct Plan {
     pub lines: usize,
     /// Read the hub's resident memory from /proc while running.
     pub hub_pid: Option<u32>,
+    /// A sales channel sells from every branch of the run, every item sold mapped.
+    pub channel: bool,
 }
 
 /// Latencies and errors of one endpoint.
@@ -195,6 +197,9 @@ async fn register(plan: &Plan) -> Result<(Vec<Hub>, Vec<String>, Shop), HubError
             body: "the hub has no items to sell".into(),
         });
     }
+    if plan.channel {
+        open_channel(&mut admin, run_tag, &branch_ids, &items).await?;
+    }
     let shop = Shop {
         staff: staff["id"].as_str().unwrap_or_default().into(),
         cash: cash["id"].as_str().unwrap_or_default().into(),
@@ -215,6 +220,34 @@ async fn register(plan: &Plan) -> Result<(Vec<Hub>, Vec<String>, Shop), HubError
         hubs.push(Hub::connect(&auth(id, secret)).await?);
     }
     Ok((hubs, branch_ids, shop))
+}
+
+/// A web shop selling from `branch_ids`, with `items` mapped to it.
+async fn open_channel(
+    admin: &mut Hub,
+    run_tag: &str,
+    branch_ids: &[String],
+    items: &[(String, Decimal)],
+) -> Result<(), HubError> {
+    let channel: Value = admin
+        .call(
+            Method::POST,
+            "/api/v1/channels",
+            Some(&json!({ "name": format!("Swarm shop {run_tag}"), "branch_ids": branch_ids })),
+        )
+        .await?;
+    let mappings: Vec<Value> = items
+        .iter()
+        .map(|(id, _)| json!({ "item_id": id, "external_id": format!("web-{id}") }))
+        .collect();
+    let path = format!(
+        "/api/v1/channels/{}/items",
+        channel["id"].as_str().unwrap_or_default()
+    );
+    admin
+        .call::<_, Value>(Method::PUT, &path, Some(&json!({ "items": mappings })))
+        .await?;
+    Ok(())
 }
 
 /// Registers the swarm's branches and terminals (fresh ones each run), then runs it.

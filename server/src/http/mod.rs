@@ -10,6 +10,7 @@ mod channel_api;
 mod channels;
 mod clients;
 mod customers;
+mod device_logs;
 mod extract;
 mod idempotent;
 mod item_groups;
@@ -22,6 +23,7 @@ mod listing;
 mod ops;
 mod payment_methods;
 mod purchase_orders;
+mod receipts;
 mod reports;
 mod settings;
 mod socket;
@@ -66,6 +68,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 // polling terminals showed ~8% of the hub's time in those regexes).
                 .configure(sync::routes)
                 .configure(transactions::routes)
+                .configure(receipts::routes)
+                .configure(device_logs::routes)
                 .configure(branches::routes)
                 .configure(terminals::routes)
                 .configure(clients::routes)

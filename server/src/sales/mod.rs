@@ -5,6 +5,7 @@ mod checks;
 pub mod ingest;
 pub mod journal;
 pub mod queries;
+pub mod receipts;
 pub mod records;
 
 use crate::decimal::DecimalInput;

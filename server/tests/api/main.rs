@@ -25,3 +25,4 @@ mod sales_exactly_once;
 mod socket;
 mod stock;
 mod stock_invariants;
+mod till_records;
