@@ -17,6 +17,8 @@ pub struct Model {
     pub loyalty_points: Fixed4,
     pub tax_id: Option<String>,
     pub active: bool,
+    /// Raised by every change; a till's edit names the version it saw.
+    pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

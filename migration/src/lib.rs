@@ -18,6 +18,7 @@ mod m20261207_000011_outbound;
 mod m20261207_000012_sales_journal;
 mod m20261207_000013_sales_channels;
 mod m20261207_000014_device_logs;
+mod m20261207_000015_customer_versions;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_sales_journal::Migration),
             Box::new(m20261207_000013_sales_channels::Migration),
             Box::new(m20261207_000014_device_logs::Migration),
+            Box::new(m20261207_000015_customer_versions::Migration),
         ]
     }
 }

@@ -33,6 +33,13 @@ pub enum DomainError {
     Conflict(Conflict, String),
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
+    /// The record changed since the version the writer saw (409 `stale-version`): `current` is
+    /// the record now, for the writer to merge.
+    #[error("{detail}")]
+    StaleVersion {
+        detail: String,
+        current: Box<serde_json::Value>,
+    },
     /// Lines asking for more than is available, each named (409 `insufficient_stock`).
     #[error("not enough stock for some lines")]
     NotEnoughStock(Vec<FieldError>),
@@ -167,6 +174,10 @@ pub struct Problem {
     pub detail: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// `stale-version` only: the record as it is now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
 }
 
 impl Problem {
@@ -182,6 +193,7 @@ impl Problem {
             status: status.as_u16(),
             detail,
             errors,
+            current: None,
         }
     }
 }
@@ -263,6 +275,7 @@ impl ApiError {
             ApiError::Domain(DomainError::NotFound(_)) => ProblemType::NotFound,
             ApiError::Domain(DomainError::Conflict(kind, _)) => kind.problem_type(),
             ApiError::Domain(DomainError::NotEnoughStock(_)) => ProblemType::InsufficientStock,
+            ApiError::Domain(DomainError::StaleVersion { .. }) => ProblemType::StaleVersion,
             ApiError::Domain(DomainError::Invalid(_)) | ApiError::Unprocessable(_) => {
                 ProblemType::InvalidFields
             }
@@ -291,9 +304,11 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Domain(DomainError::NotFound(_)) => StatusCode::NOT_FOUND,
-            ApiError::Domain(DomainError::Conflict(..) | DomainError::NotEnoughStock(_)) => {
-                StatusCode::CONFLICT
-            }
+            ApiError::Domain(
+                DomainError::Conflict(..)
+                | DomainError::NotEnoughStock(_)
+                | DomainError::StaleVersion { .. },
+            ) => StatusCode::CONFLICT,
             ApiError::Domain(DomainError::Invalid(_) | DomainError::KeyReused)
             | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Domain(DomainError::Database(err)) if db::health::is_unavailable(err) => {
@@ -383,13 +398,11 @@ impl ResponseError for ApiError {
                 .extensions_mut()
                 .insert(DatabaseUnavailable(err.to_string()));
         }
-        problem_response(
-            &mut response,
-            self.problem_type(),
-            status,
-            Some(detail),
-            errors,
-        )
+        let mut problem = Problem::new(self.problem_type(), status, Some(detail), errors);
+        if let ApiError::Domain(DomainError::StaleVersion { current, .. }) = self {
+            problem.current = Some((**current).clone());
+        }
+        response.content_type(PROBLEM_CONTENT_TYPE).json(problem)
     }
 }
 

@@ -38,6 +38,8 @@ pub enum ProblemType {
     KeyInProgress,
     /// 409: the last active admin client cannot be deactivated or given another role.
     LastAdmin,
+    /// 409: the record changed since the version the writer saw; `current` holds it now.
+    StaleVersion,
     /// 413: the body is larger than the limit.
     BodyTooLarge,
     /// 415: the body is not `application/json`.
@@ -57,7 +59,7 @@ pub enum ProblemType {
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 24] = [
+    pub const ALL: [ProblemType; 25] = [
         ProblemType::BadRequest,
         ProblemType::TokenRequired,
         ProblemType::InvalidToken,
@@ -74,6 +76,7 @@ impl ProblemType {
         ProblemType::DeviceMismatch,
         ProblemType::KeyInProgress,
         ProblemType::LastAdmin,
+        ProblemType::StaleVersion,
         ProblemType::BodyTooLarge,
         ProblemType::UnsupportedMediaType,
         ProblemType::InvalidFields,
@@ -102,6 +105,7 @@ impl ProblemType {
             ProblemType::DeviceMismatch => "device-mismatch",
             ProblemType::KeyInProgress => "key-in-progress",
             ProblemType::LastAdmin => "last-admin",
+            ProblemType::StaleVersion => "stale-version",
             ProblemType::BodyTooLarge => "body-too-large",
             ProblemType::UnsupportedMediaType => "unsupported-media-type",
             ProblemType::InvalidFields => "invalid-fields",

@@ -98,6 +98,7 @@ async fn publish_customer<C: ConnectionTrait>(
                 "loyalty_points": from_fixed4(c.loyalty_points),
                 "tax_id": c.tax_id,
                 "active": c.active,
+                "version": c.version,
             }))]
         })
         .unwrap_or_default();
@@ -116,6 +117,8 @@ pub struct Customer {
     pub loyalty_points: Decimal,
     pub tax_id: Option<String>,
     pub active: bool,
+    /// Raised by every change: a till's edit names the version it saw.
+    pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -131,6 +134,7 @@ impl From<customer::Model> for Customer {
             loyalty_points: from_fixed4(c.loyalty_points),
             tax_id: c.tax_id,
             active: c.active,
+            version: c.version,
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -145,18 +149,46 @@ pub async fn save_customer<C: ConnectionTrait>(
 ) -> Result<Customer, DomainError> {
     let valid = checked(&input)?;
     feed::lock_master(txn).await?;
-    let now = Utc::now();
-    let new = id.is_none();
-    let mut model = match id {
-        Some(id) => {
-            let current = customer::Entity::find_by_id(id)
+    let current = match id {
+        Some(id) => Some(
+            customer::Entity::find_by_id(id)
                 .one(txn)
                 .await?
-                .ok_or(DomainError::NotFound("customer"))?;
-            customer::ActiveModel::from(current)
+                .ok_or(DomainError::NotFound("customer"))?,
+        ),
+        None => None,
+    };
+    store(
+        txn,
+        Uuid::now_v7(),
+        current,
+        valid,
+        input.active.unwrap_or(true),
+    )
+    .await
+}
+
+/// Writes `valid` over `current` (or as a new customer `new_id`), raising its version, and tells
+/// the terminals and the subscribers.
+async fn store<C: ConnectionTrait>(
+    txn: &C,
+    new_id: Uuid,
+    current: Option<customer::Model>,
+    valid: ValidCustomer,
+    active: bool,
+) -> Result<Customer, DomainError> {
+    let now = Utc::now();
+    let new = current.is_none();
+    let mut model = match current {
+        Some(current) => {
+            let version = current.version + 1;
+            let mut model = customer::ActiveModel::from(current);
+            model.version = Set(version);
+            model
         }
         None => customer::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(new_id),
+            version: Set(1),
             created_at: Set(now),
             ..Default::default()
         },
@@ -168,7 +200,7 @@ pub async fn save_customer<C: ConnectionTrait>(
     model.email = Set(valid.email);
     model.loyalty_points = Set(valid.loyalty_points);
     model.tax_id = Set(valid.tax_id);
-    model.active = Set(input.active.unwrap_or(true));
+    model.active = Set(active);
     model.updated_at = Set(now);
     let saved = insert_or_update(txn, model, new).await.map_err(|err| {
         DomainError::conflict_on_duplicate(
@@ -183,6 +215,130 @@ pub async fn save_customer<C: ConnectionTrait>(
         EventType::CustomerUpdated
     };
     emitted(txn, event_type, None, Customer::from(saved)).await
+}
+
+/// A customer as a till sends it: the hub keeps the loyalty points and whether it is active.
+#[derive(Clone, Debug)]
+pub struct TillCustomerInput {
+    pub code: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub tax_id: Option<String>,
+}
+
+/// What a till's write did: `created` is false for an edit, and for a resend.
+pub struct TillSaved {
+    pub customer: Customer,
+    pub created: bool,
+}
+
+impl TillCustomerInput {
+    /// `current`'s hub-kept values with the till's details.
+    fn over(self, current: Option<&customer::Model>) -> Result<ValidCustomer, DomainError> {
+        checked(&CustomerInput {
+            code: self.code,
+            name: self.name,
+            phone: self.phone,
+            email: self.email,
+            loyalty_points: current.map(|c| from_fixed4(c.loyalty_points)),
+            tax_id: self.tax_id,
+            active: None,
+        })
+    }
+}
+
+/// Whether `current` already holds what a till sent.
+fn holds(current: &customer::Model, valid: &ValidCustomer) -> bool {
+    (
+        &current.code,
+        &current.name,
+        &current.phone,
+        &current.email,
+        &current.tax_id,
+    ) == (
+        &valid.code,
+        &valid.name,
+        &valid.phone,
+        &valid.email,
+        &valid.tax_id,
+    )
+}
+
+fn stale(current: customer::Model, detail: &str) -> DomainError {
+    let current = Customer::from(current);
+    match serde_json::to_value(&current) {
+        Ok(current) => DomainError::StaleVersion {
+            detail: detail.to_string(),
+            current: Box::new(current),
+        },
+        Err(err) => DomainError::internal("a customer's current record", err),
+    }
+}
+
+/// A till's new customer under the till's own id (the exactly-once key): sent again with the
+/// same details it answers the customer; another customer under that id is refused with it.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
+pub async fn create_customer_from_till<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    input: TillCustomerInput,
+) -> Result<TillSaved, DomainError> {
+    let valid = input.over(None)?;
+    feed::lock_master(txn).await?;
+    if let Some(current) = customer::Entity::find_by_id(id).one(txn).await? {
+        if current.version == 1 && holds(&current, &valid) {
+            return Ok(TillSaved {
+                customer: current.into(),
+                created: false,
+            });
+        }
+        return Err(stale(
+            current,
+            "a customer with this id exists, with other details",
+        ));
+    }
+    let customer = store(txn, id, None, valid, true).await?;
+    Ok(TillSaved {
+        customer,
+        created: true,
+    })
+}
+
+/// A till's edit of a customer it saw at `seen_version`: refused with the current record when
+/// the customer changed since (the till merges and sends again); a resend of an edit already
+/// applied answers the customer.
+#[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
+pub async fn update_customer_from_till<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    seen_version: i32,
+    input: TillCustomerInput,
+) -> Result<TillSaved, DomainError> {
+    feed::lock_master(txn).await?;
+    let current = customer::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound("customer"))?;
+    let valid = input.over(Some(&current))?;
+    if current.version != seen_version {
+        if current.version == seen_version + 1 && holds(&current, &valid) {
+            return Ok(TillSaved {
+                customer: current.into(),
+                created: false,
+            });
+        }
+        return Err(stale(
+            current,
+            "the customer changed since the version this edit was made on",
+        ));
+    }
+    let active = current.active;
+    let customer = store(txn, id, Some(current), valid, active).await?;
+    Ok(TillSaved {
+        customer,
+        created: false,
+    })
 }
 
 #[tracing::instrument(skip_all, fields(id = %id), err(level = "info"))]
@@ -291,6 +447,7 @@ pub async fn merge_customers<C: ConnectionTrait>(
     let points: Fixed4 = merged.iter().map(|c| c.loyalty_points).sum();
     let mut model = customer::ActiveModel::from(surviving.clone());
     model.loyalty_points = Set(surviving.loyalty_points + points);
+    model.version = Set(surviving.version + 1);
     model.updated_at = Set(Utc::now());
     let saved = model.update(txn).await?;
     let mut events = Vec::with_capacity(merged_ids.len() + 2);

@@ -32,6 +32,7 @@ mod stock;
 mod subscriptions;
 mod sync;
 mod terminals;
+mod till_customers;
 mod transactions;
 mod transfers;
 
@@ -70,6 +71,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(transactions::routes)
                 .configure(receipts::routes)
                 .configure(device_logs::routes)
+                .configure(till_customers::routes)
                 .configure(branches::routes)
                 .configure(terminals::routes)
                 .configure(clients::routes)

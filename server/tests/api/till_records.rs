@@ -223,3 +223,98 @@ async fn log_uploads_are_bounded_kept_for_the_retention_and_filtered_for_admins(
         .await
         .assert_problem(StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_customer_made_at_one_till_reaches_the_others_and_a_stale_edit_is_refused() {
+    let chain = Chain::new().await;
+    let north = chain.branch("N", "retail").await;
+    let south = chain.branch("S", "retail").await;
+    let maker = chain.till(&north, "Till N").await;
+    let elsewhere = chain.till(&south, "Till S").await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let made =
+        json!({ "id": id, "code": "C-100", "name": "Maria Santos", "phone": "+63 917 000 0000" });
+
+    let created = chain
+        .app
+        .post("/api/v1/sync/customers", &maker.token, made.clone())
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(
+        (
+            created.body["id"].as_str(),
+            created.body["version"].as_i64()
+        ),
+        (Some(id.as_str()), Some(1))
+    );
+    // Sent again (the till did not hear the answer): made once.
+    let again = chain
+        .app
+        .post("/api/v1/sync/customers", &maker.token, made)
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    let listed = chain
+        .app
+        .get("/api/v1/customers?q=C-100", &chain.admin)
+        .await;
+    assert_eq!(listed.body["total"], 1, "{}", listed.body);
+
+    // Another branch's till receives it through the master feed.
+    let mut store = crate::common::TerminalStore::default();
+    store.sync(&chain.app, &elsewhere.token, 500).await;
+    let seen = store
+        .get("customer", &id)
+        .expect("the customer reached the other branch");
+    assert_eq!(
+        (seen["name"].as_str(), seen["version"].as_i64()),
+        (Some("Maria Santos"), Some(1))
+    );
+
+    // Head office changes it; an edit made on version 1 is refused with the customer as it is now.
+    let renamed = chain
+        .app
+        .put(
+            &format!("/api/v1/customers/{id}"),
+            &chain.admin,
+            json!({ "code": "C-100", "name": "Maria S. Santos", "loyalty_points": "40" }),
+        )
+        .await;
+    assert_eq!(renamed.body["version"], 2, "{}", renamed.body);
+    let edit = |version: i64| json!({ "version": version, "code": "C-100", "name": "Maria Santos-Cruz", "email": "maria@example.com" });
+    let path = format!("/api/v1/sync/customers/{id}");
+    let stale = chain.app.put(&path, &elsewhere.token, edit(1)).await;
+    stale.assert_problem_type(StatusCode::CONFLICT, "stale-version");
+    assert_eq!(
+        stale.body["current"]["name"], "Maria S. Santos",
+        "{}",
+        stale.body
+    );
+    assert_eq!(stale.body["current"]["version"], 2);
+    // Merged on the current version, it is taken; sent again, nothing changes twice.
+    for _ in 0..2 {
+        let merged = chain.app.put(&path, &elsewhere.token, edit(2)).await;
+        assert_eq!(merged.status, StatusCode::OK, "{}", merged.body);
+        assert_eq!(merged.body["version"], 3);
+        assert_eq!(merged.body["email"], "maria@example.com");
+        assert_eq!(
+            merged.body["loyalty_points"], "40",
+            "the hub keeps the points"
+        );
+    }
+    let mut fresh = crate::common::TerminalStore::default();
+    fresh.sync(&chain.app, &maker.token, 500).await;
+    assert_eq!(
+        fresh.get("customer", &id).unwrap()["name"],
+        "Maria Santos-Cruz"
+    );
+    // Another customer under a taken id is refused.
+    let clash = chain
+        .app
+        .post(
+            "/api/v1/sync/customers",
+            &maker.token,
+            json!({ "id": id, "code": "C-101", "name": "Someone else" }),
+        )
+        .await;
+    clash.assert_problem_type(StatusCode::CONFLICT, "stale-version");
+}
