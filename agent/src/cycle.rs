@@ -41,6 +41,9 @@ pub struct Report {
     pub rejected: usize,
     /// Rejected for now (e.g. a void whose sale has not arrived): kept in the queue.
     pub kept: usize,
+    pub customers_sent: usize,
+    /// Customer edits refused because the customer changed at the hub meanwhile.
+    pub customer_conflicts: usize,
     pub master_changes: usize,
     pub stock_levels: usize,
     pub queued: usize,
@@ -84,6 +87,7 @@ impl Agent {
         }
         self.drop_held(&leftovers).await?;
         self.send_queue(report).await?;
+        self.send_customers(report).await?;
         self.pull_master(report).await?;
         self.pull_stock(report).await?;
         report.queued = self.outbox.queued_count()?;
@@ -104,6 +108,51 @@ impl Agent {
                 clock: Some(now),
             })
             .await?;
+        Ok(())
+    }
+
+    /// Sends the customers made or edited at the till, oldest first. An edit of a customer that
+    /// changed at the hub meanwhile is set aside as a conflict, and the hub's record replaces
+    /// the local one, for the cashier to merge; one the hub refuses for good is set aside too.
+    async fn send_customers(&mut self, report: &mut Report) -> Result<(), CycleError> {
+        for change in self.local.customer_changes().await? {
+            if change.sync_state != local::PENDING {
+                continue;
+            }
+            let body: Value = serde_json::from_str(&change.body).unwrap_or_default();
+            match self
+                .hub
+                .send_customer(&change.customer_id, change.seen_version, &body)
+                .await
+            {
+                Ok(saved) => {
+                    self.local
+                        .put_object("customer", &change.customer_id, &saved)
+                        .await?;
+                    self.local
+                        .set_customer_state(change.seq, local::SENT, None)
+                        .await?;
+                    report.customers_sent += 1;
+                }
+                Err(HubError::Refused { status, body }) if status == 409 || status == 422 => {
+                    let problem: Value = serde_json::from_str(&body).unwrap_or_default();
+                    let state = if problem["type"] == "/problems/stale-version" {
+                        self.local
+                            .put_object("customer", &change.customer_id, &problem["current"])
+                            .await?;
+                        report.customer_conflicts += 1;
+                        local::CONFLICT
+                    } else {
+                        local::REJECTED
+                    };
+                    tracing::warn!(customer_id = %change.customer_id, %body, "the hub did not take a customer change");
+                    self.local
+                        .set_customer_state(change.seq, state, Some(body))
+                        .await?;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
         Ok(())
     }
 

@@ -258,6 +258,29 @@ impl Hub {
             .await
     }
 
+    /// Sends a customer made at the till (`seen_version` none) or an edit of one.
+    pub async fn send_customer(
+        &mut self,
+        customer_id: &str,
+        seen_version: Option<i32>,
+        body: &Value,
+    ) -> Result<Value, HubError> {
+        match seen_version {
+            None => {
+                let mut created = body.clone();
+                created["id"] = Value::String(customer_id.into());
+                self.call(Method::POST, "/api/v1/sync/customers", Some(&created))
+                    .await
+            }
+            Some(version) => {
+                let mut edit = body.clone();
+                edit["version"] = Value::from(version);
+                let path = format!("/api/v1/sync/customers/{customer_id}");
+                self.call(Method::PUT, &path, Some(&edit)).await
+            }
+        }
+    }
+
     /// Uploads log lines (at most 500).
     pub async fn upload_logs(&mut self, lines: &[Value]) -> Result<(), HubError> {
         let body = serde_json::json!({ "lines": lines });

@@ -1,6 +1,7 @@
 //! Reference terminal agent for Hubshake. It talks to the hub over HTTP and listens on its
 //! WebSocket, as a real terminal does.
 
+pub mod customers;
 pub mod cycle;
 pub mod hub;
 pub mod local;

@@ -3,6 +3,7 @@ use std::{path::PathBuf, time::Duration};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hubshake_agent::{
+    customers,
     cycle::{Agent, Report},
     hub::{HeartbeatRequest, Hub},
     local::Local,
@@ -61,6 +62,23 @@ enum Command {
         /// For a void: the id of the transaction it cancels.
         #[arg(long)]
         voids: Option<String>,
+    },
+    /// Record a customer made (no `--id`) or edited at the till, as the POS would; the next
+    /// cycle sends it. Prints the customer's id.
+    Customer {
+        /// The customer to edit, from the local catalogue.
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        tax_id: Option<String>,
     },
     /// Print the cursors, the queue and the last error, as JSON.
     Status,
@@ -165,12 +183,38 @@ async fn main() -> anyhow::Result<()> {
             let recorded = sell::record(&local, sale).await?;
             println!("{}", recorded["id"].as_str().unwrap_or_default());
         }
+        Command::Customer {
+            id,
+            code,
+            name,
+            phone,
+            email,
+            tax_id,
+        } => {
+            let (local, _) = open_local(&load()?).await?;
+            let entry = customers::CustomerEntry {
+                id,
+                code,
+                name,
+                phone,
+                email,
+                tax_id,
+            };
+            println!("{}", customers::record(&local, entry).await?);
+        }
         Command::Status => {
             let settings = load()?;
             let (local, outbox) = open_local(&settings).await?;
             let pos = &settings.pos;
             let sales = local.sales().await?;
             let count = |state: &str| sales.iter().filter(|s| s.sync_state == state).count();
+            let customer_changes = local.customer_changes().await?;
+            let customers = |state: &str| {
+                customer_changes
+                    .iter()
+                    .filter(|c| c.sync_state == state)
+                    .count()
+            };
             let status = json!({
                 "master_cursor": pos.master_cursor,
                 "stock_cursor": pos.stock_cursor,
@@ -180,6 +224,8 @@ async fn main() -> anyhow::Result<()> {
                 "rejected_files": outbox.rejected_count()?,
                 "pending_sales": count(hubshake_agent::local::PENDING),
                 "sent_sales": count(hubshake_agent::local::SENT),
+                "pending_customers": customers(hubshake_agent::local::PENDING),
+                "customer_conflicts": customers(hubshake_agent::local::CONFLICT),
                 "last_cycle_at": pos.last_cycle_at,
                 "last_error": pos.last_error,
                 "push": pos.push,
@@ -416,6 +462,8 @@ fn log_report(report: &Report) {
         duplicates = report.duplicates,
         rejected = report.rejected,
         kept = report.kept,
+        customers_sent = report.customers_sent,
+        customer_conflicts = report.customer_conflicts,
         master_changes = report.master_changes,
         stock_levels = report.stock_levels,
         queued = report.queued,

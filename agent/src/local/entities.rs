@@ -83,3 +83,29 @@ pub mod local_log {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod local_customer {
+    use sea_orm::entity::prelude::*;
+
+    /// A customer made or edited at the till, and how far it got towards the hub.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "local_customer")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub seq: i64,
+        pub customer_id: String,
+        /// The version the edit was made on; none for a new customer.
+        pub seen_version: Option<i32>,
+        /// The customer's details as the hub receives them.
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        /// `pending`, `sent`, `conflict` (the hub's customer changed: its record is now in the
+        /// local catalogue, to merge) or `rejected`.
+        pub sync_state: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub reason: Option<String>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

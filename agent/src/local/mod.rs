@@ -5,7 +5,7 @@ pub mod entities;
 
 use std::collections::BTreeMap;
 
-use entities::{local_log, local_object, local_sale, local_stock};
+use entities::{local_customer, local_log, local_object, local_sale, local_stock};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
@@ -32,6 +32,8 @@ pub const PENDING: &str = "pending";
 pub const SPOOLED: &str = "spooled";
 pub const SENT: &str = "sent";
 pub const REJECTED: &str = "rejected";
+/// A customer edit the hub refused because the customer changed since.
+pub const CONFLICT: &str = "conflict";
 
 /// The kind under which the last receipt number of each series is kept.
 const RECEIPT_COUNTER: &str = "receipt_counter";
@@ -64,6 +66,12 @@ impl Local {
         db.execute(
             schema
                 .create_table_from_entity(local_log::Entity)
+                .if_not_exists(),
+        )
+        .await?;
+        db.execute(
+            schema
+                .create_table_from_entity(local_customer::Entity)
                 .if_not_exists(),
         )
         .await?;
@@ -198,6 +206,66 @@ impl Local {
             .await
     }
 
+    /// Records a customer made (`seen_version` none) or edited at the till, to send.
+    pub async fn record_customer(
+        &self,
+        customer_id: &str,
+        seen_version: Option<i32>,
+        body: &Value,
+    ) -> Result<(), DbErr> {
+        local_customer::Entity::insert(local_customer::ActiveModel {
+            customer_id: Set(customer_id.into()),
+            seen_version: Set(seen_version),
+            body: Set(body.to_string()),
+            sync_state: Set(PENDING.into()),
+            reason: Set(None),
+            ..Default::default()
+        })
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Customer changes made at the till, oldest first.
+    pub async fn customer_changes(&self) -> Result<Vec<local_customer::Model>, DbErr> {
+        local_customer::Entity::find()
+            .order_by_asc(local_customer::Column::Seq)
+            .all(&self.db)
+            .await
+    }
+
+    pub async fn set_customer_state(
+        &self,
+        seq: i64,
+        state: &str,
+        reason: Option<String>,
+    ) -> Result<(), DbErr> {
+        local_customer::Entity::update_many()
+            .col_expr(local_customer::Column::SyncState, Expr::value(state))
+            .col_expr(local_customer::Column::Reason, Expr::value(reason))
+            .filter(local_customer::Column::Seq.eq(seq))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores an object as the hub holds it now (a customer it answered with).
+    pub async fn put_object(&self, kind: &str, id: &str, data: &Value) -> Result<(), DbErr> {
+        local_object::Entity::insert(local_object::ActiveModel {
+            kind: Set(kind.into()),
+            object_id: Set(id.into()),
+            data: Set(data.to_string()),
+        })
+        .on_conflict(
+            OnConflict::columns([local_object::Column::Kind, local_object::Column::ObjectId])
+                .update_column(local_object::Column::Data)
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+
     /// Keeps log lines until the hub has them; past [`MAX_KEPT_LOG_LINES`], the oldest go.
     pub async fn keep_log_lines(&self, lines: &[LogLine]) -> Result<(), DbErr> {
         if lines.is_empty() {
@@ -263,19 +331,8 @@ impl Local {
     }
 
     async fn set_last_receipt_number(&self, series: &str, number: u64) -> Result<(), DbErr> {
-        local_object::Entity::insert(local_object::ActiveModel {
-            kind: Set(RECEIPT_COUNTER.into()),
-            object_id: Set(series.into()),
-            data: Set(serde_json::json!({ "last_number": number }).to_string()),
-        })
-        .on_conflict(
-            OnConflict::columns([local_object::Column::Kind, local_object::Column::ObjectId])
-                .update_column(local_object::Column::Data)
-                .to_owned(),
-        )
-        .exec_without_returning(&self.db)
-        .await?;
-        Ok(())
+        let counter = serde_json::json!({ "last_number": number });
+        self.put_object(RECEIPT_COUNTER, series, &counter).await
     }
 
     /// Takes the next number of a receipt series.
