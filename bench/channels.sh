@@ -65,7 +65,7 @@ for offset in $(seq 0 500 9500); do
 done
 started=$(now)
 for chunk in 0 5000; do
-  tail -n +$((chunk + 1)) "$work/skus" | head -n 5000 \
+  sed -n "$((chunk + 1)),$((chunk + 5000))p" "$work/skus" \
     | jq -R '{sku: ., external_id: ("web-" + .)}' | jq -s '{items: .}' >"$work/map.json"
   api -X PUT --data-binary @"$work/map.json" "$HUB/api/v1/channels/$CHANNEL_ID/items" >/dev/null
 done
@@ -80,7 +80,7 @@ while :; do
   [ "$(echo "$page" | jq .has_more)" = true ] || break
 done
 feed_secs=$(echo "$(now) - $started" | bc)
-python3 bench/channel_orders.py "$HUB" "$CHANNEL_TOKEN" 32 "$seconds" $(head -n 1000 "$work/skus" | sed 's/^/web-/') >"$work/orders.json"
+python3 bench/channel_orders.py "$HUB" "$CHANNEL_TOKEN" 32 "$seconds" $(sed -n '1,1000s/^/web-/p' "$work/skus") >"$work/orders.json"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 rate() { awk -v a="$1" 'BEGIN { printf "%.0f", a }'; }

@@ -19,6 +19,7 @@ mod m20261207_000012_sales_journal;
 mod m20261207_000013_sales_channels;
 mod m20261207_000014_device_logs;
 mod m20261207_000015_customer_versions;
+mod m20261207_000016_shifts;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_sales_channels::Migration),
             Box::new(m20261207_000014_device_logs::Migration),
             Box::new(m20261207_000015_customer_versions::Migration),
+            Box::new(m20261207_000016_shifts::Migration),
         ]
     }
 }

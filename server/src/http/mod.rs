@@ -26,6 +26,7 @@ mod purchase_orders;
 mod receipts;
 mod reports;
 mod settings;
+mod shifts;
 mod socket;
 mod staff;
 mod stock;
@@ -72,6 +73,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(receipts::routes)
                 .configure(device_logs::routes)
                 .configure(till_customers::routes)
+                .configure(shifts::routes)
                 .configure(branches::routes)
                 .configure(terminals::routes)
                 .configure(clients::routes)

@@ -7,6 +7,7 @@ pub mod journal;
 pub mod queries;
 pub mod receipts;
 pub mod records;
+pub mod shifts;
 
 use crate::decimal::DecimalInput;
 use chrono::{DateTime, FixedOffset, NaiveDate};

@@ -473,6 +473,8 @@ async fn a_terminal_gets_403_on_admin_routes_and_404_for_another_branchs_objects
         ("get", "/api/v1/channel-orders"),
         ("get", "/api/v1/channel-orders/{order_id}"),
         ("post", "/api/v1/channel-orders/{order_id}/fulfil"),
+        ("get", "/api/v1/shifts"),
+        ("get", "/api/v1/shifts/{shift_id}"),
     ];
 
     let (mut refused, mut hidden) = (0, 0);
@@ -483,7 +485,7 @@ async fn a_terminal_gets_403_on_admin_routes_and_404_for_another_branchs_objects
         let concrete = concrete_path(path, &objects);
         let query = match path.as_str() {
             p if p.ends_with("/daily-sales") => "from=2026-01-01&to=2026-01-02".to_string(),
-            "/api/v1/transactions" | "/api/v1/channel-orders" => {
+            "/api/v1/transactions" | "/api/v1/channel-orders" | "/api/v1/shifts" => {
                 format!("branch_id={other_branch}")
             }
             _ => "at=2026-01-01T00:00:00Z".to_string(),

@@ -41,7 +41,7 @@ fn documented_roles(operation: &Value) -> Vec<String> {
 
 /// Paths of master data, branches, terminals and clients: `stock` may read them, never write.
 fn is_admin_area(path: &str) -> bool {
-    let stock_paths = ["/adjustments", "/reorder-level"];
+    let stock_paths = ["/adjustments", "/reorder-level", "/deposits"];
     !stock_paths.iter().any(|end| path.ends_with(end))
         && [
             "/api/v1/branches",

@@ -318,3 +318,160 @@ async fn a_customer_made_at_one_till_reaches_the_others_and_a_stale_edit_is_refu
         .await;
     clash.assert_problem_type(StatusCode::CONFLICT, "stale-version");
 }
+
+#[tokio::test]
+async fn a_shift_close_shows_exact_expected_amounts_and_differences_once() {
+    let chain = Chain::new().await;
+    let north = chain.branch("N", "retail").await;
+    let till = chain.till(&north, "Till 1").await;
+    let staff = chain.cashier("ANA", &[&north]).await;
+    let rice = chain.item("RICE", "10").await;
+    let shift_id = uuid::Uuid::new_v4().to_string();
+    let opened = json!({ "id": shift_id, "staff_user_id": staff, "opened_at": "2026-11-23T06:00:00Z", "opening_float": "2000" });
+    let open = chain
+        .app
+        .post("/api/v1/sync/shifts", &till.token, opened.clone())
+        .await;
+    assert_eq!(open.status, StatusCode::CREATED, "{}", open.body);
+    assert_eq!(
+        chain
+            .app
+            .post("/api/v1/sync/shifts", &till.token, opened)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // In the shift (06:00 to 14:00 UTC): two cash sales (125.50 and 40), a card sale (300), a
+    // cash refund (20), and a sale voided.
+    let at = |time: &str| json!(format!("2026-11-23T{time}+08:00"));
+    let mut sales = vec![
+        transaction("sale", &staff, &chain.cash, &[(&rice, "1", "125.50")]),
+        transaction("sale", &staff, &chain.cash, &[(&rice, "4", "10")]),
+        transaction("sale", &staff, &chain.card, &[(&rice, "30", "10")]),
+        transaction("return", &staff, &chain.cash, &[(&rice, "2", "10")]),
+        transaction("sale", &staff, &chain.cash, &[(&rice, "1", "999")]),
+    ];
+    for (n, sale) in sales.iter_mut().enumerate() {
+        sale["local_time"] = at(&format!("1{}:30:00", n + 5));
+    }
+    for result in chain.post(&till, &sales).await {
+        assert_eq!(result["result"], "accepted", "{result}");
+    }
+    let mut void = crate::common::sales::void(&staff, &sales[4]["id"]);
+    void["local_time"] = at("20:30:00");
+    assert_eq!(chain.post_one(&till, &void).await["result"], "accepted");
+    // A sale after the close is not the shift's.
+    let mut later = transaction("sale", &staff, &chain.cash, &[(&rice, "1", "7")]);
+    later["local_time"] = at("23:00:00");
+    chain.post_one(&till, &later).await;
+
+    let movements = format!("/api/v1/sync/shifts/{shift_id}/cash-movements");
+    let paid_out = json!({ "id": uuid::Uuid::new_v4(), "kind": "paid_out", "amount": "150", "reason": "ice delivery", "at": "2026-11-23T09:00:00Z" });
+    for _ in 0..2 {
+        let answer = chain
+            .app
+            .post(&movements, &till.token, paid_out.clone())
+            .await;
+        assert!(answer.status.is_success(), "{}", answer.body);
+    }
+    // Counted: cash 1,990 (expected 2,000 + 125.50 + 40 − 20 − 150 = 1,995.50: short 5.50),
+    // card 300 (as expected).
+    let close = json!({ "closed_at": "2026-11-23T14:00:00Z", "counted": [
+        { "payment_method_id": chain.cash, "amount": "1990" },
+        { "payment_method_id": chain.card, "amount": "300" },
+    ] });
+    let path = format!("/api/v1/sync/shifts/{shift_id}/close");
+    let mut reports = Vec::new();
+    for _ in 0..3 {
+        let closed = chain.app.post(&path, &till.token, close.clone()).await;
+        assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+        reports.push(closed.body);
+    }
+    assert!(
+        reports.iter().all(|r| *r == reports[0]),
+        "a close sent three times is recorded once"
+    );
+    let report = &reports[0];
+    assert_eq!(report["state"], "closed");
+    assert_eq!(report["transactions"], 4, "{report}");
+    let tenders: Vec<(&str, &str, &str, &str)> = report["tenders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["payment_method_name"].as_str().unwrap(),
+                t["expected"].as_str().unwrap(),
+                t["counted"].as_str().unwrap(),
+                t["difference"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tenders,
+        [
+            ("CARD", "300", "300", "0"),
+            ("CASH", "1995.5", "1990", "-5.5")
+        ]
+    );
+    assert_eq!(report["difference"], "-5.5");
+    assert_eq!(report["movements"][0]["reason"], "ice delivery");
+    // Another count for the closed shift is refused; the drawer takes no more movements.
+    let recount = json!({ "closed_at": "2026-11-23T14:00:00Z", "counted": [{ "payment_method_id": chain.cash, "amount": "1995.5" }] });
+    chain
+        .app
+        .post(&path, &till.token, recount)
+        .await
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
+    let late = json!({ "id": uuid::Uuid::new_v4(), "kind": "paid_in", "amount": "5", "reason": "found", "at": "2026-11-23T15:00:00Z" });
+    chain
+        .app
+        .post(&movements, &till.token, late)
+        .await
+        .assert_problem_type(StatusCode::CONFLICT, "wrong-state");
+
+    // Admins list shifts with a discrepancy, and record the cash's bank deposit.
+    let short = chain
+        .app
+        .get(
+            &format!("/api/v1/shifts?branch_id={north}&discrepancy=true"),
+            &chain.admin,
+        )
+        .await;
+    assert_eq!(short.body["total"], 1, "{}", short.body);
+    assert_eq!(short.body["items"][0]["staff_user_name"], "ANA");
+    let deposit = chain
+        .app
+        .post(
+            &format!("/api/v1/branches/{north}/deposits"),
+            &chain.admin,
+            json!({ "amount": "1990", "deposited_at": "2026-11-24T02:00:00Z", "reference": "SLIP-77", "shift_ids": [shift_id] }),
+        )
+        .await;
+    assert_eq!(deposit.status, StatusCode::CREATED, "{}", deposit.body);
+    assert_eq!(
+        (
+            deposit.body["expected"].as_str(),
+            deposit.body["difference"].as_str()
+        ),
+        (Some("1990"), Some("0"))
+    );
+    let twice = chain
+        .app
+        .post(
+            &format!("/api/v1/branches/{north}/deposits"),
+            &chain.admin,
+            json!({ "amount": "1990", "deposited_at": "2026-11-24T02:00:00Z", "shift_ids": [shift_id] }),
+        )
+        .await;
+    twice.assert_problem_type(StatusCode::CONFLICT, "wrong-state");
+    // Another branch's till does not see the shift.
+    let south = chain.branch("S", "retail").await;
+    let stranger = chain.till(&south, "Till S").await;
+    chain
+        .app
+        .get(&format!("/api/v1/shifts/{shift_id}"), &stranger.token)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+}

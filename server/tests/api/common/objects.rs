@@ -50,8 +50,18 @@ pub async fn objects_of_another_branch(
         )
         .await;
     let (channel_id, order_id, channel_token) = channel_order_at(chain, &branch, &item).await;
+    let shift = chain
+        .app
+        .post(
+            "/api/v1/sync/shifts",
+            &till.token,
+            json!({ "id": uuid::Uuid::new_v4(), "staff_user_id": staff, "opened_at": "2026-11-23T06:00:00Z", "opening_float": "100" }),
+        )
+        .await;
+    assert_eq!(shift.status, StatusCode::CREATED, "{}", shift.body);
     vec![
         ("{channel_id}", channel_id),
+        ("{shift_id}", id(&shift.body)),
         ("{order_id}", order_id),
         // Not a path parameter: the token of the channel that placed the order, for the
         // channel's own routes.
