@@ -15,7 +15,8 @@ use entity::{
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, SqlErr, TransactionTrait, TryIntoModel,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -128,8 +129,8 @@ fn content_hash(input: &OrderInput) -> String {
 
 /// Places an order of the channel, or answers the one placed before under its order id.
 #[tracing::instrument(skip_all, fields(channel_id = %channel_id), err(level = "info"))]
-pub async fn place_order<C: ConnectionTrait>(
-    txn: &C,
+pub async fn place_order(
+    txn: &DatabaseTransaction,
     channel_id: Uuid,
     actor: &str,
     input: OrderInput,
@@ -177,50 +178,51 @@ pub async fn place_order<C: ConnectionTrait>(
             "this channel sells from no branch",
         ));
     }
-    ledger::lock_branches(txn, &branch_ids).await?;
-    if let Some(existing) = channel_order::Entity::find()
-        .filter(channel_order::Column::ChannelId.eq(channel_id))
-        .filter(channel_order::Column::ExternalOrderId.eq(&order_id))
-        .one(txn)
-        .await?
-    {
-        if existing.content_hash != hash {
-            return Err(DomainError::invalid(
-                "order_id",
-                "was used before for a different order",
-            ));
-        }
-        return Ok(Placed {
-            order: view(txn, existing).await?,
-            created: false,
-        });
+    if let Some(resent) = sent_before(txn, channel_id, &order_id, &hash).await? {
+        return Ok(resent);
     }
     let lines = resolve_lines(txn, channel_id, amounts).await?;
-    let allocations = allocate(txn, &channel, &branch_ids, &lines).await?;
-
-    let now = Utc::now();
     let total: Decimal = lines
         .iter()
         .map(|l| from_fixed4(l.quantity) * from_fixed4(l.unit_price))
         .sum();
+    let total = to_fixed4(total.round_dp(4))
+        .map_err(|why| DomainError::invalid("lines", format!("the total {why}")))?;
+    let now = Utc::now();
     let order = channel_order::ActiveModel {
         id: Set(Uuid::now_v7()),
         channel_id: Set(channel_id),
-        external_order_id: Set(order_id),
-        content_hash: Set(hash),
+        external_order_id: Set(order_id.clone()),
+        content_hash: Set(hash.clone()),
         state: Set(OrderState::Open),
         customer_ref: Set(customer_ref),
-        total: Set(to_fixed4(total.round_dp(4))
-            .map_err(|why| DomainError::invalid("lines", format!("the total {why}")))?),
+        total: Set(total),
         placed_by: Set(actor.to_string()),
         created_at: Set(now),
         updated_at: Set(now),
         fulfilled_at: Set(None),
         cancelled_at: Set(None),
         returned_at: Set(None),
+    };
+    // The order id is claimed first: a resend racing the first waits on the claim, then finds
+    // the order, however the two would have taken stock. A plain insert in a savepoint: a
+    // conflicting insert waits for the first and fails, where an upsert could deadlock on MySQL.
+    let claim = txn.begin().await?;
+    match channel_order::Entity::insert(order.clone())
+        .exec_without_returning(&claim)
+        .await
+    {
+        Ok(_) => claim.commit().await?,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            claim.rollback().await?;
+            return sent_before(txn, channel_id, &order_id, &hash)
+                .await?
+                .ok_or(DomainError::NotFound("channel order"));
+        }
+        Err(err) => return Err(err.into()),
     }
-    .insert(txn)
-    .await?;
+    let allocations = allocate_locked(txn, &channel, &branch_ids, &lines).await?;
+    let order = order.try_into_model()?;
     let line_rows = (1..)
         .zip(&lines)
         .zip(&allocations)
@@ -257,6 +259,34 @@ pub async fn place_order<C: ConnectionTrait>(
         order: view(txn, order).await?,
         created: true,
     })
+}
+
+/// The order placed before under this order id, if any: the same order sent again, or 422 for
+/// another order under its id.
+async fn sent_before<C: ConnectionTrait>(
+    txn: &C,
+    channel_id: Uuid,
+    order_id: &str,
+    hash: &str,
+) -> Result<Option<Placed>, DomainError> {
+    let Some(existing) = channel_order::Entity::find()
+        .filter(channel_order::Column::ChannelId.eq(channel_id))
+        .filter(channel_order::Column::ExternalOrderId.eq(order_id))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if existing.content_hash != hash {
+        return Err(DomainError::invalid(
+            "order_id",
+            "was used before for a different order",
+        ));
+    }
+    Ok(Some(Placed {
+        order: view(txn, existing).await?,
+        created: false,
+    }))
 }
 
 /// The channel's items the lines name, or an error per line naming one it does not sell.
@@ -300,6 +330,34 @@ async fn resolve_lines<C: ConnectionTrait>(
     } else {
         Err(DomainError::Invalid(errors))
     }
+}
+
+/// [`allocate`] under the locks of the branches it takes stock from: found without locks first,
+/// those branches are locked and the allocation made again; when stock moved meanwhile so that
+/// it needs other branches, every branch of the channel is locked and it is made once more.
+/// Orders of one channel mostly take from its first branches, so they wait only for the writers
+/// of those, not for every till of the chain.
+async fn allocate_locked<C: ConnectionTrait>(
+    txn: &C,
+    channel: &sales_channel::Model,
+    branch_ids: &[Uuid],
+    lines: &[CheckedLine],
+) -> Result<Vec<LineAllocation>, DomainError> {
+    let branches_of = |allocations: &[LineAllocation]| -> BTreeSet<Uuid> {
+        allocations
+            .iter()
+            .flat_map(|a| a.parts.iter().map(|(branch_id, _)| *branch_id))
+            .collect()
+    };
+    let estimate = allocate(txn, channel, branch_ids, lines).await?;
+    let locked = branches_of(&estimate);
+    ledger::lock_branches(txn, &locked.iter().copied().collect::<Vec<_>>()).await?;
+    let allocations = allocate(txn, channel, branch_ids, lines).await?;
+    if branches_of(&allocations).is_subset(&locked) {
+        return Ok(allocations);
+    }
+    ledger::lock_branches(txn, branch_ids).await?;
+    allocate(txn, channel, branch_ids, lines).await
 }
 
 /// Where a line's quantity is held, branch by branch, and what of it is backordered.
