@@ -42,6 +42,7 @@ pub struct Report {
     /// Rejected for now (e.g. a void whose sale has not arrived): kept in the queue.
     pub kept: usize,
     pub customers_sent: usize,
+    pub shift_events_sent: usize,
     /// Customer edits refused because the customer changed at the hub meanwhile.
     pub customer_conflicts: usize,
     pub master_changes: usize,
@@ -88,6 +89,8 @@ impl Agent {
         self.drop_held(&leftovers).await?;
         self.send_queue(report).await?;
         self.send_customers(report).await?;
+        // After the sales: a shift's close counts the sales the hub holds.
+        self.send_shift_events(report).await?;
         self.pull_master(report).await?;
         self.pull_stock(report).await?;
         report.queued = self.outbox.queued_count()?;
@@ -148,6 +151,37 @@ impl Agent {
                     tracing::warn!(customer_id = %change.customer_id, %body, "the hub did not take a customer change");
                     self.local
                         .set_customer_state(change.seq, state, Some(body))
+                        .await?;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the steps of the till's shifts in the order they happened. One the hub refuses for
+    /// good (409, 422, or 404 for a shift whose opening it refused) is set aside.
+    async fn send_shift_events(&mut self, report: &mut Report) -> Result<(), CycleError> {
+        for event in self.local.pending_shift_events().await? {
+            let body: Value = serde_json::from_str(&event.body).unwrap_or_default();
+            match self
+                .hub
+                .send_shift_event(&event.shift_id, &event.kind, &body)
+                .await
+            {
+                Ok(_) => {
+                    self.local
+                        .set_shift_event_state(event.seq, local::SENT, None)
+                        .await?;
+                    report.shift_events_sent += 1;
+                }
+                Err(HubError::Refused {
+                    status: 404 | 409 | 422,
+                    body,
+                }) => {
+                    tracing::warn!(shift_id = %event.shift_id, kind = %event.kind, %body, "the hub did not take a shift's step");
+                    self.local
+                        .set_shift_event_state(event.seq, local::REJECTED, Some(body))
                         .await?;
                 }
                 Err(err) => return Err(err.into()),

@@ -281,6 +281,21 @@ impl Hub {
         }
     }
 
+    /// Sends a step of a shift: its opening, a cash movement or its close.
+    pub async fn send_shift_event(
+        &mut self,
+        shift_id: &str,
+        kind: &str,
+        body: &Value,
+    ) -> Result<Value, HubError> {
+        let path = match kind {
+            "open" => "/api/v1/sync/shifts".to_string(),
+            "movement" => format!("/api/v1/sync/shifts/{shift_id}/cash-movements"),
+            _ => format!("/api/v1/sync/shifts/{shift_id}/close"),
+        };
+        self.call(Method::POST, &path, Some(body)).await
+    }
+
     /// Uploads log lines (at most 500).
     pub async fn upload_logs(&mut self, lines: &[Value]) -> Result<(), HubError> {
         let body = serde_json::json!({ "lines": lines });

@@ -10,4 +10,5 @@ pub mod outbox;
 pub mod push;
 pub mod sell;
 pub mod settings;
+pub mod shifts;
 pub mod swarm;

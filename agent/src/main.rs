@@ -11,7 +11,7 @@ use hubshake_agent::{
     push,
     sell::{self, Sale},
     settings::Settings,
-    swarm,
+    shifts, swarm,
 };
 use serde_json::json;
 use tracing_subscriber::{
@@ -80,12 +80,43 @@ enum Command {
         #[arg(long)]
         tax_id: Option<String>,
     },
+    /// The till's shift, as the POS would keep it (sent by the next cycle, after the sales).
+    #[command(subcommand)]
+    Shift(ShiftCommand),
     /// Print the cursors, the queue and the last error, as JSON.
     Status,
     /// Print what the local database holds (master data, stock, transactions), as JSON.
     Dump,
     /// Load: many terminals against one hub (no settings file needed).
     Swarm(SwarmArgs),
+}
+
+#[derive(Subcommand)]
+enum ShiftCommand {
+    /// Open a shift with its opening float; prints its id.
+    Open {
+        #[arg(long = "float")]
+        opening_float: String,
+    },
+    /// Cash paid into the drawer.
+    PaidIn {
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Cash paid out of the drawer.
+    PaidOut {
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Close the shift with what was counted: `PAYMENT_METHOD_ID=AMOUNT`, once per method.
+    Close {
+        #[arg(long = "counted")]
+        counted: Vec<String>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -201,6 +232,35 @@ async fn main() -> anyhow::Result<()> {
                 tax_id,
             };
             println!("{}", customers::record(&local, entry).await?);
+        }
+        Command::Shift(step) => {
+            let (local, _) = open_local(&load()?).await?;
+            let shift = match step {
+                ShiftCommand::Open { opening_float } => {
+                    shifts::open(&local, &opening_float).await?
+                }
+                ShiftCommand::PaidIn { amount, reason } => {
+                    shifts::move_cash(&local, "paid_in", &amount, &reason).await?
+                }
+                ShiftCommand::PaidOut { amount, reason } => {
+                    shifts::move_cash(&local, "paid_out", &amount, &reason).await?
+                }
+                ShiftCommand::Close { counted } => {
+                    let counted = counted
+                        .iter()
+                        .map(|entry| {
+                            entry
+                                .split_once('=')
+                                .map(|(method, amount)| (method.to_string(), amount.to_string()))
+                                .with_context(|| {
+                                    format!("--counted {entry}: PAYMENT_METHOD_ID=AMOUNT expected")
+                                })
+                        })
+                        .collect::<anyhow::Result<Vec<_>>>()?;
+                    shifts::close(&local, &counted).await?
+                }
+            };
+            println!("{shift}");
         }
         Command::Status => {
             let settings = load()?;

@@ -109,3 +109,28 @@ pub mod local_customer {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod local_shift_event {
+    use sea_orm::entity::prelude::*;
+
+    /// A step of a shift at the till (open, paid-in or paid-out, close), sent in order.
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "local_shift_event")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub seq: i64,
+        pub shift_id: String,
+        /// `open`, `movement` or `close`.
+        pub kind: String,
+        /// The step as the hub receives it.
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        /// `pending`, `sent` or `rejected`.
+        pub sync_state: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub reason: Option<String>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -5,7 +5,9 @@ pub mod entities;
 
 use std::collections::BTreeMap;
 
-use entities::{local_customer, local_log, local_object, local_sale, local_stock};
+use entities::{
+    local_customer, local_log, local_object, local_sale, local_shift_event, local_stock,
+};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
@@ -72,6 +74,12 @@ impl Local {
         db.execute(
             schema
                 .create_table_from_entity(local_customer::Entity)
+                .if_not_exists(),
+        )
+        .await?;
+        db.execute(
+            schema
+                .create_table_from_entity(local_shift_event::Entity)
                 .if_not_exists(),
         )
         .await?;
@@ -244,6 +252,50 @@ impl Local {
             .col_expr(local_customer::Column::SyncState, Expr::value(state))
             .col_expr(local_customer::Column::Reason, Expr::value(reason))
             .filter(local_customer::Column::Seq.eq(seq))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a step of a shift, to send in order.
+    pub async fn record_shift_event(
+        &self,
+        shift_id: &str,
+        kind: &str,
+        body: &Value,
+    ) -> Result<(), DbErr> {
+        local_shift_event::Entity::insert(local_shift_event::ActiveModel {
+            shift_id: Set(shift_id.into()),
+            kind: Set(kind.into()),
+            body: Set(body.to_string()),
+            sync_state: Set(PENDING.into()),
+            reason: Set(None),
+            ..Default::default()
+        })
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Shift steps not yet sent, oldest first.
+    pub async fn pending_shift_events(&self) -> Result<Vec<local_shift_event::Model>, DbErr> {
+        local_shift_event::Entity::find()
+            .filter(local_shift_event::Column::SyncState.eq(PENDING))
+            .order_by_asc(local_shift_event::Column::Seq)
+            .all(&self.db)
+            .await
+    }
+
+    pub async fn set_shift_event_state(
+        &self,
+        seq: i64,
+        state: &str,
+        reason: Option<String>,
+    ) -> Result<(), DbErr> {
+        local_shift_event::Entity::update_many()
+            .col_expr(local_shift_event::Column::SyncState, Expr::value(state))
+            .col_expr(local_shift_event::Column::Reason, Expr::value(reason))
+            .filter(local_shift_event::Column::Seq.eq(seq))
             .exec(&self.db)
             .await?;
         Ok(())
