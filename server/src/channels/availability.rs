@@ -71,15 +71,15 @@ pub(super) async fn channel_branches<C: ConnectionTrait>(
         .await?)
 }
 
-/// What each branch holds free of open orders' holds (may be negative), per (branch, item).
-pub(super) async fn free_stock<C: ConnectionTrait>(
+/// On hand and held by open orders, per (branch, item) of `branch_ids` × `item_ids`.
+async fn levels_and_holds<C: ConnectionTrait>(
     conn: &C,
     branch_ids: &[Uuid],
     item_ids: &[Uuid],
-) -> Result<HashMap<(Uuid, Uuid), Fixed4>, DomainError> {
-    let mut free = HashMap::new();
+) -> Result<HashMap<(Uuid, Uuid), Sums>, DomainError> {
+    let mut sums: HashMap<(Uuid, Uuid), Sums> = HashMap::new();
     if branch_ids.is_empty() {
-        return Ok(free);
+        return Ok(sums);
     }
     for chunk in item_ids.chunks(ROWS_PER_INSERT) {
         let levels: Vec<(Uuid, Uuid, Fixed4)> = stock_level::Entity::find()
@@ -95,7 +95,7 @@ pub(super) async fn free_stock<C: ConnectionTrait>(
             .all(conn)
             .await?;
         for (branch_id, item_id, on_hand) in levels {
-            *free.entry((branch_id, item_id)).or_insert(Fixed4::ZERO) += on_hand;
+            sums.entry((branch_id, item_id)).or_default().on_hand += on_hand;
         }
         let held: Vec<(Uuid, Uuid, Fixed4)> = channel_allocation::Entity::find()
             .select_only()
@@ -111,64 +111,45 @@ pub(super) async fn free_stock<C: ConnectionTrait>(
             .all(conn)
             .await?;
         for (branch_id, item_id, quantity) in held {
-            *free.entry((branch_id, item_id)).or_insert(Fixed4::ZERO) -= quantity;
+            sums.entry((branch_id, item_id)).or_default().reserved += quantity;
         }
     }
-    Ok(free)
+    Ok(sums)
 }
 
-/// On hand and held at the channel's branches, summed per item.
-pub(super) struct Sums {
-    pub on_hand: Fixed4,
-    pub reserved: Fixed4,
+/// What each branch holds free of open orders' holds (may be negative), per (branch, item).
+pub(super) async fn free_stock<C: ConnectionTrait>(
+    conn: &C,
+    branch_ids: &[Uuid],
+    item_ids: &[Uuid],
+) -> Result<HashMap<(Uuid, Uuid), Fixed4>, DomainError> {
+    Ok(levels_and_holds(conn, branch_ids, item_ids)
+        .await?
+        .into_iter()
+        .map(|(key, sums)| (key, sums.on_hand - sums.reserved))
+        .collect())
 }
 
+/// On hand and held at some branches, summed.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sums {
+    on_hand: Fixed4,
+    reserved: Fixed4,
+}
+
+/// [`levels_and_holds`] summed over the branches, per item.
 async fn sums<C: ConnectionTrait>(
     conn: &C,
     branch_ids: &[Uuid],
     item_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Sums>, DomainError> {
-    let mut sums: HashMap<Uuid, Sums> = HashMap::new();
-    let mut add = |item_id: Uuid, on_hand: Fixed4, reserved: Fixed4| {
-        let sum = sums.entry(item_id).or_insert(Sums {
-            on_hand: Fixed4::ZERO,
-            reserved: Fixed4::ZERO,
-        });
-        sum.on_hand += on_hand;
-        sum.reserved += reserved;
-    };
-    if branch_ids.is_empty() {
-        return Ok(sums);
+    let mut per_item: HashMap<Uuid, Sums> = HashMap::new();
+    for ((_, item_id), at_branch) in levels_and_holds(conn, branch_ids, item_ids).await? {
+        let sum = per_item.entry(item_id).or_default();
+        sum.on_hand += at_branch.on_hand;
+        sum.reserved += at_branch.reserved;
     }
-    for chunk in item_ids.chunks(ROWS_PER_INSERT) {
-        let levels: Vec<(Uuid, Fixed4)> = stock_level::Entity::find()
-            .select_only()
-            .columns([stock_level::Column::ItemId, stock_level::Column::OnHand])
-            .filter(stock_level::Column::BranchId.is_in(branch_ids.iter().copied()))
-            .filter(stock_level::Column::ItemId.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        for (item_id, on_hand) in levels {
-            add(item_id, on_hand, Fixed4::ZERO);
-        }
-        let held: Vec<(Uuid, Fixed4)> = channel_allocation::Entity::find()
-            .select_only()
-            .columns([
-                channel_allocation::Column::ItemId,
-                channel_allocation::Column::Quantity,
-            ])
-            .filter(channel_allocation::Column::BranchId.is_in(branch_ids.iter().copied()))
-            .filter(channel_allocation::Column::ItemId.is_in(chunk.iter().copied()))
-            .filter(channel_allocation::Column::State.eq(AllocationState::Reserved))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        for (item_id, quantity) in held {
-            add(item_id, Fixed4::ZERO, quantity);
-        }
-    }
-    Ok(sums)
+    Ok(per_item)
 }
 
 /// The safety stock that applies to a mapped item.
