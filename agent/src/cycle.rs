@@ -10,6 +10,7 @@ use crate::{
     local::{self, Local},
     logbook,
     outbox::{Outbox, Queued},
+    sell::RECEIPT_SERIES,
     settings::{Settings, SettingsError},
 };
 
@@ -231,6 +232,8 @@ impl Agent {
                 .raise_receipt_number(&counter.series, counter.last_number)
                 .await?;
         }
+        // Asked once: a till that has not sold yet does not ask again every cycle.
+        self.local.start_receipt_series(RECEIPT_SERIES).await?;
         Ok(())
     }
 

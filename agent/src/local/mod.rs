@@ -394,6 +394,14 @@ impl Local {
         Ok(next)
     }
 
+    /// Keeps a series at 0 when it has no number yet, so the till knows it has asked the hub.
+    pub async fn start_receipt_series(&self, series: &str) -> Result<(), DbErr> {
+        if self.object(RECEIPT_COUNTER, series).await?.is_none() {
+            self.set_last_receipt_number(series, 0).await?;
+        }
+        Ok(())
+    }
+
     /// Moves a series on to at least `number` (what the hub holds of a reinstalled terminal).
     pub async fn raise_receipt_number(&self, series: &str, number: u64) -> Result<(), DbErr> {
         if self.last_receipt_number(series).await? < number {
