@@ -15,6 +15,8 @@ pub mod channel_item;
 pub mod channel_order;
 pub mod channel_order_line;
 pub mod channel_push_run;
+pub mod console_session;
+pub mod console_user;
 pub mod customer;
 pub mod delivery_attempt;
 pub mod device_log;

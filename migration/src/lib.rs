@@ -20,6 +20,7 @@ mod m20261207_000013_sales_channels;
 mod m20261207_000014_device_logs;
 mod m20261207_000015_customer_versions;
 mod m20261207_000016_shifts;
+mod m20261207_000017_console_users;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_device_logs::Migration),
             Box::new(m20261207_000015_customer_versions::Migration),
             Box::new(m20261207_000016_shifts::Migration),
+            Box::new(m20261207_000017_console_users::Migration),
         ]
     }
 }

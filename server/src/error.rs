@@ -230,6 +230,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 429: too many failed console logins for this email from this address.
+    #[error("too many failed logins; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
     /// 404 on the WebSocket: no command of this name.
     #[error("no command {0}; README lists them")]
     UnknownCommand(String),
@@ -257,6 +260,19 @@ impl ApiError {
                 Some(err)
             }
             _ => None,
+        }
+    }
+
+    /// When to come back, for the refusals that say so (`Retry-After`).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ApiError::OverBudget {
+                retry_after_secs, ..
+            }
+            | ApiError::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            _ => self
+                .database_unavailable()
+                .map(|_| db::health::RETRY_AFTER_SECS),
         }
     }
 
@@ -296,7 +312,45 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => ProblemType::UnsupportedMediaType,
             ApiError::UnknownCommand(_) => ProblemType::UnknownCommand,
             ApiError::OverBudget { .. } => ProblemType::OverBudget,
+            ApiError::TooManyAttempts { .. } => ProblemType::TooManyAttempts,
         }
+    }
+}
+
+impl ApiError {
+    /// The problem document this error answers with; internal causes are logged here, not shown.
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let (detail, errors) = match self {
+            ApiError::Domain(DomainError::Database(err)) if db::health::is_unavailable(err) => (
+                "the database cannot be reached; retry later".to_string(),
+                Vec::new(),
+            ),
+            ApiError::Domain(DomainError::Database(err)) => {
+                tracing::error!(error = %err, "database error");
+                ("internal error".to_string(), Vec::new())
+            }
+            ApiError::Domain(DomainError::Internal(err)) => {
+                tracing::error!(error = format!("{err:#}"), "internal error");
+                ("internal error".to_string(), Vec::new())
+            }
+            ApiError::Domain(
+                DomainError::Invalid(errors) | DomainError::NotEnoughStock(errors),
+            ) => (self.to_string(), errors.clone()),
+            ApiError::Domain(DomainError::KeyReused) => (
+                self.to_string(),
+                vec![FieldError {
+                    field: "Idempotency-Key".into(),
+                    message: "was used before with another request".into(),
+                }],
+            ),
+            other => (other.to_string(), Vec::new()),
+        };
+        let mut problem = Problem::new(self.problem_type(), status, Some(detail), errors);
+        if let ApiError::Domain(DomainError::StaleVersion { current, .. }) = self {
+            problem.current = Some((**current).clone());
+        }
+        problem
     }
 }
 
@@ -325,37 +379,14 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::UnknownCommand(_) => StatusCode::NOT_FOUND,
-            ApiError::OverBudget { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::OverBudget { .. } | ApiError::TooManyAttempts { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        let (detail, errors) = match self {
-            ApiError::Domain(DomainError::Database(err)) if db::health::is_unavailable(err) => (
-                "the database cannot be reached; retry later".to_string(),
-                Vec::new(),
-            ),
-            ApiError::Domain(DomainError::Database(err)) => {
-                tracing::error!(error = %err, "database error");
-                ("internal error".to_string(), Vec::new())
-            }
-            ApiError::Domain(DomainError::Internal(err)) => {
-                tracing::error!(error = format!("{err:#}"), "internal error");
-                ("internal error".to_string(), Vec::new())
-            }
-            ApiError::Domain(
-                DomainError::Invalid(errors) | DomainError::NotEnoughStock(errors),
-            ) => (self.to_string(), errors.clone()),
-            ApiError::Domain(DomainError::KeyReused) => (
-                self.to_string(),
-                vec![FieldError {
-                    field: "Idempotency-Key".into(),
-                    message: "was used before with another request".into(),
-                }],
-            ),
-            other => (other.to_string(), Vec::new()),
-        };
         let mut response = HttpResponse::build(status);
         match self {
             ApiError::Unauthorized { error, detail } => {
@@ -377,32 +408,23 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { allow, .. } => {
                 response.insert_header((header::ALLOW, allow.as_str()));
             }
-            ApiError::OverBudget {
-                retry_after_secs,
-                policy,
-                rate,
-                ..
-            } => {
-                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            ApiError::OverBudget { policy, rate, .. } => {
                 response.insert_header((RATE_LIMIT_POLICY, policy.as_str()));
                 response.insert_header((RATE_LIMIT, rate.as_str()));
             }
             _ => {}
         }
+        if let Some(seconds) = self.retry_after_secs() {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
         if let Some(err) = self.database_unavailable() {
-            response.insert_header((
-                header::RETRY_AFTER,
-                db::health::RETRY_AFTER_SECS.to_string(),
-            ));
             response
                 .extensions_mut()
                 .insert(DatabaseUnavailable(err.to_string()));
         }
-        let mut problem = Problem::new(self.problem_type(), status, Some(detail), errors);
-        if let ApiError::Domain(DomainError::StaleVersion { current, .. }) = self {
-            problem.current = Some((**current).clone());
-        }
-        response.content_type(PROBLEM_CONTENT_TYPE).json(problem)
+        response
+            .content_type(PROBLEM_CONTENT_TYPE)
+            .json(self.problem())
     }
 }
 
@@ -427,13 +449,13 @@ fn problem_response(
 pub fn problem_for_bare_error<B>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let already_json = res
+    let rendered_by_the_hub = res
         .response()
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.contains("json"));
-    if already_json {
+        .is_some_and(|value| value.contains("json") || value.starts_with("text/html"));
+    if rendered_by_the_hub {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -6,6 +6,7 @@ pub mod budget;
 pub mod catalog;
 pub mod channels;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod decimal;
 pub mod error;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub db_health: Arc<DatabaseHealth>,
     pub tokens: TokenService,
     pub token_throttle: TokenThrottle,
+    /// The console's login form, throttled per address and email like the token endpoint.
+    pub console_login_throttle: TokenThrottle,
     /// Largest request body, and largest WebSocket message, in bytes.
     pub body_limit: usize,
     /// Largest transaction batch body, in bytes.
@@ -201,6 +204,7 @@ impl Application {
             db_health,
             tokens,
             token_throttle: TokenThrottle::new(settings.token_attempts_per_minute),
+            console_login_throttle: TokenThrottle::new(settings.token_attempts_per_minute),
             body_limit: settings.body_limit_bytes,
             transaction_batch_limit: settings.transaction_batch_limit_bytes,
             metrics,
@@ -239,7 +243,8 @@ impl Application {
                 .into_utoipa_app()
                 .configure(http::routes)
                 .split_for_parts();
-            app.service(web::redirect("/docs", "/docs/"))
+            app.service(http::console::scope())
+                .service(web::redirect("/docs", "/docs/"))
                 .service(
                     SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api_doc.clone()),
                 )

@@ -7,9 +7,15 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hubshake::{
     Application,
-    auth::admin_clients,
+    auth::{admin_clients, secret},
     config::{LogFormat, Settings},
+    console::{
+        ClientRole,
+        users::{self, NewConsoleUser},
+    },
     db,
+    error::DomainError,
+    validation,
 };
 use tracing_subscriber::{
     EnvFilter,
@@ -35,7 +41,7 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
-    /// Manage admin clients on this machine's database.
+    /// Manage admin clients and console users on this machine's database.
     #[command(subcommand)]
     Admin(AdminCommand),
 }
@@ -47,6 +53,20 @@ enum AdminCommand {
         /// The admin client; by default the one of the settings (`admin` unless configured).
         #[arg(long)]
         client_id: Option<String>,
+    },
+    /// Create a web console user (the first admin, for one). The password is read from the
+    /// first line of standard input with `--password-stdin`; otherwise one is generated and
+    /// printed once.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, stock or reports.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -85,6 +105,41 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(client_id = %client_id, "admin secret replaced");
             println!("{secret}");
         }
+        Command::Admin(AdminCommand::CreateUser {
+            email,
+            name,
+            role,
+            password_stdin,
+        }) => {
+            let settings = load_settings(&cli.config, LogTo::Stderr)?;
+            let db = db::connect(
+                &settings.database_url,
+                1,
+                settings.database_acquire_timeout(),
+            )
+            .await?;
+            db::migrate(&db).await?;
+            let role = validation::one_of::<ClientRole>(&role).map_err(anyhow::Error::msg)?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            } else {
+                secret::generate_secret()
+            };
+            let new = NewConsoleUser {
+                email,
+                name,
+                role,
+                password: password.clone(),
+            };
+            let checked = users::check_new_user(new).await.map_err(field_errors)?;
+            let user = users::create_user(&db, checked).await?;
+            tracing::info!(email = %user.email, "console user created");
+            if !password_stdin {
+                println!("{password}");
+            }
+        }
         Command::Serve => {
             let app = Application::build(load_settings(&cli.config, LogTo::Stdout)?).await?;
             if let Some(port) = app.metrics_port() {
@@ -120,6 +175,21 @@ fn tune_malloc() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn tune_malloc() {}
+
+/// A refusal of fields as the command line shows it: each field and what is wrong with it.
+fn field_errors(err: DomainError) -> anyhow::Error {
+    match err {
+        DomainError::Invalid(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| format!("--{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => other.into(),
+    }
+}
 
 /// Where a command logs: the server on stdout; a command whose stdout is its answer on stderr.
 #[derive(Clone, Copy)]

@@ -50,6 +50,9 @@ pub enum ProblemType {
     KeyReused,
     /// 429: the client spent its budget for this kind of call; retry after `Retry-After`.
     OverBudget,
+    /// 429: too many failed console logins for this email from this address; retry after
+    /// `Retry-After`.
+    TooManyAttempts,
     /// 404 on the WebSocket: no such command.
     UnknownCommand,
     /// 500: the hub failed; the cause is in its log.
@@ -59,7 +62,7 @@ pub enum ProblemType {
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 25] = [
+    pub const ALL: [ProblemType; 26] = [
         ProblemType::BadRequest,
         ProblemType::TokenRequired,
         ProblemType::InvalidToken,
@@ -82,6 +85,7 @@ impl ProblemType {
         ProblemType::InvalidFields,
         ProblemType::KeyReused,
         ProblemType::OverBudget,
+        ProblemType::TooManyAttempts,
         ProblemType::UnknownCommand,
         ProblemType::Internal,
         ProblemType::DatabaseUnavailable,
@@ -111,6 +115,7 @@ impl ProblemType {
             ProblemType::InvalidFields => "invalid-fields",
             ProblemType::KeyReused => "key-reused",
             ProblemType::OverBudget => "over-budget",
+            ProblemType::TooManyAttempts => "too-many-attempts",
             ProblemType::UnknownCommand => "unknown-command",
             ProblemType::Internal => "internal",
             ProblemType::DatabaseUnavailable => "database-unavailable",

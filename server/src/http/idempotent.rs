@@ -107,16 +107,8 @@ impl WriteRequest {
                  {HEADER}"
             )));
         }
-        let write = async {
-            let txn = db::begin_write(&self.state.db)
-                .await
-                .map_err(DomainError::from)?;
-            let value = work(&txn).await?;
-            audit(&txn, &self.req, client_id, success).await?;
-            txn.commit().await.map_err(DomainError::from)?;
-            Ok(HttpResponse::build(success).json(value))
-        };
-        self.state.heads.announcing(write).await
+        let value = write_audited(&self.state, &self.req, client_id, success, work).await?;
+        Ok(HttpResponse::build(success).json(value))
     }
 
     /// Runs `work` for `client_id` (see [`run`]).
@@ -143,6 +135,27 @@ impl WriteRequest {
         let write = run(&self.state, &self.req, client_id, &self.body, work);
         self.state.heads.announcing(write).await
     }
+}
+
+/// Runs `work` in one write transaction with its audit entry, and announces what it changed in
+/// the feeds once committed; no key is kept (the console's forms, routes that answer secrets).
+pub(crate) async fn write_audited<T>(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: &str,
+    success: StatusCode,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, DomainError>,
+) -> Result<T, ApiError> {
+    let write = async {
+        let txn = db::begin_write(&state.db)
+            .await
+            .map_err(DomainError::from)?;
+        let value = work(&txn).await?;
+        audit(&txn, req, actor, success).await?;
+        txn.commit().await.map_err(DomainError::from)?;
+        Ok::<T, ApiError>(value)
+    };
+    state.heads.announcing(write).await
 }
 
 fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {

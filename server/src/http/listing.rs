@@ -77,6 +77,16 @@ fn accepts_csv(req: &HttpRequest) -> bool {
 }
 
 impl ListRequest {
+    /// Whether the whole list is asked for, as CSV.
+    pub fn wants_csv(&self) -> bool {
+        self.csv
+    }
+
+    /// The page asked for (when not CSV).
+    pub fn page(&self) -> PageRequest {
+        self.page
+    }
+
     /// Answers with one page of `fetch`, or with every page of it as CSV.
     pub async fn answer<T: Serialize + 'static>(
         self,

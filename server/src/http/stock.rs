@@ -135,6 +135,9 @@ pub struct StockQuery {
     /// Only items below their reorder level at this branch.
     #[serde(default)]
     below_reorder_level: bool,
+    /// Only items whose SKU or name contains this, in any case.
+    #[param(max_length = 100)]
+    search: Option<String>,
 }
 
 /// A branch's stock, by item. Admins, and terminals for their own branch.
@@ -159,6 +162,7 @@ pub async fn branch_stock(
         category_id: query.category_id,
         below,
         below_reorder_level: query.below_reorder_level,
+        search: query.search,
     };
     let scope = caller.branch_scope();
     list.answer(state, async move |db, page| {

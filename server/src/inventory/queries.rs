@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use entity::{item, stock_level};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
-    sea_query::{Expr, ExprTrait},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -19,6 +19,9 @@ use crate::{
     pagination::{Page, PageRequest, fetch_page},
     scope::BranchScope,
 };
+
+/// The longest text a stock search takes.
+const MAX_SEARCH_CHARS: usize = 100;
 
 /// The levels with their items' SKU and name, read for the whole page in one query.
 async fn named<C: ConnectionTrait>(
@@ -46,6 +49,8 @@ pub struct StockFilter {
     pub below: Option<Decimal>,
     /// Only levels below their own reorder level.
     pub below_reorder_level: bool,
+    /// Only items whose SKU or name contains this, in any case.
+    pub search: Option<String>,
 }
 
 /// An item's quantities at a branch.
@@ -119,12 +124,49 @@ pub async fn branch_stock(
             Expr::col(stock_level::Column::OnHand).lt(Expr::col(stock_level::Column::ReorderLevel)),
         );
     }
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        if search.chars().count() > MAX_SEARCH_CHARS || search.contains('\0') {
+            return Err(DomainError::invalid(
+                "search",
+                format!("must be at most {MAX_SEARCH_CHARS} characters, without U+0000"),
+            ));
+        }
+        let items = item::Entity::find()
+            .select_only()
+            .column(item::Column::Id)
+            .filter(
+                Condition::any()
+                    .add(lower_contains(item::Column::Sku, search))
+                    .add(lower_contains(item::Column::Name, search)),
+            )
+            .into_query();
+        select = select.filter(stock_level::Column::ItemId.in_subquery(items));
+    }
     let page = fetch_page(db, select, page).await?;
     Ok(Page {
         items: named(db, page.items).await?,
         total: page.total,
         request: page.request,
     })
+}
+
+/// `column` contains `text`, in any case: `%` and `_` in the text are matched as themselves ('!'
+/// escapes them: the one escape character every backend reads the same way).
+fn lower_contains(column: item::Column, text: &str) -> SimpleExpr {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('!'))
 }
 
 /// Sets (or clears) the on-hand quantity below which an item should be reordered at a branch.
