@@ -160,15 +160,20 @@ const MIN_METRICS_TOKEN_LEN: usize = 16;
 /// Longest access-token lifetime accepted: a stolen token must not outlive a working day.
 pub const MAX_TOKEN_LIFETIME_SECS: u64 = 24 * 3600;
 
-/// Environment variables with the prefix that are not settings.
-const NON_SETTING_VARIABLES: &[&str] = &["config", "test_database_url"];
+/// Environment variables with the prefix that are not the hub's settings: the settings file's
+/// path, and the agent's and the test suite's own variables (`HUBSHAKE_AGENT_LOG`,
+/// `HUBSHAKE_TEST_…`), which may well be set in the same shell.
+fn is_setting(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name != "config" && !name.starts_with("agent_") && !name.starts_with("test_")
+}
 
 impl Settings {
     /// Loads the settings: defaults, then the TOML file if it exists, then the environment.
     pub fn load(config_file: &Path) -> Result<Self, Box<figment::Error>> {
         let settings: Self = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(config_file))
-            .merge(Env::prefixed("HUBSHAKE_").ignore(NON_SETTING_VARIABLES))
+            .merge(Env::prefixed("HUBSHAKE_").filter(|name| is_setting(name.as_str())))
             .extract()
             .map_err(Box::new)?;
         settings

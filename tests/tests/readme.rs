@@ -54,7 +54,13 @@ async fn readmes_walkthrough_runs_as_written() {
         binaries.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let output = Command::new("bash")
+    let mut bash = Command::new("bash");
+    // The console's first user is made on the hub's database, as README says: the hub's folder
+    // holds the SQLite file; a server database is named as the hub was told.
+    if let Some(database) = &database {
+        bash.env("HUBSHAKE_DATABASE_URL", &database.url);
+    }
+    let output = bash
         .arg("-c")
         .arg(format!("set -euo pipefail\n{script}"))
         .current_dir(dir.path())

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
 mod common;
+mod console;
 
 mod bad_days;
 mod branches_and_terminals;

@@ -96,8 +96,8 @@ pub async fn fleet_page(
                                             _ => span.muted { "never" },
                                         }
                                     }
-                                    td.num { (t.master.changes) " · " (layout::span(t.master.seconds)) }
-                                    td.num { (t.stock.changes) " · " (layout::span(t.stock.seconds)) }
+                                    td.num { (t.master.changes) " changes" br; small.muted { (layout::span(t.master.seconds)) } }
+                                    td.num { (t.stock.changes) " changes" br; small.muted { (layout::span(t.stock.seconds)) } }
                                     td.num {
                                         (t.queued_backlog.map_or("–".to_string(), |n| n.to_string()))
                                         @if let Some(age) = t.backlog_age_secs { br; small.muted { "oldest " (layout::span(age)) } }
