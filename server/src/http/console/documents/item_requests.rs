@@ -8,7 +8,10 @@ use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{branch_name, branch_names, document_tabs, item_name, item_names, line_quantities};
+use super::{
+    DocumentFilters, branch_name, branch_names, document_tabs, filter_form, item_name, item_names,
+    line_quantities,
+};
 use crate::{
     AppState,
     console::ClientRole,
@@ -16,7 +19,7 @@ use crate::{
         console::{
             ConsoleError,
             action::act,
-            input::{self, blank_as_none},
+            input,
             layout::{self, Section},
             session::{Operator, Posted},
         },
@@ -24,14 +27,6 @@ use crate::{
     },
     inventory::item_requests::{self, ApprovedLine},
 };
-
-#[derive(Deserialize)]
-struct RequestFilters {
-    #[serde(default, deserialize_with = "blank_as_none")]
-    branch_id: Option<Uuid>,
-    #[serde(default, deserialize_with = "blank_as_none")]
-    status: Option<String>,
-}
 
 const STATUSES: [&str; 4] = ["pending", "approved", "rejected", "fulfilled"];
 
@@ -41,7 +36,7 @@ pub async fn list_page(
     state: web::Data<AppState>,
     list: ListRequest,
 ) -> Result<HttpResponse, ConsoleError> {
-    let filters: RequestFilters = input::filters(&req)?;
+    let filters: DocumentFilters = input::filters(&req)?;
     let branches = input::branches(&state).await?;
     let names = branch_names(&branches);
     let scope = operator.branch_scope();
@@ -61,14 +56,7 @@ pub async fn list_page(
                 html! {
                     h1 { "Item requests" }
                     (document_tabs("/console/item-requests"))
-                    form.filters method="get" action="/console/item-requests" {
-                        label { "Branch" (layout::branch_select("branch_id", &branches, filters.branch_id, Some("All branches"))) }
-                        label { "Status" select name="status" {
-                            option value="" { "Any" }
-                            @for s in STATUSES { option value=(s) selected[filters.status.as_deref() == Some(s)] { (s) } }
-                        } }
-                        button type="submit" { "Filter" }
-                    }
+                    (filter_form("/console/item-requests", &branches, &filters, &STATUSES))
                     table #item-requests {
                         thead { tr { th { "Request" } th { "Requesting" } th { "Supplying" } th { "Status" } th.num { "Lines" } th { "Created" } } }
                         tbody {

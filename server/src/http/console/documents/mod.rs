@@ -12,9 +12,10 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::web;
 use maud::{Markup, html};
 use rust_decimal::Decimal;
+use serde::Deserialize;
 use uuid::Uuid;
 
-use super::ConsoleError;
+use super::{ConsoleError, input::blank_as_none, layout};
 use crate::{
     AppState,
     catalog::items,
@@ -77,6 +78,34 @@ fn document_tabs(here: &str) -> Markup {
                 @if href == here { strong { (name) } } @else { a href=(href) { (name) } }
                 " "
             }
+        }
+    }
+}
+
+/// A document list's filters: a branch (either side of a transfer or request) and a state.
+#[derive(Deserialize)]
+struct DocumentFilters {
+    #[serde(default, deserialize_with = "blank_as_none")]
+    branch_id: Option<Uuid>,
+    #[serde(default, deserialize_with = "blank_as_none")]
+    status: Option<String>,
+}
+
+/// The filter form of a document list at `action`, offering `statuses`.
+fn filter_form(
+    action: &str,
+    branches: &[Branch],
+    filters: &DocumentFilters,
+    statuses: &[&str],
+) -> Markup {
+    html! {
+        form.filters method="get" action=(action) {
+            label { "Branch" (layout::branch_select("branch_id", branches, filters.branch_id, Some("All branches"))) }
+            label { "Status" select name="status" {
+                option value="" { "Any" }
+                @for s in statuses { option value=(s) selected[filters.status.as_deref() == Some(*s)] { (s) } }
+            } }
+            button type="submit" { "Filter" }
         }
     }
 }

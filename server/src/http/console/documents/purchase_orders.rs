@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
-use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{branch_name, branch_names, document_tabs, item_name, item_names, line_quantities};
+use super::{
+    DocumentFilters, branch_name, branch_names, document_tabs, filter_form, item_name, item_names,
+    line_quantities,
+};
 use crate::{
     AppState,
     console::ClientRole,
@@ -16,7 +18,7 @@ use crate::{
         console::{
             ConsoleError,
             action::act,
-            input::{self, blank_as_none},
+            input,
             layout::{self, Section},
             session::{Operator, Posted},
         },
@@ -24,14 +26,6 @@ use crate::{
     },
     inventory::purchase_orders::{self, ReceiptLineInput},
 };
-
-#[derive(Deserialize)]
-struct OrderFilters {
-    #[serde(default, deserialize_with = "blank_as_none")]
-    branch_id: Option<Uuid>,
-    #[serde(default, deserialize_with = "blank_as_none")]
-    status: Option<String>,
-}
 
 const STATUSES: [&str; 6] = [
     "draft",
@@ -48,7 +42,7 @@ pub async fn list_page(
     state: web::Data<AppState>,
     list: ListRequest,
 ) -> Result<HttpResponse, ConsoleError> {
-    let filters: OrderFilters = input::filters(&req)?;
+    let filters: DocumentFilters = input::filters(&req)?;
     let branches = input::branches(&state).await?;
     let names = branch_names(&branches);
     let scope = operator.branch_scope();
@@ -68,14 +62,7 @@ pub async fn list_page(
                 html! {
                     h1 { "Purchase orders" }
                     (document_tabs("/console/purchase-orders"))
-                    form.filters method="get" action="/console/purchase-orders" {
-                        label { "Branch" (layout::branch_select("branch_id", &branches, filters.branch_id, Some("All branches"))) }
-                        label { "Status" select name="status" {
-                            option value="" { "Any" }
-                            @for s in STATUSES { option value=(s) selected[filters.status.as_deref() == Some(s)] { (s) } }
-                        } }
-                        button type="submit" { "Filter" }
-                    }
+                    (filter_form("/console/purchase-orders", &branches, &filters, &STATUSES))
                     table #purchase-orders {
                         thead { tr { th { "Order" } th { "Branch" } th { "Supplier" } th { "Status" } th.num { "Lines" } th { "Created" } } }
                         tbody {

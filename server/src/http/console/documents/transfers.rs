@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
-use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{branch_name, branch_names, document_tabs, item_name, item_names, line_quantities};
+use super::{
+    DocumentFilters, branch_name, branch_names, document_tabs, filter_form, item_name, item_names,
+    line_quantities,
+};
 use crate::{
     AppState,
     console::ClientRole,
@@ -16,7 +18,7 @@ use crate::{
         console::{
             ConsoleError,
             action::act,
-            input::{self, blank_as_none},
+            input,
             layout::{self, Section},
             session::{NoFields, Operator, Posted},
         },
@@ -24,14 +26,6 @@ use crate::{
     },
     inventory::transfers::{self, ReceivedLine},
 };
-
-#[derive(Deserialize)]
-struct TransferFilters {
-    #[serde(default, deserialize_with = "blank_as_none")]
-    branch_id: Option<Uuid>,
-    #[serde(default, deserialize_with = "blank_as_none")]
-    status: Option<String>,
-}
 
 const STATUSES: [&str; 4] = ["draft", "dispatched", "received", "cancelled"];
 
@@ -41,7 +35,7 @@ pub async fn list_page(
     state: web::Data<AppState>,
     list: ListRequest,
 ) -> Result<HttpResponse, ConsoleError> {
-    let filters: TransferFilters = input::filters(&req)?;
+    let filters: DocumentFilters = input::filters(&req)?;
     let branches = input::branches(&state).await?;
     let names = branch_names(&branches);
     let scope = operator.branch_scope();
@@ -60,14 +54,7 @@ pub async fn list_page(
                 html! {
                     h1 { "Transfers" }
                     (document_tabs("/console/transfers"))
-                    form.filters method="get" action="/console/transfers" {
-                        label { "Branch" (layout::branch_select("branch_id", &branches, filters.branch_id, Some("All branches"))) }
-                        label { "Status" select name="status" {
-                            option value="" { "Any" }
-                            @for s in STATUSES { option value=(s) selected[filters.status.as_deref() == Some(s)] { (s) } }
-                        } }
-                        button type="submit" { "Filter" }
-                    }
+                    (filter_form("/console/transfers", &branches, &filters, &STATUSES))
                     table #transfers {
                         thead { tr { th { "Ticket" } th { "From" } th { "To" } th { "Status" } th.num { "Lines" } th { "Created" } } }
                         tbody {
