@@ -1,5 +1,7 @@
 //! Console users: a name, an email to log in with, a password (argon2id) and a role.
 
+use std::sync::OnceLock;
+
 use chrono::Utc;
 use entity::{admin_client::ClientRole, console_session, console_user};
 use sea_orm::{
@@ -149,8 +151,12 @@ pub async fn set_user_active<C: ConnectionTrait>(
     Ok(model.update(txn).await?.into())
 }
 
+/// A hash no password matches, made once per process: an unknown email is verified against it,
+/// so that it takes as long as a known one.
+static UNKNOWN_USER_HASH: OnceLock<String> = OnceLock::new();
+
 /// The active user with this email and password; `None` for a wrong email or password alike, and
-/// just as slowly (a made-up email is verified against a throwaway hash).
+/// just as slowly.
 pub async fn authenticate(
     db: &DatabaseConnection,
     email: &str,
@@ -161,9 +167,13 @@ pub async fn authenticate(
         .filter(console_user::Column::Active.eq(true))
         .one(db)
         .await?;
-    let stored_hash = match &user {
-        Some(user) => user.password_hash.clone(),
-        None => hash_password(secret::generate_secret()).await?,
+    let stored_hash = match (&user, UNKNOWN_USER_HASH.get()) {
+        (Some(user), _) => user.password_hash.clone(),
+        (None, Some(hash)) => hash.clone(),
+        (None, None) => {
+            let hash = hash_password(secret::generate_secret()).await?;
+            UNKNOWN_USER_HASH.get_or_init(|| hash).clone()
+        }
     };
     let presented = password.to_string();
     let matches =

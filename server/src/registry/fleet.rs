@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{branch, terminal};
+use futures_util::{StreamExt, TryStreamExt, stream};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
     sea_query::{Expr, ExprTrait as _},
@@ -148,14 +149,20 @@ pub async fn list_fleet(
         }
     }
     let found = fetch_page(db, select, page).await?;
+    let lags = lags(db, &found.items).await?;
 
     let mut items = Vec::with_capacity(found.items.len());
     for terminal in found.items {
         let Some(branch) = branches.get(&terminal.branch_id) else {
             return Err(DomainError::NotFound("branch"));
         };
-        let master = sync::master::lag(db, terminal.branch_id, terminal.master_cursor).await?;
-        let stock = sync::stock::lag(db, terminal.branch_id, terminal.stock_cursor).await?;
+        let lag = |feed, cursor| {
+            lags.get(&(feed, terminal.branch_id, cursor))
+                .copied()
+                .ok_or_else(|| DomainError::internal("a terminal's lag", "was not read"))
+        };
+        let master = lag(Feed::Master, terminal.master_cursor)?;
+        let stock = lag(Feed::Stock, terminal.stock_cursor)?;
         items.push(TerminalHealth {
             behind: master.unseen > 0 || stock.unseen > 0,
             id: terminal.id,
@@ -182,6 +189,47 @@ pub async fn list_fleet(
         total: found.total,
         request: found.request,
     })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Feed {
+    Master,
+    Stock,
+}
+
+/// Lags read at the same time: enough to use the database's cores, few enough to leave the pool
+/// to the terminals.
+const LAG_READS_AT_ONCE: usize = 4;
+
+/// How far behind each feed the terminals are, read once per branch and cursor (terminals of a
+/// branch often stand at the same place) and concurrently: a lag far behind a large feed is a
+/// count over it.
+async fn lags(
+    db: &DatabaseConnection,
+    terminals: &[terminal::Model],
+) -> Result<HashMap<(Feed, Uuid, Option<i64>), FeedLag>, DomainError> {
+    let mut wanted: Vec<(Feed, Uuid, Option<i64>)> = terminals
+        .iter()
+        .flat_map(|t| {
+            [
+                (Feed::Master, t.branch_id, t.master_cursor),
+                (Feed::Stock, t.branch_id, t.stock_cursor),
+            ]
+        })
+        .collect();
+    wanted.sort_by_key(|(feed, branch, cursor)| (*feed as u8, *branch, *cursor));
+    wanted.dedup();
+    let read = wanted.iter().map(|&(feed, branch_id, cursor)| async move {
+        match feed {
+            Feed::Master => sync::master::lag(db, branch_id, cursor).await,
+            Feed::Stock => sync::stock::lag(db, branch_id, cursor).await,
+        }
+    });
+    let found: Vec<FeedLag> = stream::iter(read)
+        .buffered(LAG_READS_AT_ONCE)
+        .try_collect()
+        .await?;
+    Ok(wanted.into_iter().zip(found).collect())
 }
 
 /// Whole seconds from `at` to `now`, never negative.
