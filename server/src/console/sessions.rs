@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{console_session, console_user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use uuid::Uuid;
 
 use super::users::ConsoleUser;
@@ -78,6 +81,20 @@ pub async fn find_session(
 pub async fn end_session(db: &DatabaseConnection, token: &str) -> Result<(), DomainError> {
     console_session::Entity::delete_by_id(token_hash(token))
         .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of `user_id` but the one `keep` names (after a password change).
+pub async fn end_other_sessions<C: ConnectionTrait>(
+    txn: &C,
+    user_id: Uuid,
+    keep: &str,
+) -> Result<(), DomainError> {
+    console_session::Entity::delete_many()
+        .filter(console_session::Column::UserId.eq(user_id))
+        .filter(console_session::Column::TokenHash.ne(token_hash(keep)))
+        .exec(txn)
         .await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::sessions;
 use crate::{
     auth::secret,
     error::{Conflict, DomainError, FieldErrors},
@@ -181,6 +182,55 @@ pub async fn authenticate(
             .await
             .map_err(|e| DomainError::internal("the password verification task failed", e))?;
     Ok(user.filter(|_| matches).map(ConsoleUser::from))
+}
+
+/// A new password, checked and hashed, for [`set_password`].
+#[derive(Debug)]
+pub struct NewPassword(String);
+
+/// Checks a password change: `current` must be the user's password, `new` long enough; hashes
+/// `new` (before the transaction that stores it, as argon2id is slow).
+pub async fn check_new_password(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    current: &str,
+    new: &str,
+) -> Result<NewPassword, DomainError> {
+    let user = console_user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("console user"))?;
+    let (stored_hash, presented) = (user.password_hash, current.to_string());
+    let matches =
+        tokio::task::spawn_blocking(move || secret::verify_secret(&stored_hash, &presented))
+            .await
+            .map_err(|e| DomainError::internal("the password verification task failed", e))?;
+    let mut errors = FieldErrors::default();
+    if !matches {
+        errors.check::<()>("current_password", Err("is not your password".into()));
+    }
+    errors.check("new_password", check_password_strength(new));
+    errors.into_result()?;
+    Ok(NewPassword(hash_password(new.to_string()).await?))
+}
+
+/// Stores a user's new password; their sessions end, but for the one that changed it.
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn set_password<C: ConnectionTrait>(
+    txn: &C,
+    user_id: Uuid,
+    password: NewPassword,
+    keep_session: &str,
+) -> Result<(), DomainError> {
+    let user = console_user::Entity::find_by_id(user_id)
+        .one(txn)
+        .await?
+        .ok_or(DomainError::NotFound("console user"))?;
+    let mut model: console_user::ActiveModel = user.into();
+    model.password_hash = Set(password.0);
+    model.updated_at = Set(Utc::now());
+    model.update(txn).await?;
+    sessions::end_other_sessions(txn, user_id, keep_session).await
 }
 
 /// argon2id takes tens of milliseconds: off the async workers.

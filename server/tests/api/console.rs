@@ -356,3 +356,60 @@ async fn pages_refuse_as_the_api_does_and_escape_what_they_show() {
     assert!(lines.next().expect("a header row").contains("on_hand"));
     assert!(lines.next().expect("a row").contains("X-1"));
 }
+
+#[tokio::test]
+async fn a_person_changes_their_password_and_their_other_sessions_end() {
+    let app = spawn_app().await;
+    first_admin(&app, "ana@example.com").await;
+    let here = Browser::new(&app);
+    here.log_in("ana@example.com", PASSWORD).await;
+    let elsewhere = Browser::new(&app);
+    elsewhere.log_in("ana@example.com", PASSWORD).await;
+    let new_password = "an even longer console password";
+
+    let account = here.get("/console/account").await;
+    assert_eq!(account.status, StatusCode::OK);
+    let wrong = here
+        .submit(
+            &account,
+            "/console/account/password",
+            &[
+                ("current_password", "not it at all"),
+                ("new_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.html.contains("current_password"));
+
+    let changed = here
+        .submit(
+            &account,
+            "/console/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    assert_eq!(here.get("/console/").await.status, StatusCode::OK);
+    assert_eq!(
+        elsewhere.get("/console/").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        Browser::new(&app)
+            .log_in("ana@example.com", PASSWORD)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        Browser::new(&app)
+            .log_in("ana@example.com", new_password)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}

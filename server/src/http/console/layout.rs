@@ -23,6 +23,7 @@ pub enum Section {
     Sales,
     Integrations,
     Users,
+    Account,
 }
 
 const SECTIONS: [(Section, &str, &str, ClientRole); 6] = [
@@ -71,7 +72,9 @@ pub fn page(operator: &Operator, title: &str, here: Section, body: Markup) -> Ht
                         }
                     }
                     span.who {
-                        span { (operator.user.name) " · " (role_name(operator.user.role)) }
+                        a href="/console/account" class=[(here == Section::Account).then_some("here")] {
+                            (operator.user.name) " · " (role_name(operator.user.role))
+                        }
                         form.inline method="post" action="/console/logout" {
                             (csrf_field(operator))
                             button.secondary type="submit" { "Log out" }

@@ -3,6 +3,7 @@
 //! a cookie session; every page and action calls the same domain functions as the API, under the
 //! same roles, and every form carries the session's CSRF token.
 
+mod account;
 pub(crate) mod action;
 mod chart;
 mod documents;
@@ -43,4 +44,5 @@ pub fn scope() -> actix_web::Scope {
         )
         .configure(integrations::routes)
         .configure(users::routes)
+        .configure(account::routes)
 }
