@@ -430,9 +430,10 @@ impl ChromeDriver {
             .spawn()
             .expect("chromedriver starts");
         let deadline = Instant::now() + Duration::from_secs(30);
+        // Polled until it listens, a little apart so as not to take the core it starts on.
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "chromedriver never listened");
-            std::thread::yield_now();
+            std::thread::sleep(Duration::from_millis(20));
         }
         Self { child, port }
     }

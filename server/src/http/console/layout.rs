@@ -202,7 +202,7 @@ pub fn csv_link(req: &HttpRequest) -> Markup {
 
 /// "1–50 of 120", with links to the pages before and after, and the CSV export.
 pub fn pager<T>(req: &HttpRequest, page: &Page<T>) -> Markup {
-    let PageRequestView { first, last } = PageRequestView::of(page);
+    let Shown { first, last } = Shown::of(page);
     let limit = page.request.limit;
     let offset = page.request.offset;
     html! {
@@ -219,12 +219,13 @@ pub fn pager<T>(req: &HttpRequest, page: &Page<T>) -> Markup {
     }
 }
 
-struct PageRequestView {
+/// The positions (from 1) of the first and last rows a page shows; 0 and 0 for none.
+struct Shown {
     first: u64,
     last: u64,
 }
 
-impl PageRequestView {
+impl Shown {
     fn of<T>(page: &Page<T>) -> Self {
         let shown = page.items.len() as u64;
         if shown == 0 {
