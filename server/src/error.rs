@@ -315,9 +315,7 @@ impl ApiError {
             ApiError::TooManyAttempts { .. } => ProblemType::TooManyAttempts,
         }
     }
-}
 
-impl ApiError {
     /// The problem document this error answers with; internal causes are logged here, not shown.
     pub fn problem(&self) -> Problem {
         let status = self.status_code();
