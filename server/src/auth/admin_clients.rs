@@ -51,7 +51,7 @@ pub async fn bootstrap_admin(
         };
         let stored = find(db, &client_id).await?;
         let matches = match stored {
-            Some(admin) => verify(admin.secret_hash, configured).await?,
+            Some(admin) => secret::verify_secret_off_workers(admin.secret_hash, configured).await?,
             None => false,
         };
         return Ok(if matches {
@@ -68,7 +68,7 @@ pub async fn bootstrap_admin(
     let inserted = admin_client::ActiveModel {
         id: Set(Uuid::now_v7()),
         client_id: Set(client_id.clone()),
-        secret_hash: Set(hash(secret.clone()).await?),
+        secret_hash: Set(secret::hash_chosen_secret_off_workers(secret.clone()).await?),
         name: Set("bootstrap admin".into()),
         role: Set(admin_client::ClientRole::Admin),
         active: Set(true),
@@ -109,7 +109,7 @@ pub async fn reset_admin_secret(
     let new_secret = secret::generate_secret();
     let mut admin = admin.into_active_model();
     admin.credential_version = Set(admin.credential_version.as_ref() + 1);
-    admin.secret_hash = Set(hash(new_secret.clone()).await?);
+    admin.secret_hash = Set(secret::hash_chosen_secret_off_workers(new_secret.clone()).await?);
     admin.updated_at = Set(Utc::now());
     let txn = db.begin().await?;
     admin.update(&txn).await?;
@@ -127,18 +127,4 @@ pub(super) async fn find(
         .filter(admin_client::Column::ClientId.eq(client_id))
         .one(db)
         .await
-}
-
-/// argon2 takes tens of milliseconds: off the async workers.
-async fn hash(secret: String) -> Result<String, DomainError> {
-    tokio::task::spawn_blocking(move || secret::hash_chosen_secret(&secret))
-        .await
-        .map_err(|e| DomainError::internal("the hashing task failed", e))?
-        .map_err(|e| DomainError::internal("cannot hash the admin secret", e))
-}
-
-pub(super) async fn verify(stored_hash: String, presented: String) -> Result<bool, DomainError> {
-    tokio::task::spawn_blocking(move || secret::verify_secret(&stored_hash, &presented))
-        .await
-        .map_err(|e| DomainError::internal("the secret verification task failed", e))
 }

@@ -53,7 +53,8 @@ pub async fn authenticate_client(
         return Ok(None);
     };
     let matches =
-        admin_clients::verify(admin.secret_hash.clone(), presented_secret.to_string()).await?;
+        secret::verify_secret_off_workers(admin.secret_hash.clone(), presented_secret.to_string())
+            .await?;
     Ok((admin.active && matches).then_some(Principal::Admin {
         client_id: admin.client_id,
         credential_version: admin.credential_version,

@@ -9,6 +9,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::error::DomainError;
+
 const SHA256_PREFIX: &str = "sha256:";
 
 /// A new 256-bit random secret, base64url without padding.
@@ -39,6 +41,25 @@ pub fn hash_chosen_secret(secret: &str) -> Result<String, argon2::password_hash:
     Ok(Argon2::default()
         .hash_password(secret.as_bytes(), &salt)?
         .to_string())
+}
+
+/// [`hash_chosen_secret`] on a blocking thread: argon2id takes tens of milliseconds, which the
+/// async workers must not spend.
+pub async fn hash_chosen_secret_off_workers(secret: String) -> Result<String, DomainError> {
+    tokio::task::spawn_blocking(move || hash_chosen_secret(&secret))
+        .await
+        .map_err(|e| DomainError::internal("the hashing task failed", e))?
+        .map_err(|e| DomainError::internal("cannot hash a chosen secret", e))
+}
+
+/// [`verify_secret`] on a blocking thread, for the same reason.
+pub async fn verify_secret_off_workers(
+    stored_hash: String,
+    presented: String,
+) -> Result<bool, DomainError> {
+    tokio::task::spawn_blocking(move || verify_secret(&stored_hash, &presented))
+        .await
+        .map_err(|e| DomainError::internal("the secret verification task failed", e))
 }
 
 /// Checks `presented` against a stored hash of either kind, in constant time for SHA-256.

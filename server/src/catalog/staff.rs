@@ -162,12 +162,7 @@ pub async fn check_staff(id: Option<Uuid>, input: StaffInput) -> Result<CheckedS
         return Err(errors.into_error());
     };
     let pin_hash = match pin {
-        Some(pin) => Some(
-            tokio::task::spawn_blocking(move || secret::hash_chosen_secret(&pin))
-                .await
-                .map_err(|e| DomainError::internal("the PIN hashing task failed", e))?
-                .map_err(|e| DomainError::internal("cannot hash the PIN", e))?,
-        ),
+        Some(pin) => Some(secret::hash_chosen_secret_off_workers(pin).await?),
         None => None,
     };
 

@@ -76,7 +76,7 @@ pub async fn check_new_user(new: NewConsoleUser) -> Result<CheckedConsoleUser, D
         email,
         name,
         role: new.role,
-        password_hash: hash_password(new.password).await?,
+        password_hash: secret::hash_chosen_secret_off_workers(new.password).await?,
     })
 }
 
@@ -172,15 +172,11 @@ pub async fn authenticate(
         (Some(user), _) => user.password_hash.clone(),
         (None, Some(hash)) => hash.clone(),
         (None, None) => {
-            let hash = hash_password(secret::generate_secret()).await?;
+            let hash = secret::hash_chosen_secret_off_workers(secret::generate_secret()).await?;
             UNKNOWN_USER_HASH.get_or_init(|| hash).clone()
         }
     };
-    let presented = password.to_string();
-    let matches =
-        tokio::task::spawn_blocking(move || secret::verify_secret(&stored_hash, &presented))
-            .await
-            .map_err(|e| DomainError::internal("the password verification task failed", e))?;
+    let matches = secret::verify_secret_off_workers(stored_hash, password.to_string()).await?;
     Ok(user.filter(|_| matches).map(ConsoleUser::from))
 }
 
@@ -200,18 +196,17 @@ pub async fn check_new_password(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("console user"))?;
-    let (stored_hash, presented) = (user.password_hash, current.to_string());
     let matches =
-        tokio::task::spawn_blocking(move || secret::verify_secret(&stored_hash, &presented))
-            .await
-            .map_err(|e| DomainError::internal("the password verification task failed", e))?;
+        secret::verify_secret_off_workers(user.password_hash, current.to_string()).await?;
     let mut errors = FieldErrors::default();
     if !matches {
         errors.check::<()>("current_password", Err("is not your password".into()));
     }
     errors.check("new_password", check_password_strength(new));
     errors.into_result()?;
-    Ok(NewPassword(hash_password(new.to_string()).await?))
+    Ok(NewPassword(
+        secret::hash_chosen_secret_off_workers(new.to_string()).await?,
+    ))
 }
 
 /// Stores a user's new password; their sessions end, but for the one that changed it.
@@ -231,14 +226,6 @@ pub async fn set_password<C: ConnectionTrait>(
     model.updated_at = Set(Utc::now());
     model.update(txn).await?;
     sessions::end_other_sessions(txn, user_id, keep_session).await
-}
-
-/// argon2id takes tens of milliseconds: off the async workers.
-async fn hash_password(password: String) -> Result<String, DomainError> {
-    tokio::task::spawn_blocking(move || secret::hash_chosen_secret(&password))
-        .await
-        .map_err(|e| DomainError::internal("the hashing task failed", e))?
-        .map_err(|e| DomainError::internal("cannot hash the password", e))
 }
 
 fn parse_email(email: &str) -> Result<String, String> {

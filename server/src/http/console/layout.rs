@@ -176,28 +176,27 @@ pub async fn stylesheet() -> HttpResponse {
         .body(STYLESHEET)
 }
 
-/// The request's path with its query, `offset` replaced (and `format` dropped).
-fn with_offset(req: &HttpRequest, offset: u64) -> String {
+/// The request's path with its query less the parameters `dropped`, plus `added`.
+fn path_with(req: &HttpRequest, dropped: &[&str], added: (&str, &str)) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
-        if name != "offset" && name != "format" {
+        if !dropped.contains(&name.as_ref()) {
             query.append_pair(&name, &value);
         }
     }
-    query.append_pair("offset", &offset.to_string());
+    query.append_pair(added.0, added.1);
     format!("{}?{}", req.path(), query.finish())
+}
+
+/// The same list at another offset.
+fn with_offset(req: &HttpRequest, offset: u64) -> String {
+    path_with(req, &["offset", "format"], ("offset", &offset.to_string()))
 }
 
 /// The request's path with its filters and `format=csv`: the whole list as CSV.
 pub fn csv_link(req: &HttpRequest) -> Markup {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
-        if !matches!(name.as_ref(), "offset" | "limit" | "format") {
-            query.append_pair(&name, &value);
-        }
-    }
-    query.append_pair("format", "csv");
-    html! { a.csv href=(format!("{}?{}", req.path(), query.finish())) { "Export CSV" } }
+    let href = path_with(req, &["offset", "limit", "format"], ("format", "csv"));
+    html! { a.csv href=(href) { "Export CSV" } }
 }
 
 /// "1–50 of 120", with links to the pages before and after, and the CSV export.
