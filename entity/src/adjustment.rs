@@ -12,6 +12,8 @@ pub struct Model {
     pub note: Option<String>,
     pub created_by: String,
     pub created_at: DateTimeUtc,
+    /// The branch's stock stream position once it was applied (none before this was kept).
+    pub stream_seq: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -54,6 +54,9 @@ pub enum Reason {
     Adjustment,
     #[sea_orm(string_value = "count")]
     Count,
+    /// Thrown away (an adjustment line with reason code `waste`).
+    #[sea_orm(string_value = "waste")]
+    Waste,
     /// A sales channel's order, shipped.
     #[sea_orm(string_value = "online_sale")]
     OnlineSale,

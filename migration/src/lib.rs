@@ -21,6 +21,7 @@ mod m20261207_000014_device_logs;
 mod m20261207_000015_customer_versions;
 mod m20261207_000016_shifts;
 mod m20261207_000017_console_users;
+mod m20261207_000018_restaurant_sales;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_customer_versions::Migration),
             Box::new(m20261207_000016_shifts::Migration),
             Box::new(m20261207_000017_console_users::Migration),
+            Box::new(m20261207_000018_restaurant_sales::Migration),
         ]
     }
 }

@@ -353,6 +353,22 @@ pub async fn list_item_groups(
     })
 }
 
+/// The name of each of `ids`, for answers that show groups next to their ids.
+pub async fn names<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, String>, DomainError> {
+    use sea_orm::QuerySelect;
+    let rows: Vec<(Uuid, String)> = item_group::Entity::find()
+        .select_only()
+        .columns([item_group::Column::Id, item_group::Column::Name])
+        .filter(item_group::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// How many groups use an item, as an option or as the item offering them.
 pub async fn groups_using_item<C: ConnectionTrait>(
     txn: &C,

@@ -7,6 +7,7 @@ pub mod customers;
 pub mod item_groups;
 pub mod items;
 pub mod payment_methods;
+pub mod recipes;
 pub mod settings;
 pub mod staff;
 

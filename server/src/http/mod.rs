@@ -25,6 +25,7 @@ mod ops;
 mod payment_methods;
 mod purchase_orders;
 mod receipts;
+mod recipes;
 mod reports;
 mod settings;
 mod shifts;
@@ -82,6 +83,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(categories::routes)
                 .configure(items::routes)
                 .configure(item_groups::routes)
+                .configure(recipes::routes)
                 .configure(staff::routes)
                 .configure(customers::routes)
                 .configure(payment_methods::routes)

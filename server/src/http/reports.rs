@@ -16,6 +16,7 @@ use crate::{
     pagination::{Page, PageQuery, PageRequest},
     reports::{
         Period,
+        kitchen::{self, ItemWaste, OptionSales, UsageVariance},
         sales::{self, HourSales, ItemSales, MethodSales, SalesQuery, StaffSales},
         stock::{self, BranchValuation, Reorder},
     },
@@ -27,6 +28,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sales_by_staff)
         .service(sales_by_hour)
         .service(sales_by_payment_method)
+        .service(sales_by_option)
+        .service(waste)
+        .service(usage_variance)
         .service(inventory_valuation)
         .service(reorder);
 }
@@ -186,6 +190,89 @@ pub async fn reorder(
     let (scope, branch_id) = (client.branch_scope(), query.branch_id);
     list.answer(state, async move |db, page| {
         stock::reorder(db, &scope, branch_id, page).await
+    })
+    .await
+}
+
+/// Restaurants: sales by option (modifiers and combo parts) over business dates, highest revenue
+/// first: lines it was chosen on, times chosen and its part of the lines' revenue.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = ["admin", "stock", "reports"])),
+    params(PageQuery, SalesReportQuery),
+    responses((status = 200, body = PageView<OptionSales>), (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"))
+)]
+#[get("/reports/sales-by-option")]
+pub async fn sales_by_option(
+    client: ReportsCaller,
+    state: web::Data<AppState>,
+    list: ListRequest,
+    query: Query<SalesReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    sales_report(client, state, list, query, kitchen::by_option).await
+}
+
+/// Waste (adjustment lines with reason code `waste`) by branch and item, recorded on the dates
+/// given (UTC), largest cost first.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = ["admin", "stock", "reports"])),
+    params(PageQuery, SalesReportQuery),
+    responses((status = 200, body = PageView<ItemWaste>), (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"))
+)]
+#[get("/reports/waste")]
+pub async fn waste(
+    client: ReportsCaller,
+    state: web::Data<AppState>,
+    list: ListRequest,
+    query: Query<SalesReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (scope, branch_id) = (client.branch_scope(), query.branch_id);
+    let period = Period::new(query.from, query.to)?;
+    list.answer(state, async move |db, page| {
+        kitchen::waste(db, &scope, branch_id, period, page).await
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VarianceQuery {
+    branch_id: Uuid,
+    /// The count (an adjustment with count lines) the period starts at.
+    opening_count_id: Uuid,
+    /// A later count of the branch, where the period ends.
+    closing_count_id: Uuid,
+}
+
+/// Restaurants: theoretical against actual usage of each item counted at both counts: what the
+/// sales' recipes used up, what was wasted, what the counts show, and the variance in quantity
+/// and at cost.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = ["admin", "stock", "reports"])),
+    params(PageQuery, VarianceQuery),
+    responses(
+        (status = 200, body = PageView<UsageVariance>),
+        (status = 404, description = "No such branch or count", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The counts are not two counts in order", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/usage-variance")]
+pub async fn usage_variance(
+    client: ReportsCaller,
+    state: web::Data<AppState>,
+    list: ListRequest,
+    query: Query<VarianceQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = client.branch_scope();
+    let (branch_id, opening, closing) = (
+        query.branch_id,
+        query.opening_count_id,
+        query.closing_count_id,
+    );
+    list.answer(state, async move |db, page| {
+        kitchen::usage_variance(db, &scope, branch_id, opening, closing, page).await
     })
     .await
 }

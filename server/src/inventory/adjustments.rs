@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{Fixed4, adjustment, adjustment_line, adjustment_line::Mode};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -24,6 +24,9 @@ use crate::{
 };
 
 pub const DOCUMENT: &str = "adjustment";
+/// The reason code of food (or anything) thrown away: a delta line taking stock out, with the
+/// adjustment's note saying what and why; the ledger records it as `waste`.
+pub const WASTE: &str = "waste";
 
 #[derive(Clone, Debug)]
 pub struct AdjustmentLineInput {
@@ -31,7 +34,7 @@ pub struct AdjustmentLineInput {
     /// `delta` (add the signed quantity) or `count` (on hand becomes the quantity).
     pub mode: String,
     pub quantity: Decimal,
-    /// Why: `damaged`, `expired`, `found`, `cycle_count`, …
+    /// Why: `waste` (needs a note), `damaged`, `expired`, `found`, `cycle_count`, …
     pub reason_code: String,
 }
 
@@ -76,6 +79,20 @@ fn checked(input: &AdjustmentInput) -> Result<(Option<String>, Vec<CheckedLine>)
                 &field("item_id"),
                 Err("the item is on another line too".into()),
             );
+        }
+        if reason_code.as_deref() == Some(WASTE) {
+            if mode != Some(Mode::Delta) || quantity.is_some_and(|q| q > Fixed4::ZERO) {
+                errors.check::<()>(
+                    &field("quantity"),
+                    Err("waste takes stock out: a delta line with a negative quantity".into()),
+                );
+            }
+            if note.as_ref().is_some_and(|n| n.is_none()) {
+                errors.check::<()>(
+                    "note",
+                    Err("is required with waste: say what was thrown away and why".into()),
+                );
+            }
         }
         if let (Some(mode), Some(quantity), Some(reason_code)) = (mode, quantity, reason_code) {
             lines.push(CheckedLine {
@@ -161,6 +178,7 @@ pub async fn create_adjustment<C: ConnectionTrait>(
         note: Set(note),
         created_by: Set(actor.to_string()),
         created_at: Set(Utc::now()),
+        stream_seq: Set(None),
     };
     let adjustment = adjustment::Entity::insert(document)
         .exec_with_returning(txn)
@@ -176,6 +194,7 @@ pub async fn create_adjustment<C: ConnectionTrait>(
     let mut saved = Vec::with_capacity(lines.len());
     for (line_no, line) in (1..).zip(lines) {
         let (delta, reason) = match line.mode {
+            Mode::Delta if line.reason_code == WASTE => (line.quantity, Reason::Waste),
             Mode::Delta => (line.quantity, Reason::Adjustment),
             Mode::Count => {
                 let current = ledger::level(txn, branch_id, line.item_id).await?;
@@ -212,6 +231,11 @@ pub async fn create_adjustment<C: ConnectionTrait>(
                 .await?,
         );
     }
+    // Where the stream stands once this is applied, so a report can tell what moved between
+    // two counts even when a count changed nothing.
+    let mut applied: adjustment::ActiveModel = adjustment.into();
+    applied.stream_seq = Set(Some(ledger::stream_position(txn, branch_id).await?));
+    let adjustment = applied.update(txn).await?;
     Ok(Adjustment::new(adjustment, saved))
 }
 

@@ -50,6 +50,18 @@ async fn allocate_stock<C: ConnectionTrait>(
     Ok(first)
 }
 
+/// Where `branch_id`'s stock stream stands: the number of its last movement (0 before any).
+/// Read under the branch's lock, it is exact.
+pub async fn stream_position<C: ConnectionTrait>(
+    txn: &C,
+    branch_id: Uuid,
+) -> Result<i64, DomainError> {
+    Ok(sequence_counter::Entity::find_by_id(stock_stream(branch_id))
+        .one(txn)
+        .await?
+        .map_or(0, |counter| counter.value))
+}
+
 /// Starts a transaction that changes stock at `branch_ids`. It takes their stream locks first,
 /// in a fixed order so two documents never wait for each other in a cycle; writers of one branch
 /// then run one after another, and branches never wait for each other.

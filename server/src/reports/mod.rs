@@ -1,6 +1,7 @@
 //! Reports people read: sales by item, staff user, hour and payment method over business dates;
 //! inventory valuation at cost; what to reorder. Each is a list (JSON pages, or CSV whole).
 
+pub mod kitchen;
 pub mod sales;
 pub mod stock;
 

@@ -83,7 +83,7 @@ pub struct MethodSales {
 }
 
 /// The transactions a report counts.
-fn counted(query: &SalesQuery) -> Result<Condition, DomainError> {
+pub(super) fn counted(query: &SalesQuery) -> Result<Condition, DomainError> {
     use sales_transaction::Column;
     let scope = query.scope.narrowed(query.branch_id)?;
     let column = |c: Column| Expr::col((sales_transaction::Entity, c));
@@ -101,7 +101,7 @@ fn is_return() -> SimpleExpr {
 }
 
 /// `SUM` of `value`, negated for returns, as a 64-bit integer on every database.
-fn signed_sum(backend: DbBackend, value: SimpleExpr) -> SimpleExpr {
+pub(super) fn signed_sum(backend: DbBackend, value: SimpleExpr) -> SimpleExpr {
     let signed = Expr::case(is_return(), value.clone().mul(-1)).finally(value);
     integer(backend, Expr::expr(signed).sum())
 }
@@ -116,7 +116,7 @@ fn count_of(backend: DbBackend, returns: bool) -> SimpleExpr {
 }
 
 /// `select`, joined to the transactions it belongs to.
-fn joined_to_transactions(select: &mut SelectStatement, link: SimpleExpr) {
+pub(super) fn joined_to_transactions(select: &mut SelectStatement, link: SimpleExpr) {
     select.inner_join(
         sales_transaction::Entity,
         link.equals((sales_transaction::Entity, sales_transaction::Column::Id)),

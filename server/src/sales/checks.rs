@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
-    Kind, MAX_LINES, OrderType, Rejection, RejectionCode, Status, TotalsInput, TransactionInput,
+    Kind, LineOptionInput, MAX_LINES, OrderType, Rejection, RejectionCode, Status, TotalsInput,
+    TransactionInput,
 };
 use crate::{
     decimal::{non_negative_fixed4, to_fixed4},
@@ -17,6 +18,8 @@ use crate::{
 };
 
 const MAX_COVERS: i32 = 1000;
+/// Most options on one line, and most times one option is chosen per unit.
+const MAX_OPTIONS: usize = 100;
 
 /// A transaction that passed [`check`]: amounts in stored form. Its JSON form is what two
 /// sends of one transaction are compared by, so formatting (`1.50` or `1.5`) never matters.
@@ -50,6 +53,18 @@ pub(super) struct CheckedLine {
     pub discount: Fixed4,
     pub tax: Fixed4,
     pub line_total: Fixed4,
+    /// Left out of the JSON form when empty, so lines sent before options existed keep their
+    /// fingerprints.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<CheckedOption>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(super) struct CheckedOption {
+    pub group_id: Uuid,
+    pub item_id: Uuid,
+    pub quantity: i32,
+    pub price_delta: Fixed4,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -241,8 +256,15 @@ fn check_lines(input: &TransactionInput, reasons: &mut Reasons) -> Vec<CheckedLi
                 ),
             );
         }
-        if let (Some(quantity), Some(unit_price), Some(discount), Some(tax), Some(line_total)) =
-            (quantity, unit_price, discount, tax, line_total)
+        let options = check_options(n, &line.options, reasons);
+        if let (
+            Some(quantity),
+            Some(unit_price),
+            Some(discount),
+            Some(tax),
+            Some(line_total),
+            Some(options),
+        ) = (quantity, unit_price, discount, tax, line_total, options)
         {
             checked.push(CheckedLine {
                 item_id: line.item_id,
@@ -251,10 +273,54 @@ fn check_lines(input: &TransactionInput, reasons: &mut Reasons) -> Vec<CheckedLi
                 discount,
                 tax,
                 line_total,
+                options,
             });
         }
     }
     checked
+}
+
+/// A line's options, each a different choice from its group.
+fn check_options(
+    line: usize,
+    options: &[LineOptionInput],
+    reasons: &mut Reasons,
+) -> Option<Vec<CheckedOption>> {
+    if options.len() > MAX_OPTIONS {
+        return reasons.check(
+            &format!("lines[{line}].options"),
+            Err(format!("must have at most {MAX_OPTIONS}")),
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut checked = Vec::with_capacity(options.len());
+    let before = reasons.0.len();
+    for (n, option) in options.iter().enumerate() {
+        let field = |name: &str| format!("lines[{line}].options[{n}].{name}");
+        if !seen.insert((option.group_id, option.item_id)) {
+            reasons.check::<()>(
+                &field("item_id"),
+                Err("is chosen twice from its group; send it once with a quantity".into()),
+            );
+        }
+        let quantity = reasons.check(
+            &field("quantity"),
+            match option.quantity.unwrap_or(1) {
+                q if (1..=MAX_OPTIONS as i32).contains(&q) => Ok(q),
+                _ => Err(format!("must be between 1 and {MAX_OPTIONS}")),
+            },
+        );
+        let price_delta = reasons.check(&field("price_delta"), to_fixed4(option.price_delta));
+        if let (Some(quantity), Some(price_delta)) = (quantity, price_delta) {
+            checked.push(CheckedOption {
+                group_id: option.group_id,
+                item_id: option.item_id,
+                quantity,
+                price_delta,
+            });
+        }
+    }
+    (reasons.0.len() == before).then_some(checked)
 }
 
 fn check_payments(input: &TransactionInput, reasons: &mut Reasons) -> Vec<CheckedPayment> {

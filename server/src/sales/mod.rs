@@ -85,6 +85,25 @@ pub struct LineInput {
     /// quantity × unit_price − discount, exact or rounded to cents (half away from zero).
     #[schema(value_type = DecimalInput, example = "0.30")]
     pub line_total: Decimal,
+    /// Restaurants: the options chosen from the groups the item offers. With options, the unit
+    /// price must be the item's price at the branch plus each option's delta × its quantity.
+    #[serde(default)]
+    pub options: Vec<LineOptionInput>,
+}
+
+/// An option chosen on a line: a modifier ("oat milk") or a combo's part ("fries").
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineOptionInput {
+    /// The item group (offered by the line's item) it was chosen from.
+    pub group_id: Uuid,
+    /// The option's item.
+    pub item_id: Uuid,
+    /// How many times it was chosen per unit of the line (default 1).
+    pub quantity: Option<i32>,
+    /// What the group adds to the price per choice, as the terminal charged it.
+    #[schema(value_type = DecimalInput, example = "0.50")]
+    pub price_delta: Decimal,
 }
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -173,6 +192,12 @@ pub enum RejectionCode {
     /// The voided transaction has not reached the hub (yet): send the void again later.
     VoidTargetUnknown,
     VoidTargetOtherBranch,
+    /// An option is not one of the groups the item offers, or not in its group.
+    UnknownOption,
+    /// Fewer or more options chosen from a group than it allows.
+    ChoicesOutOfRange,
+    /// An option's delta, or a line's unit price with options, is not what the catalogue says.
+    PriceMismatch,
     /// Only settled sales, returns and work orders can be voided.
     NotVoidable,
     AlreadyVoided,

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use entity::{Fixed4, sales_line, sales_payment, sales_transaction};
+use entity::{Fixed4, sales_line, sales_line_option, sales_payment, sales_transaction};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     QueryOrder,
@@ -89,6 +89,10 @@ pub async fn list_transactions(
 pub(super) struct TransactionDetail {
     pub transaction: sales_transaction::Model,
     pub lines: Vec<sales_line::Model>,
+    /// The lines' options, in line and option order.
+    pub options: Vec<sales_line_option::Model>,
+    /// Name of each item group an option was chosen from.
+    pub group_names: HashMap<Uuid, String>,
     pub payments: Vec<sales_payment::Model>,
     /// SKU and name of each item on the lines.
     pub items: HashMap<Uuid, (String, String)>,
@@ -118,7 +122,22 @@ pub async fn get_transaction(
         .order_by_asc(sales_payment::Column::LineNo)
         .all(db)
         .await?;
-    let item_ids: Vec<Uuid> = lines.iter().map(|l| l.item_id).collect();
+    let options = sales_line_option::Entity::find()
+        .filter(sales_line_option::Column::SalesTransactionId.eq(id))
+        .order_by_asc(sales_line_option::Column::LineNo)
+        .order_by_asc(sales_line_option::Column::OptionNo)
+        .all(db)
+        .await?;
+    let group_names = catalog::item_groups::names(
+        db,
+        options.iter().map(|o| o.item_group_id).collect(),
+    )
+    .await?;
+    let item_ids: Vec<Uuid> = lines
+        .iter()
+        .map(|l| l.item_id)
+        .chain(options.iter().map(|o| o.item_id))
+        .collect();
     let items = crate::catalog::items::sku_and_name(db, item_ids).await?;
     let method_ids: Vec<Uuid> = payments.iter().map(|p| p.payment_method_id).collect();
     let methods = catalog::payment_method_names(db, method_ids).await?;
@@ -129,6 +148,8 @@ pub async fn get_transaction(
     Ok(Transaction::from(TransactionDetail {
         transaction,
         lines,
+        options,
+        group_names,
         payments,
         items,
         methods,

@@ -101,6 +101,26 @@ pub struct SalesLine {
     pub tax: Decimal,
     #[schema(value_type = String)]
     pub line_total: Decimal,
+    /// Restaurants: the options chosen.
+    pub options: Vec<SalesLineOption>,
+}
+
+/// An option chosen on a line, with its group and item named.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SalesLineOption {
+    pub group_id: Uuid,
+    pub group_name: String,
+    pub item_id: Uuid,
+    pub sku: String,
+    pub item_name: String,
+    /// Per unit of the line.
+    pub quantity: i32,
+    #[schema(value_type = String)]
+    pub price_delta: Decimal,
+    /// Its part of the line's revenue: a modifier's delta × quantity × the line's quantity; a
+    /// combo part's share of the rest of the line total by list price.
+    #[schema(value_type = String)]
+    pub revenue: Decimal,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -124,6 +144,20 @@ pub struct Transaction {
 impl From<TransactionDetail> for Transaction {
     fn from(d: TransactionDetail) -> Self {
         let (items, methods) = (&d.items, &d.methods);
+        let mut options: HashMap<i32, Vec<SalesLineOption>> = HashMap::new();
+        for o in d.options {
+            let (sku, item_name) = items.get(&o.item_id).cloned().unwrap_or_default();
+            options.entry(o.line_no).or_default().push(SalesLineOption {
+                group_id: o.item_group_id,
+                group_name: d.group_names.get(&o.item_group_id).cloned().unwrap_or_default(),
+                item_id: o.item_id,
+                sku,
+                item_name,
+                quantity: o.quantity,
+                price_delta: from_fixed4(o.price_delta),
+                revenue: from_fixed4(o.revenue),
+            });
+        }
         Self {
             transaction: TransactionSummary::new(d.transaction, d.staff_user_name),
             lines: d
@@ -141,6 +175,7 @@ impl From<TransactionDetail> for Transaction {
                         discount: from_fixed4(l.discount),
                         tax: from_fixed4(l.tax),
                         line_total: from_fixed4(l.line_total),
+                        options: options.remove(&l.line_no).unwrap_or_default(),
                     }
                 })
                 .collect(),

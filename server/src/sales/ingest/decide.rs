@@ -8,10 +8,12 @@ use entity::{Fixed4, sales_transaction};
 use uuid::Uuid;
 
 use super::{
+    menu::{Group, Sold, times},
     plan::{Plan, Record},
     rejected, result,
 };
 use crate::{
+    catalog::recipes::RecipeBook,
     inventory::ledger::Reason,
     sales::{Kind, Outcome, Rejection, RejectionCode, Status, TransactionResult, checks::Checked},
 };
@@ -59,8 +61,12 @@ pub(super) struct Book {
     pub(super) elsewhere: HashSet<Uuid>,
     /// What each void target (and each transaction accepted in this batch) did to stock.
     pub(super) effects: HashMap<Uuid, Vec<Effect>>,
-    /// Items by id: whether each tracks stock.
-    pub(super) items: HashMap<Uuid, bool>,
+    /// Items by id: whether each tracks stock, and its price here.
+    pub(super) items: HashMap<Uuid, Sold>,
+    /// The active groups each item offers.
+    pub(super) offers: HashMap<Uuid, Vec<Uuid>>,
+    pub(super) groups: HashMap<Uuid, Group>,
+    pub(super) recipes: RecipeBook,
     pub(super) hidden_items: HashSet<Uuid>,
     pub(super) staff_users: HashSet<Uuid>,
     pub(super) customers: HashSet<Uuid>,
@@ -120,8 +126,11 @@ impl Book {
             Err(reasons) => return rejected(index, Some(id), reasons),
         };
 
+        let effects = match self.effects_of(&checked, void_target.as_ref()) {
+            Ok(effects) => effects,
+            Err(reasons) => return rejected(index, Some(id), reasons),
+        };
         let hub_id = existing.unwrap_or_else(Uuid::now_v7);
-        let effects = self.effects_of(&checked, void_target.as_ref());
         let mut voids_hub_id = None;
         if let Some(target) = &void_target
             && let Some(held) = self.target_mut(target)
@@ -146,8 +155,14 @@ impl Book {
                 voided: false,
             },
         );
+        let revenues = checked
+            .lines
+            .iter()
+            .map(|line| self.option_revenues(line))
+            .collect();
         plan.record(Record {
             hub_id,
+            revenues,
             checked,
             fingerprint,
             is_new: existing.is_none(),
@@ -186,6 +201,8 @@ impl Book {
                     field,
                     "the item is hidden at this branch",
                 ));
+            } else {
+                self.check_options(n, line, &mut reasons);
             }
         }
         if !self.staff_users.contains(&checked.staff_user_id) {
@@ -244,11 +261,16 @@ impl Book {
         }
     }
 
-    /// What accepting the transaction does to stock: a settled sale takes its tracked items
-    /// out, a return puts them back, a void reverses exactly what its target did.
-    fn effects_of(&self, checked: &Checked, void_target: Option<&Uuid>) -> Vec<Effect> {
+    /// What accepting the transaction does to stock: a settled sale takes out what its lines
+    /// use up (see [`Book::used_per_unit`]), a return puts it back, a void reverses exactly what
+    /// its target did.
+    fn effects_of(
+        &self,
+        checked: &Checked,
+        void_target: Option<&Uuid>,
+    ) -> Result<Vec<Effect>, Vec<Rejection>> {
         if checked.status == Status::Open {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let takes_out = match checked.kind {
             Kind::Sale | Kind::WorkOrder => true,
@@ -257,7 +279,7 @@ impl Book {
                 let target = void_target
                     .and_then(|voids| self.target(voids))
                     .and_then(|held| self.effects.get(&held.hub_id));
-                return target
+                return Ok(target
                     .map(|effects| {
                         effects
                             .iter()
@@ -267,22 +289,35 @@ impl Book {
                             })
                             .collect()
                     })
-                    .unwrap_or_default();
+                    .unwrap_or_default());
             }
         };
-        (1..)
-            .zip(&checked.lines)
-            .filter(|(_, line)| self.items.get(&line.item_id) == Some(&true))
-            .map(|(line_no, line)| Effect {
-                item_id: line.item_id,
-                delta: if takes_out {
-                    -line.quantity
-                } else {
-                    line.quantity
-                },
-                line_no,
-            })
-            .collect()
+        let mut effects = Vec::new();
+        for (line_no, line) in (1..).zip(&checked.lines) {
+            let used = self
+                .used_per_unit(line, checked.business_date)
+                .and_then(|used| {
+                    used.into_iter()
+                        .map(|(item_id, per_unit)| {
+                            let quantity = times(per_unit, line.quantity)?;
+                            Some(Effect {
+                                item_id,
+                                delta: if takes_out { -quantity } else { quantity },
+                                line_no,
+                            })
+                        })
+                        .collect::<Option<Vec<Effect>>>()
+                })
+                .ok_or_else(|| {
+                    vec![Rejection::new(
+                        RejectionCode::Invalid,
+                        format!("lines[{}].quantity", line_no - 1),
+                        "is too large to move stock by",
+                    )]
+                })?;
+            effects.extend(used);
+        }
+        Ok(effects)
     }
 }
 

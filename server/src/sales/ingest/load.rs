@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 
 use entity::{
-    branch_item, customer, item, payment_method, sales_transaction, staff_user, stock_movement,
+    Fixed4, branch_item, customer, item, item_group, item_group_item, item_group_option,
+    payment_method, sales_transaction, staff_user, stock_movement,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -12,8 +13,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::decide::{Book, Effect, Held};
+use super::{
+    decide::{Book, Effect, Held},
+    menu::{Group, Sold},
+};
 use crate::{
+    catalog::recipes::RecipeBook,
     error::DomainError,
     inventory::ledger,
     sales::{DOCUMENT, checks::Checked},
@@ -159,24 +164,42 @@ impl Book {
         Ok(())
     }
 
-    /// Reads the items, staff users, customers and payment methods the batch names.
+    /// Reads the items (with their prices at the branch, the groups they offer and their
+    /// recipes), staff users, customers and payment methods the batch names.
     pub(super) async fn load_catalogue<C: ConnectionTrait>(
         &mut self,
         db: &C,
         branch_id: Uuid,
         batch: &[&Checked],
     ) -> Result<(), DomainError> {
-        let item_ids: HashSet<Uuid> = batch
+        let line_items: HashSet<Uuid> = batch
             .iter()
             .flat_map(|t| t.lines.iter().map(|l| l.item_id))
             .collect();
-        let item_list: Vec<Uuid> = item_ids.iter().copied().collect();
-        for chunk in item_list.chunks(ledger::ROWS_PER_INSERT) {
-            // Each item with whether it tracks stock and whether this branch hides it.
+        let item_ids: Vec<Uuid> = line_items
+            .iter()
+            .copied()
+            .chain(
+                batch
+                    .iter()
+                    .flat_map(|t| t.lines.iter().flat_map(|l| &l.options))
+                    .map(|o| o.item_id),
+            )
+            .collect::<HashSet<Uuid>>()
+            .into_iter()
+            .collect();
+        self.load_groups(db, &line_items.into_iter().collect::<Vec<_>>())
+            .await?;
+        for chunk in item_ids.chunks(ledger::ROWS_PER_INSERT) {
+            // Each item with whether it tracks stock, its price and whether this branch hides it.
             let mut select = item::Entity::find()
                 .select_only()
-                .columns([item::Column::Id, item::Column::TrackStock])
-                .column(branch_item::Column::Hidden)
+                .columns([
+                    item::Column::Id,
+                    item::Column::TrackStock,
+                    item::Column::BasePrice,
+                ])
+                .columns([branch_item::Column::Hidden, branch_item::Column::Price])
                 .filter(item::Column::Id.is_in(chunk.iter().copied()));
             QueryTrait::query(&mut select).left_join(
                 branch_item::Entity,
@@ -190,13 +213,23 @@ impl Book {
                             .eq(branch_id),
                     ),
             );
-            let rows: Vec<(Uuid, bool, Option<bool>)> = select.into_tuple().all(db).await?;
-            for (item_id, track_stock, hidden) in rows {
-                self.items.insert(item_id, track_stock);
+            let rows: Vec<(Uuid, bool, Fixed4, Option<bool>, Option<Fixed4>)> =
+                select.into_tuple().all(db).await?;
+            for (item_id, track_stock, base_price, hidden, branch_price) in rows {
+                self.items.insert(
+                    item_id,
+                    Sold {
+                        track_stock,
+                        price: branch_price.unwrap_or(base_price),
+                    },
+                );
                 if hidden == Some(true) {
                     self.hidden_items.insert(item_id);
                 }
             }
+        }
+        if let Some(last_day) = batch.iter().map(|t| t.business_date).max() {
+            self.recipes = RecipeBook::load(db, &item_ids, last_day).await?;
         }
         let mut wanted: Vec<(Reference, Uuid)> = Vec::new();
         for t in batch {
@@ -216,6 +249,54 @@ impl Book {
                 Reference::Customer => self.customers.insert(id),
                 Reference::PaymentMethod => self.payment_methods.insert(id),
             };
+        }
+        Ok(())
+    }
+
+    /// Reads the active groups `item_ids` offer, with their options.
+    async fn load_groups<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        item_ids: &[Uuid],
+    ) -> Result<(), DomainError> {
+        for chunk in item_ids.chunks(ledger::ROWS_PER_INSERT) {
+            let links = item_group_item::Entity::find()
+                .filter(item_group_item::Column::ItemId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?;
+            if links.is_empty() {
+                continue;
+            }
+            let group_ids: HashSet<Uuid> = links.iter().map(|l| l.item_group_id).collect();
+            let missing: Vec<Uuid> = group_ids
+                .into_iter()
+                .filter(|id| !self.groups.contains_key(id))
+                .collect();
+            for group in item_group::Entity::find()
+                .filter(item_group::Column::Id.is_in(missing.iter().copied()))
+                .filter(item_group::Column::Active.eq(true))
+                .all(db)
+                .await?
+            {
+                self.groups.insert(group.id, Group::new(group));
+            }
+            for option in item_group_option::Entity::find()
+                .filter(item_group_option::Column::ItemGroupId.is_in(missing))
+                .all(db)
+                .await?
+            {
+                if let Some(group) = self.groups.get_mut(&option.item_group_id) {
+                    group.options.insert(option.item_id, option.price_delta);
+                }
+            }
+            for link in links {
+                if self.groups.contains_key(&link.item_group_id) {
+                    self.offers
+                        .entry(link.item_id)
+                        .or_default()
+                        .push(link.item_group_id);
+                }
+            }
         }
         Ok(())
     }

@@ -7,6 +7,7 @@
 
 mod decide;
 mod load;
+mod menu;
 mod plan;
 mod write;
 

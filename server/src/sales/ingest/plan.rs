@@ -1,5 +1,6 @@
 //! What a decided batch will write: its transactions, the voids it marks and its movements.
 
+use entity::Fixed4;
 use uuid::Uuid;
 
 use super::decide::Effect;
@@ -9,6 +10,8 @@ use crate::{inventory::ledger::Reason, sales::checks::Checked};
 pub(super) struct Record {
     pub(super) hub_id: Uuid,
     pub(super) checked: Checked,
+    /// By line, each option's part of the line's revenue.
+    pub(super) revenues: Vec<Vec<Fixed4>>,
     pub(super) fingerprint: String,
     /// Not held before this batch.
     pub(super) is_new: bool,
@@ -31,6 +34,7 @@ impl Plan {
         match self.records.iter_mut().find(|r| r.hub_id == record.hub_id) {
             Some(earlier) => {
                 earlier.checked = record.checked;
+                earlier.revenues = record.revenues;
                 earlier.fingerprint = record.fingerprint;
             }
             None => self.records.push(record),

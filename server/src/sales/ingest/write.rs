@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    journal_entry, outbound_event::EventType, sales_line, sales_payment, sales_transaction,
+    journal_entry, outbound_event::EventType, sales_line, sales_line_option, sales_payment,
+    sales_transaction,
 };
 use sea_orm::{
     ActiveModelTrait,
@@ -39,6 +40,10 @@ impl Plan {
             self.records.iter().partition(|r| r.is_new);
         if !revised.is_empty() {
             let ids: Vec<Uuid> = revised.iter().map(|r| r.hub_id).collect();
+            sales_line_option::Entity::delete_many()
+                .filter(sales_line_option::Column::SalesTransactionId.is_in(ids.clone()))
+                .exec(txn)
+                .await?;
             sales_line::Entity::delete_many()
                 .filter(sales_line::Column::SalesTransactionId.is_in(ids.clone()))
                 .exec(txn)
@@ -61,9 +66,23 @@ impl Plan {
         )
         .await?;
         let mut lines = Vec::new();
+        let mut options = Vec::new();
         let mut payments = Vec::new();
         for record in &self.records {
-            for (line_no, line) in (1..).zip(&record.checked.lines) {
+            for ((line_no, line), revenues) in (1..).zip(&record.checked.lines).zip(&record.revenues)
+            {
+                for ((option_no, option), revenue) in (1..).zip(&line.options).zip(revenues) {
+                    options.push(sales_line_option::ActiveModel {
+                        sales_transaction_id: Set(record.hub_id),
+                        line_no: Set(line_no),
+                        option_no: Set(option_no),
+                        item_group_id: Set(option.group_id),
+                        item_id: Set(option.item_id),
+                        quantity: Set(option.quantity),
+                        price_delta: Set(option.price_delta),
+                        revenue: Set(*revenue),
+                    });
+                }
                 lines.push(sales_line::ActiveModel {
                     sales_transaction_id: Set(record.hub_id),
                     line_no: Set(line_no),
@@ -86,6 +105,7 @@ impl Plan {
             }
         }
         ledger::insert_chunked(txn, lines).await?;
+        ledger::insert_chunked(txn, options).await?;
         ledger::insert_chunked(txn, payments).await?;
         for (voided, void) in &self.voided {
             sales_transaction::Entity::update_many()
@@ -235,6 +255,12 @@ fn accepted_event(record: &Record, terminal_id: Uuid, branch_id: Uuid) -> outbou
                 "discount": from_fixed4(line.discount),
                 "tax": from_fixed4(line.tax),
                 "line_total": from_fixed4(line.line_total),
+                "options": line.options.iter().map(|option| json!({
+                    "group_id": option.group_id,
+                    "item_id": option.item_id,
+                    "quantity": option.quantity,
+                    "price_delta": from_fixed4(option.price_delta),
+                })).collect::<Vec<Value>>(),
             })
         })
         .collect();

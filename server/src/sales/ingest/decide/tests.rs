@@ -32,8 +32,12 @@ impl Shop {
         let mut book = Book::default();
         book.staff_users.insert(staff);
         book.payment_methods.insert(cash);
+        let sold = |track_stock| super::super::menu::Sold {
+            track_stock,
+            price: Fixed4(25_000),
+        };
         book.items
-            .extend([(rice, true), (gift_wrap, false), (hidden, true)]);
+            .extend([(rice, sold(true)), (gift_wrap, sold(false)), (hidden, sold(true))]);
         book.hidden_items.insert(hidden);
         Self {
             book,
