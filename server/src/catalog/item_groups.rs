@@ -27,6 +27,8 @@ use crate::{
 
 pub const KIND: &str = "item_group";
 const MAX_OPTIONS: usize = 100;
+/// Most times one option may be chosen for one unit sold (two extra shots in a latte).
+pub const MAX_TIMES_CHOSEN: i32 = 100;
 
 #[derive(Clone, Debug)]
 pub struct OptionInput {
@@ -61,8 +63,10 @@ fn choices(min: i32, max: i32, options: usize) -> Result<(), String> {
     if min < 0 || max < 1 || min > max {
         return Err("need 0 <= min_choices <= max_choices and max_choices >= 1".into());
     }
-    if max as usize > options {
-        return Err(format!("max_choices is more than the {options} options"));
+    if max as usize > options * MAX_TIMES_CHOSEN as usize {
+        return Err(format!(
+            "max_choices is more than the {options} options chosen {MAX_TIMES_CHOSEN} times each"
+        ));
     }
     Ok(())
 }

@@ -75,7 +75,10 @@ pub async fn save_recipe<C: ConnectionTrait>(
     for (n, ingredient) in ingredients.iter().enumerate() {
         let field = |name: &str| format!("ingredients[{n}].{name}");
         if ingredient.item_id == item_id {
-            errors.check::<()>(&field("item_id"), Err("an item is not its own ingredient".into()));
+            errors.check::<()>(
+                &field("item_id"),
+                Err("an item is not its own ingredient".into()),
+            );
         } else if !seen.insert(ingredient.item_id) {
             errors.check::<()>(&field("item_id"), Err("the item is listed twice".into()));
         }
@@ -110,7 +113,10 @@ pub async fn save_recipe<C: ConnectionTrait>(
             None => errors.check::<()>(&field, Err(format!("no item {id}"))),
             Some(i) if !i.track_stock => errors.check::<()>(
                 &field,
-                Err(format!("{} does not track stock, so it cannot be used up", i.sku)),
+                Err(format!(
+                    "{} does not track stock, so it cannot be used up",
+                    i.sku
+                )),
             ),
             Some(_) => None,
         };
@@ -202,13 +208,16 @@ async fn with_ingredients<C: ConnectionTrait>(
             .get(&row.item_id)
             .map(|i| (i.sku.clone(), i.name.clone(), i.unit.clone()))
             .unwrap_or_default();
-        by_recipe.entry(row.recipe_id).or_default().push(Ingredient {
-            item_id: row.item_id,
-            sku,
-            name,
-            unit,
-            quantity: from_fixed4(row.quantity),
-        });
+        by_recipe
+            .entry(row.recipe_id)
+            .or_default()
+            .push(Ingredient {
+                item_id: row.item_id,
+                sku,
+                name,
+                unit,
+                quantity: from_fixed4(row.quantity),
+            });
     }
     Ok(recipes
         .into_iter()

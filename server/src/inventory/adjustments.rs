@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use entity::{Fixed4, adjustment, adjustment_line, adjustment_line::Mode};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use serde::Serialize;
 use utoipa::ToSchema;

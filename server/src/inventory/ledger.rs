@@ -56,10 +56,12 @@ pub async fn stream_position<C: ConnectionTrait>(
     txn: &C,
     branch_id: Uuid,
 ) -> Result<i64, DomainError> {
-    Ok(sequence_counter::Entity::find_by_id(stock_stream(branch_id))
-        .one(txn)
-        .await?
-        .map_or(0, |counter| counter.value))
+    Ok(
+        sequence_counter::Entity::find_by_id(stock_stream(branch_id))
+            .one(txn)
+            .await?
+            .map_or(0, |counter| counter.value),
+    )
 }
 
 /// Starts a transaction that changes stock at `branch_ids`. It takes their stream locks first,

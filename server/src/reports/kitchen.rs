@@ -58,8 +58,10 @@ pub async fn by_option(
 ) -> Result<Page<OptionSales>, DomainError> {
     let backend = db.get_database_backend();
     let option = |c: sales_line_option::Column| Expr::col((sales_line_option::Entity, c));
-    let times_line = option(sales_line_option::Column::Quantity)
-        .mul(Expr::col((sales_line::Entity, sales_line::Column::Quantity)));
+    let times_line = option(sales_line_option::Column::Quantity).mul(Expr::col((
+        sales_line::Entity,
+        sales_line::Column::Quantity,
+    )));
     let mut select = Query::select();
     select
         .column((
@@ -78,10 +80,8 @@ pub async fn by_option(
             sales_line::Entity,
             Condition::all()
                 .add(
-                    option(sales_line_option::Column::SalesTransactionId).equals((
-                        sales_line::Entity,
-                        sales_line::Column::SalesTransactionId,
-                    )),
+                    option(sales_line_option::Column::SalesTransactionId)
+                        .equals((sales_line::Entity, sales_line::Column::SalesTransactionId)),
                 )
                 .add(
                     option(sales_line_option::Column::LineNo)
@@ -201,7 +201,9 @@ pub async fn waste(
                 unit: item.unit.clone(),
                 entries,
                 quantity,
-                cost: item.cost.map(|cost| (from_fixed4(cost) * quantity).round_dp(4)),
+                cost: item
+                    .cost
+                    .map(|cost| (from_fixed4(cost) * quantity).round_dp(4)),
             })
         })
         .collect();
@@ -375,7 +377,9 @@ pub async fn usage_variance(
                 closing: from_fixed4(closing),
                 actual_usage: from_fixed4(actual),
                 variance,
-                variance_cost: item.cost.map(|cost| (from_fixed4(cost) * variance).round_dp(4)),
+                variance_cost: item
+                    .cost
+                    .map(|cost| (from_fixed4(cost) * variance).round_dp(4)),
             })
         })
         .collect();

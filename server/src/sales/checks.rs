@@ -12,13 +12,14 @@ use super::{
     TransactionInput,
 };
 use crate::{
+    catalog::item_groups::MAX_TIMES_CHOSEN,
     decimal::{non_negative_fixed4, to_fixed4},
     registry::PosType,
     validation::{optional_text, required_text},
 };
 
 const MAX_COVERS: i32 = 1000;
-/// Most options on one line, and most times one option is chosen per unit.
+/// Most options on one line.
 const MAX_OPTIONS: usize = 100;
 
 /// A transaction that passed [`check`]: amounts in stored form. Its JSON form is what two
@@ -306,8 +307,8 @@ fn check_options(
         let quantity = reasons.check(
             &field("quantity"),
             match option.quantity.unwrap_or(1) {
-                q if (1..=MAX_OPTIONS as i32).contains(&q) => Ok(q),
-                _ => Err(format!("must be between 1 and {MAX_OPTIONS}")),
+                q if (1..=MAX_TIMES_CHOSEN).contains(&q) => Ok(q),
+                _ => Err(format!("must be between 1 and {MAX_TIMES_CHOSEN}")),
             },
         );
         let price_delta = reasons.check(&field("price_delta"), to_fixed4(option.price_delta));

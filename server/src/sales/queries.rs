@@ -128,11 +128,8 @@ pub async fn get_transaction(
         .order_by_asc(sales_line_option::Column::OptionNo)
         .all(db)
         .await?;
-    let group_names = catalog::item_groups::names(
-        db,
-        options.iter().map(|o| o.item_group_id).collect(),
-    )
-    .await?;
+    let group_names =
+        catalog::item_groups::names(db, options.iter().map(|o| o.item_group_id).collect()).await?;
     let item_ids: Vec<Uuid> = lines
         .iter()
         .map(|l| l.item_id)

@@ -149,7 +149,11 @@ impl From<TransactionDetail> for Transaction {
             let (sku, item_name) = items.get(&o.item_id).cloned().unwrap_or_default();
             options.entry(o.line_no).or_default().push(SalesLineOption {
                 group_id: o.item_group_id,
-                group_name: d.group_names.get(&o.item_group_id).cloned().unwrap_or_default(),
+                group_name: d
+                    .group_names
+                    .get(&o.item_group_id)
+                    .cloned()
+                    .unwrap_or_default(),
                 item_id: o.item_id,
                 sku,
                 item_name,

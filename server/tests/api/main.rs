@@ -20,6 +20,7 @@ mod metrics;
 mod openapi;
 mod outbound;
 mod reports;
+mod restaurant;
 mod roles;
 mod sales;
 mod sales_exactly_once;

@@ -69,7 +69,8 @@ impl Plan {
         let mut options = Vec::new();
         let mut payments = Vec::new();
         for record in &self.records {
-            for ((line_no, line), revenues) in (1..).zip(&record.checked.lines).zip(&record.revenues)
+            for ((line_no, line), revenues) in
+                (1..).zip(&record.checked.lines).zip(&record.revenues)
             {
                 for ((option_no, option), revenue) in (1..).zip(&line.options).zip(revenues) {
                     options.push(sales_line_option::ActiveModel {

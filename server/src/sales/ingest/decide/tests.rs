@@ -36,8 +36,11 @@ impl Shop {
             track_stock,
             price: Fixed4(25_000),
         };
-        book.items
-            .extend([(rice, sold(true)), (gift_wrap, sold(false)), (hidden, sold(true))]);
+        book.items.extend([
+            (rice, sold(true)),
+            (gift_wrap, sold(false)),
+            (hidden, sold(true)),
+        ]);
         book.hidden_items.insert(hidden);
         Self {
             book,
