@@ -9,7 +9,7 @@ use hubshake_agent::{
     local::Local,
     outbox::Outbox,
     push,
-    sell::{self, Sale},
+    sell::{self, LineSpec, Sale},
     settings::Settings,
     shifts, swarm,
 };
@@ -47,7 +47,9 @@ enum Command {
     },
     /// Record a transaction in the local POS database, as the POS would (sent by the next cycle).
     Sell {
-        /// `ITEM_ID=QUANTITY`, once per line, priced from the local catalogue.
+        /// `ITEM=QUANTITY` or `ITEM=QUANTITY:OPTION,OPTION` (items and options by id or SKU;
+        /// an option named twice is chosen twice), once per line, priced from the local
+        /// catalogue: the item's price plus its options' deltas.
         #[arg(long = "line")]
         lines: Vec<String>,
         /// `sale`, `return`, `work_order` or `void`.
@@ -196,12 +198,8 @@ async fn main() -> anyhow::Result<()> {
             let settings = load()?;
             let lines = lines
                 .iter()
-                .map(|line| {
-                    line.split_once('=')
-                        .map(|(item, quantity)| (item.to_string(), quantity.to_string()))
-                        .with_context(|| format!("--line {line}: ITEM_ID=QUANTITY expected"))
-                })
-                .collect::<anyhow::Result<_>>()?;
+                .map(|line| line.parse::<LineSpec>())
+                .collect::<Result<_, _>>()?;
             let sale = Sale {
                 id,
                 kind,

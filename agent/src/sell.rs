@@ -1,7 +1,7 @@
 //! What the POS does at the counter, for tests and demos: record a transaction in the local
 //! database, priced from the master data the terminal received.
 
-use std::str::FromStr;
+use std::{collections::BTreeMap, str::FromStr};
 
 use chrono::Local as LocalTime;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -30,11 +30,39 @@ pub struct Sale {
     pub kind: String,
     /// `settled`, or `open` (retail work orders).
     pub status: String,
-    /// (item id, quantity).
-    pub lines: Vec<(String, String)>,
+    pub lines: Vec<LineSpec>,
     /// For a void: the transaction it cancels.
     pub voids: Option<String>,
     pub pos_type: String,
+}
+
+/// A line as the cashier rings it up: `ITEM=QUANTITY` or `ITEM=QUANTITY:OPTION,OPTION,…`, items
+/// and options by id or SKU; an option named twice is chosen twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineSpec {
+    pub item: String,
+    pub quantity: String,
+    pub options: Vec<String>,
+}
+
+impl FromStr for LineSpec {
+    type Err = SellError;
+
+    fn from_str(text: &str) -> Result<Self, SellError> {
+        let (item, rest) = text.split_once('=').ok_or_else(|| {
+            SellError::Invalid(format!("--line {text}: ITEM=QUANTITY[:OPTION,…] expected"))
+        })?;
+        let (quantity, options) = rest.split_once(':').unwrap_or((rest, ""));
+        Ok(Self {
+            item: item.to_string(),
+            quantity: quantity.to_string(),
+            options: options
+                .split(',')
+                .filter(|o| !o.is_empty())
+                .map(String::from)
+                .collect(),
+        })
+    }
 }
 
 /// Records `sale` and returns the transaction as it will be sent.
@@ -109,30 +137,81 @@ pub async fn record(local: &Local, sale: Sale) -> Result<Value, SellError> {
     Ok(body)
 }
 
-/// Lines priced and taxed from the local catalogue.
-async fn priced_lines(local: &Local, lines: &[(String, String)]) -> Result<Priced, SellError> {
+/// Lines priced and taxed from the local catalogue: the item's price plus its options' deltas.
+async fn priced_lines(local: &Local, lines: &[LineSpec]) -> Result<Priced, SellError> {
     if lines.is_empty() {
         return Err(SellError::Invalid("a sale needs at least one line".into()));
     }
+    let items = local.objects("item").await?;
+    let groups = local.objects("item_group").await?;
     let mut priced = Vec::new();
-    for (item_id, quantity) in lines {
-        let item = local
-            .object("item", item_id)
-            .await?
-            .ok_or_else(|| SellError::Invalid(format!("item {item_id} is not in the catalogue")))?;
-        let decimal = |field: &str| item[field].as_str().and_then(|p| Decimal::from_str(p).ok());
-        let unit_price = decimal("price")
+    for line in lines {
+        let (item_id, item) = find_item(&items, &line.item)?;
+        let decimal = |value: &Value| value.as_str().and_then(|p| Decimal::from_str(p).ok());
+        let mut unit_price = decimal(&item["price"])
             .ok_or_else(|| SellError::Invalid(format!("item {item_id} has no price")))?;
-        let quantity = Decimal::from_str(quantity)
-            .map_err(|e| SellError::Invalid(format!("quantity {quantity}: {e}")))?;
+        let quantity = Decimal::from_str(&line.quantity)
+            .map_err(|e| SellError::Invalid(format!("quantity {}: {e}", line.quantity)))?;
+        let mut options: Vec<(String, String, i32, Decimal)> = Vec::new();
+        for option in &line.options {
+            let (option_id, _) = find_item(&items, option)?;
+            let (group_id, delta) =
+                offered_option(&groups, item_id, option_id).ok_or_else(|| {
+                    SellError::Invalid(format!("{} offers no option {option}", line.item))
+                })?;
+            unit_price += delta;
+            match options
+                .iter_mut()
+                .find(|(g, o, _, _)| *g == group_id && o == option_id)
+            {
+                Some((_, _, times, _)) => *times += 1,
+                None => options.push((group_id, option_id.to_string(), 1, delta)),
+            }
+        }
         priced.push(LineToPrice {
-            item_id: item_id.clone(),
+            item_id: item_id.to_string(),
             quantity,
             unit_price,
-            tax_rate: decimal("tax_rate").unwrap_or_default(),
+            tax_rate: decimal(&item["tax_rate"]).unwrap_or_default(),
+            options: options
+                .into_iter()
+                .map(|(group_id, item_id, quantity, delta)| {
+                    json!({ "group_id": group_id, "item_id": item_id, "quantity": quantity, "price_delta": delta.normalize().to_string() })
+                })
+                .collect(),
         });
     }
     Ok(Priced::new(&priced))
+}
+
+/// An item of the local catalogue by id or SKU.
+fn find_item<'a>(
+    items: &'a BTreeMap<String, Value>,
+    key: &str,
+) -> Result<(&'a str, &'a Value), SellError> {
+    items
+        .get_key_value(key)
+        .or_else(|| items.iter().find(|(_, item)| item["sku"] == key))
+        .map(|(id, item)| (id.as_str(), item))
+        .ok_or_else(|| SellError::Invalid(format!("item {key} is not in the catalogue")))
+}
+
+/// The active group `item_id` offers with `option_id` among its options, and the option's delta.
+fn offered_option(
+    groups: &BTreeMap<String, Value>,
+    item_id: &str,
+    option_id: &str,
+) -> Option<(String, Decimal)> {
+    groups.iter().find_map(|(group_id, group)| {
+        let offered =
+            group["active"] == true && group["item_ids"].as_array()?.iter().any(|id| id == item_id);
+        let option = group["options"]
+            .as_array()?
+            .iter()
+            .find(|o| o["item_id"] == option_id)?;
+        let delta = Decimal::from_str(option["price_delta"].as_str()?).ok()?;
+        offered.then(|| (group_id.clone(), delta))
+    })
 }
 
 /// A line before pricing: the item, how many, its unit price and its tax rate in percent.
@@ -141,6 +220,8 @@ pub struct LineToPrice {
     pub quantity: Decimal,
     pub unit_price: Decimal,
     pub tax_rate: Decimal,
+    /// The options chosen, as sent.
+    pub options: Vec<Value>,
 }
 
 /// The JSON lines of a sale and their sums.
@@ -168,13 +249,17 @@ impl Priced {
                 let line_tax = cents(line_total * line.tax_rate / Decimal::ONE_HUNDRED);
                 subtotal += line_total;
                 tax += line_tax;
-                json!({
+                let mut sent = json!({
                     "item_id": line.item_id,
                     "quantity": line.quantity.normalize().to_string(),
                     "unit_price": line.unit_price.normalize().to_string(),
                     "tax": line_tax.to_string(),
                     "line_total": line_total.to_string(),
-                })
+                });
+                if !line.options.is_empty() {
+                    sent["options"] = json!(line.options);
+                }
+                sent
             })
             .collect();
         Self {

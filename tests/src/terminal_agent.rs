@@ -59,12 +59,22 @@ impl TerminalAgent {
 
     /// Points the agent at another hub address, keeping everything else.
     pub fn set_host(&self, host: &str) {
+        self.set_line("host=http", &format!("host={host}"));
+    }
+
+    /// Makes the agent a `retail` or `restaurant` POS.
+    pub fn set_pos_type(&self, pos_type: &str) {
+        self.set_line("pos_type=", &format!("pos_type={pos_type}"));
+    }
+
+    /// Replaces the settings' line that starts with `start`.
+    fn set_line(&self, start: &str, replacement: &str) {
         let text = std::fs::read_to_string(&self.settings).expect("settings read");
         let text: Vec<String> = text
             .lines()
             .map(|line| {
-                if line.starts_with("host=http") {
-                    format!("host={host}")
+                if line.starts_with(start) {
+                    replacement.to_string()
                 } else {
                     line.to_string()
                 }

@@ -426,6 +426,7 @@ fn sale(shop: &Shop, k: usize, lines: usize) -> Value {
                 quantity: Decimal::ONE,
                 unit_price: *price,
                 tax_rate: Decimal::ZERO,
+                options: Vec::new(),
             }
         })
         .collect();

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::common::{
     TestApp,
-    objects::{CHANNEL_TOKEN, concrete_path},
+    objects::{CHANNEL_TOKEN, COUNTS, concrete_path},
     sales::Chain,
 };
 
@@ -184,10 +184,19 @@ async fn every_list_of_the_document_answers_csv() {
                 .unwrap(),
             false => &chain.admin,
         };
+        // The usage-variance report is between two counts, named in its query.
+        let counts = match path.as_str() {
+            "/api/v1/reports/usage-variance" => objects
+                .iter()
+                .find(|(name, _)| *name == COUNTS)
+                .map(|(_, query)| format!("&{query}"))
+                .unwrap(),
+            _ => String::new(),
+        };
         let answer = app
             .http
             .get(app.url(&format!(
-                "{concrete}?format=csv&from=2026-01-01&to=2026-01-02"
+                "{concrete}?format=csv&from=2026-01-01&to=2026-01-02{counts}"
             )))
             .bearer_auth(token)
             .send()

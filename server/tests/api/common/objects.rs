@@ -49,6 +49,19 @@ pub async fn objects_of_another_branch(
             json!({ "lines": [{ "item_id": item, "mode": "delta", "quantity": "1", "reason_code": "found" }] }),
         )
         .await;
+    let mut counts = Vec::new();
+    for counted in ["1", "2"] {
+        let count = chain
+            .app
+            .post(
+                &format!("/api/v1/branches/{branch}/adjustments"),
+                &chain.admin,
+                json!({ "lines": [{ "item_id": item, "mode": "count", "quantity": counted, "reason_code": "count" }] }),
+            )
+            .await;
+        assert_eq!(count.status, StatusCode::CREATED, "{}", count.body);
+        counts.push(id(&count.body));
+    }
     let (channel_id, order_id, channel_token) = channel_order_at(chain, &branch, &item).await;
     let shift = chain
         .app
@@ -66,6 +79,15 @@ pub async fn objects_of_another_branch(
         // Not a path parameter: the token of the channel that placed the order, for the
         // channel's own routes.
         (CHANNEL_TOKEN, channel_token),
+        // Not a path parameter: the query of a usage-variance report between two counts.
+        (
+            COUNTS,
+            format!(
+                "branch_id={branch}&opening_count_id={}&closing_count_id={}",
+                counts[0], counts[1]
+            ),
+        ),
+        ("{effective_from}", "2026-12-01".to_string()),
         ("{branch_id}", branch.clone()),
         ("{item_id}", item),
         ("{terminal_id}", till.terminal_id.clone()),
@@ -112,6 +134,9 @@ pub async fn objects_of_another_branch(
         ("{client_id}", ADMIN_ID.to_string()),
     ]
 }
+
+/// Where [`objects_of_another_branch`] keeps the query naming two of its counts.
+pub const COUNTS: &str = "counts";
 
 /// Where [`objects_of_another_branch`] keeps the token of its sales channel.
 pub const CHANNEL_TOKEN: &str = "channel token";
