@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::common::sales::{Chain, Till, dec, result_of, transaction};
+use crate::common::sales::{Chain, Kitchen, Till, dec, result_of, transaction};
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
@@ -45,6 +45,7 @@ async fn every_transaction_is_stored_once_and_stock_is_exact() {
     for i in 0..ITEMS {
         items.push(chain.item(&format!("ITEM-{i}"), "10").await);
     }
+    let kitchen = Kitchen::set_up(&chain.app, &chain.admin, &items).await;
 
     // The expected figures, computed here from what the terminals sold.
     let mut expected: HashMap<(String, String), Decimal> = HashMap::new();
@@ -80,10 +81,19 @@ async fn every_transaction_is_stored_once_and_stock_is_exact() {
             1 => ("work_order", Decimal::NEGATIVE_ONE),
             _ => ("sale", Decimal::NEGATIVE_ONE),
         };
-        let settled = transaction(kind, &staff, &chain.cash, &line_refs);
-        for (item, quantity) in &lines {
-            *expected.entry((branch.clone(), item.clone())).or_default() += sign * dec(quantity);
-        }
+        let settled = if roll == 2 {
+            let quantity = quantities[rng.random_range(0..quantities.len())];
+            for (item, used) in kitchen.uses(quantity) {
+                *expected.entry((branch.clone(), item)).or_default() -= used;
+            }
+            kitchen.order(&staff, &chain.cash, quantity)
+        } else {
+            for (item, quantity) in &lines {
+                *expected.entry((branch.clone(), item.clone())).or_default() +=
+                    sign * dec(quantity);
+            }
+            transaction(kind, &staff, &chain.cash, &line_refs)
+        };
         *expected_count.entry(branch).or_default() += 1;
         let mut versions = vec![settled.clone()];
         if kind == "work_order" {
@@ -197,7 +207,7 @@ async fn every_transaction_is_stored_once_and_stock_is_exact() {
                 )
             })
             .collect();
-        for item in &items {
+        for item in items.iter().chain(&kitchen.items()) {
             let want = expected
                 .get(&(branch.clone(), item.clone()))
                 .copied()

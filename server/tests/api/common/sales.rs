@@ -172,6 +172,87 @@ impl Chain {
     }
 }
 
+/// A kitchen among the items: a latte made of beans with an extra shot (more beans) as an
+/// option, and a meal whose side (ITEM-0 or ITEM-1) is a combo part.
+pub struct Kitchen {
+    beans: String,
+    latte: String,
+    shot: String,
+    meal: String,
+    extras: String,
+    side: String,
+    /// The side every meal of the test is sold with.
+    salad: String,
+}
+
+impl Kitchen {
+    pub async fn set_up(app: &TestApp, admin: &str, items: &[String]) -> Self {
+        let item = async |sku: &str, price: &str| id(&app.create_item(admin, sku, price).await);
+        let beans = item("BEANS", "0").await;
+        let latte = item("LATTE", "10").await;
+        let shot = item("SHOT", "0.5").await;
+        let meal = item("MEAL", "10").await;
+        for (item, grams) in [(&latte, "18"), (&shot, "9")] {
+            let answer = app
+                .put(
+                    &format!("/api/v1/items/{item}/recipes/2026-01-01"),
+                    admin,
+                    json!({ "ingredients": [{ "item_id": beans, "quantity": grams }] }),
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        }
+        let group = |body: Value| async move {
+            let answer = app.post("/api/v1/item-groups", admin, body).await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+            answer.body["id"].as_str().unwrap().to_string()
+        };
+        let extras = group(json!({ "name": "Extras", "kind": "modifier", "min_choices": 0, "max_choices": 2, "options": [{ "item_id": shot, "price_delta": "0.5" }], "item_ids": [latte] })).await;
+        let side = group(json!({ "name": "Side", "kind": "combo", "min_choices": 1, "max_choices": 1, "options": [{ "item_id": items[0] }, { "item_id": items[1], "price_delta": "1" }], "item_ids": [meal] })).await;
+        Self {
+            beans,
+            latte,
+            shot,
+            meal,
+            extras,
+            side,
+            salad: items[1].clone(),
+        }
+    }
+
+    /// A sale of `quantity` lattes with a shot and `quantity` meals with ITEM-1 as the side.
+    pub fn order(&self, staff: &str, method: &str, quantity: &str) -> Value {
+        let lines = [
+            (self.latte.as_str(), quantity, "10.5"),
+            (self.meal.as_str(), quantity, "11"),
+        ];
+        let mut sale = transaction("sale", staff, method, &lines);
+        sale["lines"][0]["options"] =
+            json!([{ "group_id": self.extras, "item_id": self.shot, "price_delta": "0.5" }]);
+        sale["lines"][1]["options"] =
+            json!([{ "group_id": self.side, "item_id": self.salad, "price_delta": "1" }]);
+        sale
+    }
+
+    /// What [`Kitchen::order`] takes out of stock: 27 g of beans a latte, a side a meal.
+    pub fn uses(&self, quantity: &str) -> [(String, Decimal); 2] {
+        [
+            (self.beans.clone(), dec("27") * dec(quantity)),
+            (self.salad.clone(), dec(quantity)),
+        ]
+    }
+
+    /// Its items whose stock is checked: the beans move, the latte, shot and meal do not.
+    pub fn items(&self) -> Vec<String> {
+        vec![
+            self.beans.clone(),
+            self.latte.clone(),
+            self.shot.clone(),
+            self.meal.clone(),
+        ]
+    }
+}
+
 /// A transaction with exact totals: lines of (item, quantity, unit price), no discount or tax,
 /// paid in full with `method`.
 pub fn transaction(kind: &str, staff: &str, method: &str, lines: &[(&str, &str, &str)]) -> Value {
