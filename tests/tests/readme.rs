@@ -94,6 +94,11 @@ async fn readmes_walkthrough_runs_as_written() {
         r#"{"state":"open","total":"345","held":["3"]}"#,
         "fulfilled\n",
         r#"{"orders_shipped":1,"shipped":"345","returned":"0","net":"345"}"#,
+        r#"{"sku":"FLAT-W","unit_price":"5","options":[{"sku":"SHOT","quantity":2,"price_delta":"0.6"}]}"#,
+        r#"{"sku":"MILK","quantity":"500","cost":"1"}"#,
+        r#"{"sku":"CUP-12","theoretical_usage":"3","waste":"0","actual_usage":"3","variance":"0","variance_cost":"0"}"#,
+        r#"{"sku":"ESP-BEANS","theoretical_usage":"90","waste":"0","actual_usage":"120","variance":"30","variance_cost":"0.9"}"#,
+        r#"{"sku":"MILK","theoretical_usage":"450","waste":"500","actual_usage":"950","variance":"0","variance_cost":"0"}"#,
     ] {
         assert!(
             stdout.contains(expected),

@@ -203,7 +203,7 @@ pub async fn waste(
                 quantity,
                 cost: item
                     .cost
-                    .map(|cost| (from_fixed4(cost) * quantity).round_dp(4)),
+                    .map(|cost| (from_fixed4(cost) * quantity).round_dp(4).normalize()),
             })
         })
         .collect();
@@ -379,7 +379,7 @@ pub async fn usage_variance(
                 variance,
                 variance_cost: item
                     .cost
-                    .map(|cost| (from_fixed4(cost) * variance).round_dp(4)),
+                    .map(|cost| (from_fixed4(cost) * variance).round_dp(4).normalize()),
             })
         })
         .collect();
