@@ -231,11 +231,14 @@ async fn with_ingredients<C: ConnectionTrait>(
         .collect())
 }
 
+/// An item's ingredients with their quantities per unit sold.
+type Ingredients = Vec<(Uuid, Fixed4)>;
+
 /// Every recipe of some items, for deciding what their sales use up.
 #[derive(Debug, Default)]
 pub struct RecipeBook {
-    /// By item: (effective from, ingredients with quantities per unit), oldest first.
-    versions: HashMap<Uuid, Vec<(NaiveDate, Vec<(Uuid, Fixed4)>)>>,
+    /// By item: (effective from, ingredients), oldest first.
+    versions: HashMap<Uuid, Vec<(NaiveDate, Ingredients)>>,
 }
 
 impl RecipeBook {
@@ -256,7 +259,7 @@ impl RecipeBook {
             if recipes.is_empty() {
                 continue;
             }
-            let mut ingredients: HashMap<Uuid, Vec<(Uuid, Fixed4)>> = HashMap::new();
+            let mut ingredients: HashMap<Uuid, Ingredients> = HashMap::new();
             for row in recipe_ingredient::Entity::find()
                 .filter(recipe_ingredient::Column::RecipeId.is_in(recipes.iter().map(|r| r.id)))
                 .order_by_asc(recipe_ingredient::Column::Position)

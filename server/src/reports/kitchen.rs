@@ -69,7 +69,7 @@ pub async fn by_option(
             sales_line_option::Column::ItemGroupId,
         ))
         .column((sales_line_option::Entity, sales_line_option::Column::ItemId))
-        .expr_as(signed_sum(backend, Expr::val(1).into()), "lines")
+        .expr_as(signed_sum(backend, Expr::val(1)), "lines")
         .expr_as(signed_sum(backend, times_line), "quantity")
         .expr_as(
             signed_sum(backend, option(sales_line_option::Column::Revenue)),

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, Utc};
 use entity::{
-    Fixed4, journal_entry, sales_line, sales_payment, sales_transaction,
+    Fixed4, journal_entry, sales_line, sales_line_option, sales_payment, sales_transaction,
     sales_transaction::{Kind, Status},
 };
 use sea_orm::{
@@ -67,10 +67,21 @@ pub struct Vouched<'a> {
     pub discount: Fixed4,
     pub tax: Fixed4,
     pub total: Fixed4,
-    /// (item, quantity, unit price, discount, tax, line total), in line order.
-    pub lines: Vec<(Uuid, Fixed4, Fixed4, Fixed4, Fixed4, Fixed4)>,
+    pub lines: Vec<VouchedLine>,
     /// (payment method, amount, reference), in line order.
     pub payments: Vec<(Uuid, Fixed4, Option<&'a str>)>,
+}
+
+/// A line the journal vouches for.
+pub struct VouchedLine {
+    pub item_id: Uuid,
+    pub quantity: Fixed4,
+    pub unit_price: Fixed4,
+    pub discount: Fixed4,
+    pub tax: Fixed4,
+    pub line_total: Fixed4,
+    /// (group, option item, quantity, price delta), in option order.
+    pub options: Vec<(Uuid, Uuid, i32, Fixed4)>,
 }
 
 fn decimal(value: Fixed4) -> String {
@@ -93,16 +104,32 @@ impl Vouched<'_> {
             |v: Option<Uuid>| Value::String(v.map(|v| v.to_string()).unwrap_or_default());
         let lines: Vec<Value> = (1..)
             .zip(&self.lines)
-            .map(|(line_no, (item, quantity, price, discount, tax, total))| {
-                object([
-                    ("discount", text(&decimal(*discount))),
-                    ("item_id", id(*item)),
+            .map(|(line_no, line)| {
+                let mut vouched = object([
+                    ("discount", text(&decimal(line.discount))),
+                    ("item_id", id(line.item_id)),
                     ("line_no", text(&i32::to_string(&line_no))),
-                    ("line_total", text(&decimal(*total))),
-                    ("quantity", text(&decimal(*quantity))),
-                    ("tax", text(&decimal(*tax))),
-                    ("unit_price", text(&decimal(*price))),
-                ])
+                    ("line_total", text(&decimal(line.line_total))),
+                    ("quantity", text(&decimal(line.quantity))),
+                    ("tax", text(&decimal(line.tax))),
+                    ("unit_price", text(&decimal(line.unit_price))),
+                ]);
+                // Only lines with options carry the key, so records made before options existed
+                // stay as they were.
+                if !line.options.is_empty()
+                    && let Value::Object(fields) = &mut vouched
+                {
+                    let options = line.options.iter().map(|(group, item, quantity, delta)| {
+                        object([
+                            ("group_id", id(*group)),
+                            ("item_id", id(*item)),
+                            ("price_delta", text(&decimal(*delta))),
+                            ("quantity", text(&quantity.to_string())),
+                        ])
+                    });
+                    fields.insert("options".into(), Value::Array(options.collect()));
+                }
+                vouched
             })
             .collect();
         let payments: Vec<Value> = (1..)
@@ -352,10 +379,11 @@ pub async fn verify(
     Ok(verification)
 }
 
-/// A transaction as stored, with its lines and payments in order.
+/// A transaction as stored, with its lines, their options and its payments in order.
 type Stored = (
     sales_transaction::Model,
     Vec<sales_line::Model>,
+    Vec<sales_line_option::Model>,
     Vec<sales_payment::Model>,
 );
 
@@ -369,7 +397,7 @@ async fn stored_transactions(
         .all(db)
         .await?
         .into_iter()
-        .map(|t| (t.id, (t, Vec::new(), Vec::new())))
+        .map(|t| (t.id, (t, Vec::new(), Vec::new(), Vec::new())))
         .collect();
     for line in sales_line::Entity::find()
         .filter(sales_line::Column::SalesTransactionId.is_in(ids.clone()))
@@ -377,8 +405,19 @@ async fn stored_transactions(
         .all(db)
         .await?
     {
-        if let Some((_, lines, _)) = stored.get_mut(&line.sales_transaction_id) {
+        if let Some((_, lines, _, _)) = stored.get_mut(&line.sales_transaction_id) {
             lines.push(line);
+        }
+    }
+    for option in sales_line_option::Entity::find()
+        .filter(sales_line_option::Column::SalesTransactionId.is_in(ids.clone()))
+        .order_by_asc(sales_line_option::Column::LineNo)
+        .order_by_asc(sales_line_option::Column::OptionNo)
+        .all(db)
+        .await?
+    {
+        if let Some((_, _, options, _)) = stored.get_mut(&option.sales_transaction_id) {
+            options.push(option);
         }
     }
     for payment in sales_payment::Entity::find()
@@ -387,7 +426,7 @@ async fn stored_transactions(
         .all(db)
         .await?
     {
-        if let Some((_, _, payments)) = stored.get_mut(&payment.sales_transaction_id) {
+        if let Some((_, _, _, payments)) = stored.get_mut(&payment.sales_transaction_id) {
             payments.push(payment);
         }
     }
@@ -421,10 +460,10 @@ fn check(
     if chain_hash(&entry.prev_hash, &entry.record) != entry.hash {
         return broken("the hash is not SHA-256(prev_hash ‖ record)".into());
     }
-    let Some((transaction, lines, payments)) = stored.get(&entry.transaction_id) else {
+    let Some((transaction, lines, options, payments)) = stored.get(&entry.transaction_id) else {
         return broken("the transaction is missing".into());
     };
-    if vouched(transaction, lines, payments).record(entry.seq) != entry.record {
+    if vouched(transaction, lines, options, payments).record(entry.seq) != entry.record {
         return broken("the transaction differs from its journal record".into());
     }
     if transaction.journal_hash.as_deref() != Some(entry.hash.as_str()) {
@@ -437,6 +476,7 @@ fn check(
 fn vouched<'a>(
     t: &'a sales_transaction::Model,
     lines: &'a [sales_line::Model],
+    options: &'a [sales_line_option::Model],
     payments: &'a [sales_payment::Model],
 ) -> Vouched<'a> {
     Vouched {
@@ -458,15 +498,18 @@ fn vouched<'a>(
         total: t.total,
         lines: lines
             .iter()
-            .map(|l| {
-                (
-                    l.item_id,
-                    l.quantity,
-                    l.unit_price,
-                    l.discount,
-                    l.tax,
-                    l.line_total,
-                )
+            .map(|l| VouchedLine {
+                item_id: l.item_id,
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                discount: l.discount,
+                tax: l.tax,
+                line_total: l.line_total,
+                options: options
+                    .iter()
+                    .filter(|o| o.line_no == l.line_no)
+                    .map(|o| (o.item_group_id, o.item_id, o.quantity, o.price_delta))
+                    .collect(),
             })
             .collect(),
         payments: payments

@@ -2,8 +2,10 @@
 //! their parts, recipes that move ingredients (by the recipe of the sale's business date),
 //! waste, and the usage variance between two counts.
 
+use entity::{Fixed4, sales_line_option};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 
 use crate::common::sales::{
@@ -265,6 +267,36 @@ async fn a_line_with_options_is_priced_by_the_menu_or_rejected_naming_the_field(
     // 0.50 × 2 per latte × 2 lattes.
     assert_eq!(dec(options[0]["revenue"].as_str().unwrap()), dec("2"));
     assert_eq!(dec(options[1]["revenue"].as_str().unwrap()), dec("0.8"));
+
+    // The journal vouches for the options too: a delta changed behind the hub's back is named.
+    let verify = async || {
+        let path = format!("/api/v1/branches/{}/journal/verify", shop.branch);
+        shop.chain.app.get(&path, &shop.chain.admin).await.body
+    };
+    assert_eq!(verify().await["intact"], true);
+    let db = Database::connect(&shop.chain.app.database.url)
+        .await
+        .unwrap();
+    let sale_id: uuid::Uuid = accepted["transaction_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    sales_line_option::Entity::update_many()
+        .col_expr(
+            sales_line_option::Column::PriceDelta,
+            Expr::value(Fixed4(0)),
+        )
+        .filter(sales_line_option::Column::SalesTransactionId.eq(sale_id))
+        .exec(&db)
+        .await
+        .unwrap();
+    let verified = verify().await;
+    assert_eq!(verified["intact"], false);
+    assert_eq!(
+        verified["first_break"]["transaction_id"],
+        accepted["transaction_id"]
+    );
 
     let cases: Vec<(Value, &str, &str)> = vec![
         (

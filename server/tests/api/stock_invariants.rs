@@ -352,7 +352,10 @@ async fn random_document_sequences_keep_the_ledger_and_conservation_true() {
                 _ => {}
             }
         }
-        assert!(kitchen_sales > 0, "seed {seed} sold nothing from the kitchen");
+        assert!(
+            kitchen_sales > 0,
+            "seed {seed} sold nothing from the kitchen"
+        );
         let (_, in_transit) = world.check_invariants().await;
         let still_sent: Decimal = {
             let mut sum = Decimal::ZERO;

@@ -213,9 +213,11 @@ impl Book {
                             .eq(branch_id),
                     ),
             );
-            let rows: Vec<(Uuid, bool, Fixed4, Option<bool>, Option<Fixed4>)> =
-                select.into_tuple().all(db).await?;
-            for (item_id, track_stock, base_price, hidden, branch_price) in rows {
+            // (id, tracks stock, base price, hidden here, price here)
+            type Row = (Uuid, bool, Fixed4, Option<bool>, Option<Fixed4>);
+            for (item_id, track_stock, base_price, hidden, branch_price) in
+                select.into_tuple::<Row>().all(db).await?
+            {
                 self.items.insert(
                     item_id,
                     Sold {

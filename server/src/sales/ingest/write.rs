@@ -222,15 +222,18 @@ fn vouched(record: &Record, terminal_id: Uuid, branch_id: Uuid) -> journal::Vouc
         lines: t
             .lines
             .iter()
-            .map(|l| {
-                (
-                    l.item_id,
-                    l.quantity,
-                    l.unit_price,
-                    l.discount,
-                    l.tax,
-                    l.line_total,
-                )
+            .map(|l| journal::VouchedLine {
+                item_id: l.item_id,
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                discount: l.discount,
+                tax: l.tax,
+                line_total: l.line_total,
+                options: l
+                    .options
+                    .iter()
+                    .map(|o| (o.group_id, o.item_id, o.quantity, o.price_delta))
+                    .collect(),
             })
             .collect(),
         payments: t
