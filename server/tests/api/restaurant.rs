@@ -499,6 +499,24 @@ async fn combos_move_their_parts_recipes_their_ingredients_and_a_void_reverses_e
     ] {
         assert_eq!(shop.on_hand(item).await, dec(on_hand), "item {item}");
     }
+
+    // A return puts back what its own date's recipe says: 20 g, 200 ml and a cup.
+    let returned = order(
+        "return",
+        &shop.staff,
+        &shop.chain.cash,
+        "2026-11-24",
+        vec![line(&shop.latte, "1", "4.00", &[])],
+    );
+    let returned = shop.chain.post_one(&shop.till, &returned).await;
+    assert_eq!(result_of(&returned), "accepted", "{returned}");
+    for (item, on_hand) in [
+        (&shop.beans, "982"),
+        (&shop.milk, "4800"),
+        (&shop.cup, "99"),
+    ] {
+        assert_eq!(shop.on_hand(item).await, dec(on_hand), "item {item}");
+    }
 }
 
 #[tokio::test]
