@@ -218,7 +218,11 @@ pub async fn sales_by_option(
     tag = "reports",
     security(("bearer" = ["admin", "stock", "reports"])),
     params(PageQuery, SalesReportQuery),
-    responses((status = 200, body = PageView<ItemWaste>), (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 200, body = PageView<ItemWaste>),
+        (status = 404, description = "No such branch", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No dates, or `to` before `from` or more than 366 days after it", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/reports/waste")]
 pub async fn waste(
