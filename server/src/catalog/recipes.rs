@@ -165,6 +165,25 @@ pub async fn save_recipe<C: ConnectionTrait>(
     shown.pop().ok_or(DomainError::NotFound("recipe"))
 }
 
+/// Removes the recipe of `item_id` saved for `effective_from`: from that date the item's earlier
+/// recipe applies again (or none). Sales already recorded keep what they used up.
+#[tracing::instrument(skip_all, fields(item_id = %item_id, effective_from = %effective_from), err(level = "info"))]
+pub async fn delete_recipe<C: ConnectionTrait>(
+    txn: &C,
+    item_id: Uuid,
+    effective_from: NaiveDate,
+) -> Result<(), DomainError> {
+    let deleted = recipe::Entity::delete_many()
+        .filter(recipe::Column::ItemId.eq(item_id))
+        .filter(recipe::Column::EffectiveFrom.eq(effective_from))
+        .exec(txn)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(DomainError::NotFound("recipe"));
+    }
+    Ok(())
+}
+
 /// The recipes of an item, newest first.
 pub async fn list_recipes(
     db: &DatabaseConnection,

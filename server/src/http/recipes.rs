@@ -1,6 +1,6 @@
 //! Recipes of items (admin writes; every client reads).
 
-use actix_web::{HttpResponse, get, http::StatusCode, put, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, put, web};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -17,7 +17,9 @@ use crate::{
 };
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(save_recipe).service(list_recipes);
+    cfg.service(save_recipe)
+        .service(delete_recipe)
+        .service(list_recipes);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -73,6 +75,35 @@ pub async fn save_recipe(
     write
         .run(&admin.client_id, StatusCode::OK, async |txn| {
             recipes::save_recipe(txn, item_id, effective_from, &actor, ingredients).await
+        })
+        .await
+}
+
+/// Remove an item's recipe of a date: from then its earlier recipe applies again (or none).
+/// Sales already recorded keep what they used up.
+#[utoipa::path(
+    params(
+        ("item_id" = Uuid, Path),
+        ("effective_from" = String, Path, format = Date, example = "2026-12-01"),
+        ("Idempotency-Key" = Option<String>, Header, description = super::idempotent::KEY_PARAM),
+    ),
+    tag = "catalog",
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No recipe of that item and date", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/items/{item_id}/recipes/{effective_from}")]
+pub async fn delete_recipe(
+    admin: AdminCaller,
+    write: WriteRequest,
+    path: web::Path<(Uuid, NaiveDate)>,
+) -> Result<HttpResponse, ApiError> {
+    let (item_id, effective_from) = path.into_inner();
+    write
+        .run(&admin.client_id, StatusCode::NO_CONTENT, async |txn| {
+            recipes::delete_recipe(txn, item_id, effective_from).await
         })
         .await
 }

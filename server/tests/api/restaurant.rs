@@ -484,6 +484,25 @@ async fn combos_move_their_parts_recipes_their_ingredients_and_a_void_reverses_e
     assert_eq!(recipes.body["items"][0]["ingredients"][0]["sku"], "BEANS");
     assert_eq!(recipes.body["items"][0]["ingredients"][0]["unit"], "g");
 
+    // A recipe removed: from its date the earlier one applies again; what was sold stays.
+    let path = format!("/api/v1/items/{}/recipes/2026-11-24", shop.latte);
+    let removed = shop.chain.app.delete(&path, &shop.chain.admin).await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.body);
+    shop.chain
+        .app
+        .delete(&path, &shop.chain.admin)
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    let result = shop.chain.post_one(&shop.till, &plain("2026-11-25")).await;
+    assert_eq!(result_of(&result), "accepted", "{result}");
+    assert_eq!(shop.on_hand(&shop.beans).await, dec("890"));
+    shop.recipe(
+        &shop.latte,
+        "2026-11-24",
+        &[(&shop.beans, "20"), (&shop.milk, "200"), (&shop.cup, "1")],
+    )
+    .await;
+
     // Voiding the first sale puts back exactly what it took, whatever the recipe is now.
     let voided = shop
         .chain
@@ -491,9 +510,9 @@ async fn combos_move_their_parts_recipes_their_ingredients_and_a_void_reverses_e
         .await;
     assert_eq!(result_of(&voided), "accepted", "{voided}");
     for (item, on_hand) in [
-        (&shop.beans, "962"),
-        (&shop.milk, "4600"),
-        (&shop.cup, "98"),
+        (&shop.beans, "944"),
+        (&shop.milk, "4400"),
+        (&shop.cup, "97"),
         (&shop.burger, "10"),
         (&shop.salad, "10"),
     ] {
@@ -511,9 +530,9 @@ async fn combos_move_their_parts_recipes_their_ingredients_and_a_void_reverses_e
     let returned = shop.chain.post_one(&shop.till, &returned).await;
     assert_eq!(result_of(&returned), "accepted", "{returned}");
     for (item, on_hand) in [
-        (&shop.beans, "982"),
-        (&shop.milk, "4800"),
-        (&shop.cup, "99"),
+        (&shop.beans, "964"),
+        (&shop.milk, "4600"),
+        (&shop.cup, "98"),
     ] {
         assert_eq!(shop.on_hand(item).await, dec(on_hand), "item {item}");
     }
