@@ -99,13 +99,7 @@ pub async fn save_recipe<C: ConnectionTrait>(
         .await?
         .ok_or(DomainError::NotFound("item"))?;
     let ingredient_ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
-    let found: HashMap<Uuid, item::Model> = item::Entity::find()
-        .filter(item::Column::Id.is_in(ingredient_ids.iter().copied()))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
+    let found = super::items::by_id(txn, ingredient_ids.iter().copied()).await?;
     let mut errors = FieldErrors::default();
     for (n, id) in ingredient_ids.iter().enumerate() {
         let field = format!("ingredients[{n}].item_id");
@@ -214,13 +208,7 @@ async fn with_ingredients<C: ConnectionTrait>(
         .order_by_asc(recipe_ingredient::Column::Position)
         .all(db)
         .await?;
-    let items: HashMap<Uuid, item::Model> = item::Entity::find()
-        .filter(item::Column::Id.is_in(rows.iter().map(|r| r.item_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
+    let items = super::items::by_id(db, rows.iter().map(|r| r.item_id)).await?;
     let mut by_recipe: HashMap<Uuid, Vec<Ingredient>> = HashMap::new();
     for row in rows {
         let (sku, name, unit) = items

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{Days, NaiveTime};
 use entity::{
-    Fixed4, adjustment, adjustment_line, adjustment_line::Mode, branch, item, sales_line,
+    Fixed4, adjustment, adjustment_line, adjustment_line::Mode, branch, sales_line,
     sales_line_option, stock_movement,
 };
 use rust_decimal::Decimal;
@@ -186,7 +186,7 @@ pub async fn waste(
         .into_iter()
         .map(|b| (b.id, b.name))
         .collect();
-    let items = items_by_id(db, rows.iter().map(|r| r.1)).await?;
+    let items = catalog::items::by_id(db, rows.iter().map(|r| r.1)).await?;
     let mut rows: Vec<ItemWaste> = rows
         .into_iter()
         .filter_map(|(branch_id, item_id, entries, delta)| {
@@ -215,19 +215,6 @@ pub async fn waste(
             .then(a.sku.cmp(&b.sku))
     });
     Ok(Page::of_all(rows, page))
-}
-
-async fn items_by_id<C: ConnectionTrait>(
-    db: &C,
-    ids: impl Iterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, item::Model>, DomainError> {
-    Ok(item::Entity::find()
-        .filter(item::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect())
 }
 
 /// An ingredient's usage between two counts.
@@ -266,7 +253,7 @@ pub struct UsageVariance {
 }
 
 /// A count of the branch, with where the stream stood once it was applied.
-async fn count_of<C: ConnectionTrait>(
+async fn count_adjustment<C: ConnectionTrait>(
     db: &C,
     branch_id: Uuid,
     id: Uuid,
@@ -309,8 +296,10 @@ pub async fn usage_variance(
 ) -> Result<Page<UsageVariance>, DomainError> {
     use stock_movement::Column;
     let branch_id = scope.branch(branch_id)?;
-    let (opening, opened) = count_of(db, branch_id, opening_count_id, "opening_count_id").await?;
-    let (closing, closed) = count_of(db, branch_id, closing_count_id, "closing_count_id").await?;
+    let (opening, opened) =
+        count_adjustment(db, branch_id, opening_count_id, "opening_count_id").await?;
+    let (closing, closed) =
+        count_adjustment(db, branch_id, closing_count_id, "closing_count_id").await?;
     if opening.stream_seq >= closing.stream_seq {
         return Err(DomainError::invalid(
             "closing_count_id",
@@ -355,7 +344,7 @@ pub async fn usage_variance(
             }
         }
     }
-    let items = items_by_id(db, item_ids.iter().copied()).await?;
+    let items = catalog::items::by_id(db, item_ids.iter().copied()).await?;
     let mut rows: Vec<UsageVariance> = item_ids
         .iter()
         .filter_map(|item_id| {

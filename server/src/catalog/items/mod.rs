@@ -279,6 +279,20 @@ async fn with_barcodes<C: ConnectionTrait>(
         .collect())
 }
 
+/// The items of `ids` (those that exist), by id.
+pub async fn by_id<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, item::Model>, DomainError> {
+    Ok(item::Entity::find()
+        .filter(item::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect())
+}
+
 /// The SKU and name of each of `ids`, for answers that show items next to their ids.
 pub async fn sku_and_name<C: ConnectionTrait>(
     db: &C,
