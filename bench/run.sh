@@ -6,9 +6,13 @@
 #                 flat out, for the rate next to /healthz's
 #   initial sync  one fresh terminal pulling the 100,000-item catalogue and its branch's stock
 #   sockets       5,000 terminals holding the WebSocket, an admin making a change a second
+#   steady        32 terminals selling one sale a request at 200 sales/s in all (open loop): latency
 #   anchors       pgbench TPC-B (32 clients) on the same PostgreSQL; /healthz under the same load tool
-#   SQLite        the ingest runs again on the embedded default
-# The report opens with the targets of issue 7 and what this run reached.
+#   ceilings      pgbench writing the hub's own rows for a sale straight in SQL (bench/write-set.sql)
+#                 on a copy of the run's database: one sale a commit, and twenty in one statement
+#   SQLite        the 100,000-item import and the ingest again on the embedded default
+#   a million     1,000,000 items imported on SQLite, then one fresh terminal's initial sync
+# The report opens with the targets of issues 7 and 21 and what this run reached.
 # Needs PostgreSQL (started here if it is installed but down), pgbench and jq.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,6 +86,8 @@ section "/healthz under the same tool, 32 clients"
 swarm healthz --mode healthz --terminals 32 --duration-secs "$seconds" >>"$body"
 section "Initial sync: one fresh terminal, 100,000 items"
 swarm initial-sync --mode initial-sync >>"$body"
+section "Steady single-sale ingest: 32 terminals, 200 five-line sales/s in all, open loop"
+swarm pg-steady --terminals 32 --branches 20 --sales-per-sec 6.25 --batch 1 --lines 5 --duration-secs "$seconds" >>"$body"
 stop_hub
 
 # A hub of its own, whose memory has its own target.
@@ -97,14 +103,59 @@ pgbench -q -i -s 20 hubshake_bench_pgbench >/dev/null 2>&1
 pgbench -c 32 -j 2 -T "$seconds" hubshake_bench_pgbench 2>/dev/null | grep -E 'tps|latency average' >"$work/pgbench.txt"
 sed 's/^/    /' "$work/pgbench.txt" >>"$body"
 
+# The ceilings: the hub's write set for a sale, in SQL, on a copy of the run's database (its
+# schema, catalogue and sales so far), at ten thousand items with a level at every branch.
+section "Ceilings: the hub's write set for a five-line sale in SQL, 32 clients, same PostgreSQL"
+psql -q -d postgres -c 'DROP DATABASE IF EXISTS hubshake_bench_ceiling' \
+  -c 'CREATE DATABASE hubshake_bench_ceiling TEMPLATE hubshake_bench_run'
+psql -q -d hubshake_bench_ceiling -v ON_ERROR_STOP=1 <<'SQL'
+CREATE TABLE ceiling_branch AS
+  SELECT row_number() OVER (ORDER BY b.id) AS n, b.id AS branch_id,
+    (SELECT t.id FROM terminal t WHERE t.branch_id = b.id ORDER BY t.id LIMIT 1) AS terminal_id,
+    gen_random_uuid() AS staff_user_id,
+    (SELECT p.id FROM payment_method p ORDER BY p.id LIMIT 1) AS payment_method_id
+  FROM branch b
+  WHERE EXISTS (SELECT 1 FROM sequence_counter c WHERE c.stream = 'stock:' || b.id)
+    AND EXISTS (SELECT 1 FROM terminal t WHERE t.branch_id = b.id);
+CREATE TABLE ceiling_item AS
+  SELECT row_number() OVER (ORDER BY id) AS n, id AS item_id
+  FROM (SELECT id FROM item WHERE track_stock ORDER BY id LIMIT 10000) AS i;
+ALTER TABLE ceiling_branch ADD PRIMARY KEY (n);
+ALTER TABLE ceiling_item ADD PRIMARY KEY (n);
+INSERT INTO stock_level (branch_id, item_id, on_hand, in_transit_in, on_order, seq, updated_at)
+  SELECT b.branch_id, i.item_id, 0, 0, 0, 0, now() FROM ceiling_branch b, ceiling_item i
+  ON CONFLICT DO NOTHING;
+ANALYZE;
+SQL
+ceiling_branches=$(psql -At -d hubshake_bench_ceiling -c 'SELECT count(*) FROM ceiling_branch')
+# ceiling NAME SALES: pgbench with the write set of SALES sales a statement; its rate in sales/s.
+ceiling() {
+  pgbench -n -M prepared -c 32 -j 2 -T "$seconds" -f bench/write-set.sql -D sales="$2" \
+    -D items=10000 -D branches="$ceiling_branches" hubshake_bench_ceiling 2>/dev/null |
+    grep -E 'tps|latency average|failed' >"$work/$1.txt"
+  echo "    $2 sale(s) a statement and commit:" >>"$body"
+  sed 's/^/    /' "$work/$1.txt" >>"$body"
+  awk -v n="$2" '/^tps/ {print $3 * n}' "$work/$1.txt" >"$work/$1.rate"
+}
+ceiling ceiling-single 1
+ceiling ceiling-bulk 20
+
 port=18081
 start_hub "sqlite://$work/bench.db?mode=rwc" $port
-swarm sqlite-seed --mode seed --items 1000 >/dev/null
+section "Seed (SQLite)"
+swarm sqlite-seed --mode seed --items 100000 >>"$body"
 section "Ingest, SQLite: 32 terminals over 20 branches, batches of 20 five-line sales"
 swarm sqlite-batched --terminals 32 --branches 20 --sales-per-sec 0 --batch 20 --lines 5 --duration-secs "$seconds" >>"$body"
 section "Ingest, SQLite: one five-line sale per request"
 swarm sqlite-single --terminals 32 --branches 20 --sales-per-sec 0 --batch 1 --lines 5 --duration-secs "$seconds" >>"$body"
 stop_hub
+
+port=18083
+start_hub "sqlite://$work/million.db?mode=rwc" $port
+section "A million items (SQLite): import, then one fresh terminal's initial sync"
+swarm million-seed --mode seed --items 1000000 >>"$body"
+swarm million-sync --mode initial-sync >>"$body"
+rss_file=peak-rss-million-kib stop_hub
 # The targets, and what this run reached.
 j() { jq -r "$2" "$work/$1.json"; }
 tps=$(awk '/^tps/ {print $3}' "$work/pgbench.txt")
@@ -112,6 +163,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 rate() { awk -v a="$1" 'BEGIN { printf "%.0f", a }'; }
 poll_rate=$(j poll-flat '[.endpoints[].requests_per_sec] | add')
 healthz_rate=$(j healthz '.endpoints[0].requests_per_sec')
+single=$(cat "$work/ceiling-single.rate")
+bulk=$(cat "$work/ceiling-bulk.rate")
 {
   echo "| target | reached |"
   echo "| --- | --- |"
@@ -123,6 +176,18 @@ healthz_rate=$(j healthz '.endpoints[0].requests_per_sec')
   echo "| hub RSS ≤ 300 MB at 5,000 sockets | $(j sockets '.hub_max_rss_mib * 1.048576 | round') MB |"
   echo "| initial sync of 100,000 items ≤ 3 s | $(j initial-sync '.seconds * 100 | round / 100') s |"
   echo "| hub RSS ≤ 150 MB throughout | $(sort -n "$work/peak-rss-kib" | tail -n 1 | awk '{printf "%.0f MB", $1 * 1024 / 1e6}') (peak of every hub of the run) |"
+  echo
+  echo "Issue 21 (ceilings: the hub's own write set in SQL, see bench/write-set.sql):"
+  echo
+  echo "| target | reached |"
+  echo "| --- | --- |"
+  echo "| batched ingest ≥ 0.7 × the bulk write-set ceiling | $(ratio "$(j pg-batched .transactions_per_sec)" "$bulk") × ($(rate "$(j pg-batched .transactions_per_sec)") tx/s vs $(rate "$bulk") sales/s; TPC-B ratio $(ratio "$(j pg-batched .transactions_per_sec)" "$tps") ×) |"
+  echo "| single-sale ingest ≥ 0.75 × the single write-set ceiling | $(ratio "$(j pg-single .transactions_per_sec)" "$single") × ($(rate "$(j pg-single .transactions_per_sec)") tx/s vs $(rate "$single") sales/s; TPC-B ratio $(ratio "$(j pg-single .transactions_per_sec)" "$tps") ×) |"
+  echo "| steady 200 sales/s, one a request: p99 ≤ 50 ms | $(j pg-steady '.endpoints[] | select(.endpoint | test("transactions")) | .p99_ms * 10 | round / 10') ms (p50 $(j pg-steady '.endpoints[] | select(.endpoint | test("transactions")) | .p50_ms * 10 | round / 10') ms, $(rate "$(j pg-steady .transactions_per_sec)") tx/s) |"
+  echo "| import of 100,000 items ≤ 5 s on PostgreSQL | $(j seed '.seconds * 10 | round / 10') s |"
+  echo "| import of 100,000 items ≤ 3 s on SQLite | $(j sqlite-seed '.seconds * 10 | round / 10') s |"
+  echo "| initial sync of 1,000,000 items ≤ 8 s | $(j million-sync '.seconds * 100 | round / 100') s (import $(j million-seed '.seconds | round') s) |"
+  echo "| hub RSS ≤ 150 MB through the million | $(awk '{printf "%.0f MB", $1 * 1024 / 1e6}' "$work/peak-rss-million-kib") |"
   echo
   cat "$body"
 } >>"$report"

@@ -135,10 +135,36 @@ pub async fn publish_many<C: ConnectionTrait>(
                 .map(|view| (object_id.clone(), view)),
         );
     }
+    write_views(txn, kind, rows).await
+}
+
+/// [`publish_many`] for objects that never had a view (just created with a new id): nothing
+/// stored to compare with, so every view is written without reading the feed first.
+pub async fn publish_new<C: ConnectionTrait>(
+    txn: &C,
+    kind: &str,
+    objects: Vec<(String, Vec<View>)>,
+) -> Result<(), DbErr> {
+    let rows = objects
+        .into_iter()
+        .flat_map(|(object_id, mut views)| {
+            views.sort_by_key(|view| view.audience != ALL_BRANCHES);
+            views.into_iter().map(move |view| (object_id.clone(), view))
+        })
+        .collect();
+    write_views(txn, kind, rows).await
+}
+
+/// Writes the feed rows of `rows`, in order, with new sequence numbers, and announces the heads
+/// of the audiences they reach.
+async fn write_views<C: ConnectionTrait>(
+    txn: &C,
+    kind: &str,
+    rows: Vec<(String, View)>,
+) -> Result<(), DbErr> {
     if rows.is_empty() {
         return Ok(());
     }
-
     let first = allocate(txn, MASTER_STREAM, rows.len() as i64).await?;
     let mut audience_heads: HashMap<&str, i64> = HashMap::new();
     for ((_, view), seq) in rows.iter().zip(first..) {

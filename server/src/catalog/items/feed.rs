@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::json;
 use uuid::Uuid;
 
-use super::KIND;
+use super::{Item, KIND};
 use crate::{
     catalog::CHUNK,
     decimal::from_fixed4,
@@ -17,23 +17,32 @@ use crate::{
 };
 
 /// The payload a terminal stores: the branch's price when it has one.
-fn payload(
-    item: &item::Model,
-    barcodes: &[String],
-    branch_price: Option<Fixed4>,
-) -> serde_json::Value {
+fn payload(item: &Item, branch_price: Option<Fixed4>) -> serde_json::Value {
     json!({
         "id": item.id,
         "sku": item.sku,
-        "barcodes": barcodes,
+        "barcodes": item.barcodes,
         "name": item.name,
         "category_id": item.category_id,
         "unit": item.unit,
-        "price": from_fixed4(branch_price.unwrap_or(item.base_price)),
-        "tax_rate": from_fixed4(item.tax_rate),
+        "price": branch_price.map_or(item.base_price, from_fixed4),
+        "tax_rate": item.tax_rate,
         "track_stock": item.track_stock,
         "active": item.active,
     })
+}
+
+/// Publishes the views of items just created: everyone's, as no branch departs from them yet.
+pub(super) async fn publish_new_items<C: ConnectionTrait>(
+    txn: &C,
+    items: &[Item],
+) -> Result<(), DomainError> {
+    let objects = items
+        .iter()
+        .map(|item| (item.id.to_string(), vec![View::everyone(payload(item, None))]))
+        .collect();
+    feed::publish_new(txn, KIND, objects).await?;
+    Ok(())
 }
 
 /// Publishes the current views of `item_ids` (tombstones for those that are gone).
@@ -75,14 +84,13 @@ pub(super) async fn publish_items<C: ConnectionTrait>(
         }
     }
     let objects = item_ids.iter().map(|id| {
-        let views = match items.get(id) {
+        let views = match items.remove(id) {
             None => Vec::new(),
-            Some(item) => {
-                let barcodes = codes.get(id).map(Vec::as_slice).unwrap_or_default();
-                let mut views = vec![View::everyone(payload(item, barcodes, None))];
+            Some(found) => {
+                let item = Item::new(found, codes.remove(id).unwrap_or_default());
+                let mut views = vec![View::everyone(payload(&item, None))];
                 views.extend(overrides.get(id).into_iter().flatten().map(|departure| {
-                    let seen =
-                        (!departure.hidden).then(|| payload(item, barcodes, departure.price));
+                    let seen = (!departure.hidden).then(|| payload(&item, departure.price));
                     View::branch(departure.branch_id, seen)
                 }));
                 views

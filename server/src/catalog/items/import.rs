@@ -3,12 +3,14 @@
 use std::collections::HashMap;
 
 use entity::{item, item_barcode, outbound_event::EventType};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryIntoModel,
+};
 use uuid::Uuid;
 
 use super::{
-    ItemInput, duplicate_sku, emit_items,
-    feed::publish_items,
+    Item, ItemInput, duplicate_sku, emit_each, emit_items,
+    feed::{publish_items, publish_new_items},
     item_model, save,
     validate::{ValidItem, check_barcodes, check_categories, validate},
 };
@@ -20,33 +22,34 @@ use crate::{
 
 pub const MAX_IMPORT_ROWS: usize = 5_000;
 
-/// Inserts new items in multi-row statements: an import of thousands stays a few round trips.
+/// Inserts new items in multi-row statements (an import of thousands stays a few round trips),
+/// and returns them as the API shows them, without reading them back.
 async fn insert_new<C: ConnectionTrait>(
     txn: &C,
     fresh: Vec<ValidItem>,
-) -> Result<Vec<Uuid>, DomainError> {
-    let mut ids = Vec::with_capacity(fresh.len());
+) -> Result<Vec<Item>, DomainError> {
+    let mut created = Vec::with_capacity(fresh.len());
     for chunk in fresh.chunks(CHUNK) {
         let models: Vec<item::ActiveModel> =
             chunk.iter().map(|valid| item_model(None, valid)).collect();
-        let chunk_ids: Vec<Uuid> = models
+        let rows = models
             .iter()
-            .filter_map(|m| m.id.try_as_ref().copied())
-            .collect();
+            .map(|model| model.clone().try_into_model())
+            .collect::<Result<Vec<item::Model>, _>>()?;
         item::Entity::insert_many(models)
             .exec_without_returning(txn)
             .await
             .map_err(|err| duplicate_sku(err, "in this import"))?;
         let barcodes: Vec<item_barcode::ActiveModel> = chunk
             .iter()
-            .zip(&chunk_ids)
-            .flat_map(|(valid, item_id)| {
+            .zip(&rows)
+            .flat_map(|(valid, row)| {
                 valid
                     .barcodes
                     .iter()
                     .map(|barcode| item_barcode::ActiveModel {
                         barcode: Set(barcode.clone()),
-                        item_id: Set(*item_id),
+                        item_id: Set(row.id),
                     })
             })
             .collect();
@@ -55,9 +58,14 @@ async fn insert_new<C: ConnectionTrait>(
                 .exec_without_returning(txn)
                 .await?;
         }
-        ids.extend(chunk_ids);
+        created.extend(chunk.iter().zip(rows).map(|(valid, row)| {
+            // In the order the database lists them in, as an item read back would have them.
+            let mut barcodes = valid.barcodes.clone();
+            barcodes.sort();
+            Item::new(row, barcodes)
+        }));
     }
-    Ok(ids)
+    Ok(created)
 }
 
 /// One row of an import, with the name its errors give it (`items[3]` of a JSON body,
@@ -152,10 +160,10 @@ pub async fn import_items<C: ConnectionTrait>(
             None => fresh.push(item),
         }
     }
-    let created_ids = insert_new(txn, fresh).await?;
-    let saved_ids: Vec<Uuid> = updated_ids.iter().chain(&created_ids).copied().collect();
-    publish_items(txn, &saved_ids).await?;
+    let created = insert_new(txn, fresh).await?;
+    publish_items(txn, &updated_ids).await?;
+    publish_new_items(txn, &created).await?;
     emit_items(txn, EventType::ItemUpdated, &updated_ids).await?;
-    emit_items(txn, EventType::ItemCreated, &created_ids).await?;
+    emit_each(txn, EventType::ItemCreated, &created).await?;
     Ok(count)
 }

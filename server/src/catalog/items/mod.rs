@@ -28,7 +28,7 @@ use self::{
     feed::publish_items,
     validate::{ValidItem, check_references, checked},
 };
-use super::insert_or_update;
+use super::{CHUNK, insert_or_update};
 use crate::{
     decimal::from_fixed4,
     error::{Conflict, DomainError},
@@ -229,14 +229,26 @@ async fn emit_items<C: ConnectionTrait>(
     event_type: EventType,
     ids: &[Uuid],
 ) -> Result<(), DomainError> {
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(CHUNK) {
         let items = item::Entity::find()
             .filter(item::Column::Id.is_in(chunk.iter().copied()))
             .all(txn)
             .await?;
-        let mut events = Vec::with_capacity(items.len());
-        for item in with_barcodes(txn, items).await? {
-            let data = serde_json::to_value(&item)
+        emit_each(txn, event_type, &with_barcodes(txn, items).await?).await?;
+    }
+    Ok(())
+}
+
+/// Emits `event_type` for each of `items`, a chunk's events to an outbox row.
+async fn emit_each<C: ConnectionTrait>(
+    txn: &C,
+    event_type: EventType,
+    items: &[Item],
+) -> Result<(), DomainError> {
+    for chunk in items.chunks(CHUNK) {
+        let mut events = Vec::with_capacity(chunk.len());
+        for item in chunk {
+            let data = serde_json::to_value(item)
                 .map_err(|e| DomainError::internal("an item event's data", e))?;
             events.push(outbound::Event::chain_wide(event_type, data));
         }
