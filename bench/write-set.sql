@@ -15,8 +15,12 @@ stream AS (
   WHERE stream = 'stock:' || (SELECT branch_id FROM branch)
   RETURNING value - 5 * :sales AS before
 ),
+-- The chain's last hash, as the hub reads it. Its numbers come from the stream's, read under the
+-- lock (this statement's snapshot predates the wait): above every earlier entry, never shared.
 journal_head AS (
-  SELECT coalesce(max(seq), 0) AS seq FROM journal_entry WHERE branch_id = (SELECT branch_id FROM branch)
+  SELECT coalesce(max(hash), '') AS hash FROM (
+    SELECT hash FROM journal_entry WHERE branch_id = (SELECT branch_id FROM branch)
+    ORDER BY seq DESC LIMIT 1) AS last
 ),
 sale AS (
   SELECT s,
@@ -46,8 +50,8 @@ transactions AS (
 ),
 journal AS (
   INSERT INTO journal_entry (branch_id, seq, transaction_id, record, prev_hash, hash, recorded_at)
-  SELECT branch.branch_id, journal_head.seq + sale.s, sale.id,
-    repeat(md5(sale.id::text), 20), md5(sale.s::text) || md5(sale.id::text),
+  SELECT branch.branch_id, (SELECT before FROM stream) + 5 * sale.s, sale.id,
+    repeat(md5(sale.id::text), 20), journal_head.hash,
     md5(sale.id::text) || md5(sale.s::text), now()
   FROM sale, branch, journal_head
 ),
