@@ -634,6 +634,76 @@ async fn import_is_all_or_nothing_with_errors_per_row() {
     assert_eq!(refused.error_fields(), ["items"]);
 }
 
+/// An import publishes its new items from what it wrote, without reading them back: a till holds
+/// what the item's own page says, and the same rows imported again send it nothing.
+#[tokio::test]
+async fn imported_items_reach_tills_whole_and_an_unchanged_reimport_sends_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, token) = app.terminal_with_token(&admin, "A").await;
+    let import = |name: &str, barcodes: Value| {
+        json!({ "items": [{ "sku": "IMP-1", "name": name, "base_price": "2.50", "tax_rate": "12",
+            "unit": "kg", "barcodes": barcodes }] })
+    };
+    let answer = app
+        .post(
+            "/api/v1/items/import",
+            &admin,
+            import("Imported", json!(["222", "111"])),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let mut store = TerminalStore::default();
+    assert_eq!(store.sync(&app, &token, 100).await.len(), 1);
+    let item = app.get("/api/v1/items?q=IMP-1", &admin).await.body["items"][0].clone();
+    let held = store
+        .get("item", item["id"].as_str().unwrap())
+        .expect("the till holds the imported item");
+    assert_eq!(held["sku"], "IMP-1");
+    assert_eq!(held["name"], "Imported");
+    assert_eq!(held["unit"], "kg");
+    assert_eq!(held["price"], item["base_price"]);
+    assert_eq!(held["tax_rate"], item["tax_rate"]);
+    assert_eq!(held["barcodes"], json!(["111", "222"]));
+    assert_eq!(held["barcodes"], item["barcodes"]);
+
+    let again = app
+        .post(
+            "/api/v1/items/import",
+            &admin,
+            import("Imported", json!(["222", "111"])),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(store.sync(&app, &token, 100).await, Vec::<Value>::new());
+
+    let renamed = app
+        .post(
+            "/api/v1/items/import",
+            &admin,
+            import("Renamed", json!(["333"])),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let changes = store.sync(&app, &token, 100).await;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["data"]["name"], "Renamed");
+    assert_eq!(changes[0]["data"]["barcodes"], json!(["333"]));
+    let item = app.get("/api/v1/items?q=IMP-1", &admin).await.body["items"][0].clone();
+    assert_eq!(item["name"], "Renamed");
+    assert_eq!(item["barcodes"], json!(["333"]));
+    // The barcodes it gave up are free for another item.
+    let other = app
+        .post(
+            "/api/v1/items/import",
+            &admin,
+            json!({ "items": [{ "sku": "IMP-2", "name": "Other", "base_price": "1",
+                "barcodes": ["111"] }] }),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+}
+
 #[tokio::test]
 async fn pagination_walks_ten_thousand_items_without_duplicates_or_holes() {
     let app = spawn_app().await;

@@ -39,7 +39,12 @@ pub(super) async fn publish_new_items<C: ConnectionTrait>(
 ) -> Result<(), DomainError> {
     let objects = items
         .iter()
-        .map(|item| (item.id.to_string(), vec![View::everyone(payload(item, None))]))
+        .map(|item| {
+            (
+                item.id.to_string(),
+                vec![View::everyone(payload(item, None))],
+            )
+        })
         .collect();
     feed::publish_new(txn, KIND, objects).await?;
     Ok(())
@@ -50,17 +55,15 @@ pub(super) async fn publish_items<C: ConnectionTrait>(
     txn: &C,
     item_ids: &[Uuid],
 ) -> Result<(), DomainError> {
-    let mut items = HashMap::new();
+    let mut found = Vec::with_capacity(item_ids.len());
     let mut codes: HashMap<Uuid, Vec<String>> = HashMap::new();
-    let mut overrides: HashMap<Uuid, Vec<branch_item::Model>> = HashMap::new();
     for chunk in item_ids.chunks(CHUNK) {
-        for found in item::Entity::find()
-            .filter(item::Column::Id.is_in(chunk.iter().copied()))
-            .all(txn)
-            .await?
-        {
-            items.insert(found.id, found);
-        }
+        found.extend(
+            item::Entity::find()
+                .filter(item::Column::Id.is_in(chunk.iter().copied()))
+                .all(txn)
+                .await?,
+        );
         for barcode in item_barcode::Entity::find()
             .filter(item_barcode::Column::ItemId.is_in(chunk.iter().copied()))
             .order_by_asc(item_barcode::Column::Barcode)
@@ -72,6 +75,27 @@ pub(super) async fn publish_items<C: ConnectionTrait>(
                 .or_default()
                 .push(barcode.barcode);
         }
+    }
+    let items: Vec<Item> = found
+        .into_iter()
+        .map(|item| {
+            let barcodes = codes.remove(&item.id).unwrap_or_default();
+            Item::new(item, barcodes)
+        })
+        .collect();
+    publish_written(txn, item_ids, &items).await
+}
+
+/// Publishes the views of `item_ids` given what was just written of them (`items`; an id with
+/// none is gone): everyone's view and each branch's departure from it.
+pub(super) async fn publish_written<C: ConnectionTrait>(
+    txn: &C,
+    item_ids: &[Uuid],
+    items: &[Item],
+) -> Result<(), DomainError> {
+    let items: HashMap<Uuid, &Item> = items.iter().map(|item| (item.id, item)).collect();
+    let mut overrides: HashMap<Uuid, Vec<branch_item::Model>> = HashMap::new();
+    for chunk in item_ids.chunks(CHUNK) {
         for departure in branch_item::Entity::find()
             .filter(branch_item::Column::ItemId.is_in(chunk.iter().copied()))
             .all(txn)
@@ -84,13 +108,12 @@ pub(super) async fn publish_items<C: ConnectionTrait>(
         }
     }
     let objects = item_ids.iter().map(|id| {
-        let views = match items.remove(id) {
+        let views = match items.get(id) {
             None => Vec::new(),
-            Some(found) => {
-                let item = Item::new(found, codes.remove(id).unwrap_or_default());
-                let mut views = vec![View::everyone(payload(&item, None))];
+            Some(item) => {
+                let mut views = vec![View::everyone(payload(item, None))];
                 views.extend(overrides.get(id).into_iter().flatten().map(|departure| {
-                    let seen = (!departure.hidden).then(|| payload(&item, departure.price));
+                    let seen = (!departure.hidden).then(|| payload(item, departure.price));
                     View::branch(departure.branch_id, seen)
                 }));
                 views

@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use entity::{item, item_barcode, outbound_event::EventType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryIntoModel,
+    sea_query::OnConflict,
 };
 use uuid::Uuid;
 
 use super::{
-    Item, ItemInput, duplicate_sku, emit_each, emit_items,
-    feed::{publish_items, publish_new_items},
-    item_model, save,
+    Item, ItemInput, duplicate_sku, emit_each,
+    feed::{publish_new_items, publish_written},
+    item_model,
     validate::{ValidItem, check_barcodes, check_categories, validate},
 };
 use crate::{
@@ -22,34 +23,52 @@ use crate::{
 
 pub const MAX_IMPORT_ROWS: usize = 5_000;
 
-/// Inserts new items in multi-row statements (an import of thousands stays a few round trips),
-/// and returns them as the API shows them, without reading them back.
-async fn insert_new<C: ConnectionTrait>(
+/// Writes checked items in multi-row statements, new ones inserted and existing ones
+/// (`replace`) overwritten with their barcodes, so an import of thousands stays a few round
+/// trips; returns them as the API shows them, without reading them back.
+async fn write_items<C: ConnectionTrait>(
     txn: &C,
-    fresh: Vec<ValidItem>,
+    rows: Vec<(item::ActiveModel, ValidItem)>,
+    replace: bool,
 ) -> Result<Vec<Item>, DomainError> {
-    let mut created = Vec::with_capacity(fresh.len());
-    for chunk in fresh.chunks(CHUNK) {
-        let models: Vec<item::ActiveModel> =
-            chunk.iter().map(|valid| item_model(None, valid)).collect();
-        let rows = models
+    let mut written = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(CHUNK) {
+        let models: Vec<item::ActiveModel> = chunk.iter().map(|(model, _)| model.clone()).collect();
+        let items = models
             .iter()
             .map(|model| model.clone().try_into_model())
             .collect::<Result<Vec<item::Model>, _>>()?;
-        item::Entity::insert_many(models)
-            .exec_without_returning(txn)
-            .await
-            .map_err(|err| duplicate_sku(err, "in this import"))?;
+        let ids: Vec<Uuid> = items.iter().map(|item| item.id).collect();
+        let insert = item::Entity::insert_many(models);
+        if replace {
+            insert
+                .on_conflict(
+                    OnConflict::column(item::Column::Id)
+                        .update_columns(REPLACED_COLUMNS)
+                        .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+            item_barcode::Entity::delete_many()
+                .filter(item_barcode::Column::ItemId.is_in(ids.iter().copied()))
+                .exec(txn)
+                .await?;
+        } else {
+            insert
+                .exec_without_returning(txn)
+                .await
+                .map_err(|err| duplicate_sku(err, "in this import"))?;
+        }
         let barcodes: Vec<item_barcode::ActiveModel> = chunk
             .iter()
-            .zip(&rows)
-            .flat_map(|(valid, row)| {
+            .zip(&ids)
+            .flat_map(|((_, valid), item_id)| {
                 valid
                     .barcodes
                     .iter()
                     .map(|barcode| item_barcode::ActiveModel {
                         barcode: Set(barcode.clone()),
-                        item_id: Set(row.id),
+                        item_id: Set(*item_id),
                     })
             })
             .collect();
@@ -58,15 +77,29 @@ async fn insert_new<C: ConnectionTrait>(
                 .exec_without_returning(txn)
                 .await?;
         }
-        created.extend(chunk.iter().zip(rows).map(|(valid, row)| {
+        written.extend(chunk.iter().zip(items).map(|((_, valid), item)| {
             // In the order the database lists them in, as an item read back would have them.
             let mut barcodes = valid.barcodes.clone();
             barcodes.sort();
-            Item::new(row, barcodes)
+            Item::new(item, barcodes)
         }));
     }
-    Ok(created)
+    Ok(written)
 }
+
+/// What an import changes of an item it finds by SKU: everything but its id and creation time.
+const REPLACED_COLUMNS: [item::Column; 10] = [
+    item::Column::Sku,
+    item::Column::Name,
+    item::Column::CategoryId,
+    item::Column::Unit,
+    item::Column::BasePrice,
+    item::Column::Cost,
+    item::Column::TaxRate,
+    item::Column::TrackStock,
+    item::Column::Active,
+    item::Column::UpdatedAt,
+];
 
 /// One row of an import, with the name its errors give it (`items[3]` of a JSON body,
 /// `rows[5]` for line 5 of a CSV file).
@@ -152,18 +185,19 @@ pub async fn import_items<C: ConnectionTrait>(
     check_barcodes(txn, &barcodes).await?;
 
     let count = valid.len() as u64;
-    let mut updated_ids = Vec::with_capacity(valid.len());
-    let mut fresh = Vec::new();
+    let (mut replaced, mut fresh) = (Vec::new(), Vec::new());
     for (_, item) in valid {
         match existing.remove(&item.sku) {
-            Some(current) => updated_ids.push(save(txn, Some(current), item).await?.id),
-            None => fresh.push(item),
+            Some(current) => replaced.push((item_model(Some(current), &item), item)),
+            None => fresh.push((item_model(None, &item), item)),
         }
     }
-    let created = insert_new(txn, fresh).await?;
-    publish_items(txn, &updated_ids).await?;
+    let updated = write_items(txn, replaced, true).await?;
+    let created = write_items(txn, fresh, false).await?;
+    let updated_ids: Vec<Uuid> = updated.iter().map(|item| item.id).collect();
+    publish_written(txn, &updated_ids, &updated).await?;
     publish_new_items(txn, &created).await?;
-    emit_items(txn, EventType::ItemUpdated, &updated_ids).await?;
+    emit_each(txn, EventType::ItemUpdated, &updated).await?;
     emit_each(txn, EventType::ItemCreated, &created).await?;
     Ok(count)
 }

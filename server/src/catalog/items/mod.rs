@@ -223,22 +223,6 @@ pub async fn delete_item<C: ConnectionTrait>(txn: &C, id: Uuid) -> Result<(), Do
     Ok(())
 }
 
-/// Emits `event_type` for each of `ids`, with the item as the API shows it.
-async fn emit_items<C: ConnectionTrait>(
-    txn: &C,
-    event_type: EventType,
-    ids: &[Uuid],
-) -> Result<(), DomainError> {
-    for chunk in ids.chunks(CHUNK) {
-        let items = item::Entity::find()
-            .filter(item::Column::Id.is_in(chunk.iter().copied()))
-            .all(txn)
-            .await?;
-        emit_each(txn, event_type, &with_barcodes(txn, items).await?).await?;
-    }
-    Ok(())
-}
-
 /// Emits `event_type` for each of `items`, a chunk's events to an outbox row.
 async fn emit_each<C: ConnectionTrait>(
     txn: &C,
