@@ -159,7 +159,7 @@ pub async fn count_request(
 
 use crate::decimal::DecimalInput;
 pub use api_doc::{ApiDoc, RouteMethods, declare_common_responses};
-pub use ops::{metrics, metrics_with_token};
+pub use ops::{ApiDocument, api_doc, metrics, metrics_with_token};
 pub use socket::connect as socket;
 
 /// The answer for a request no route matched: 405 with `Allow` when the path exists with other

@@ -65,3 +65,13 @@ pub async fn metrics_with_token(
 
 /// The media type of the Prometheus text exposition format.
 const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The OpenAPI document, serialised once at start.
+pub struct ApiDocument(pub web::Bytes);
+
+/// Serves the OpenAPI document (Swagger UI at `/docs/` reads it).
+pub async fn api_doc(document: web::Data<ApiDocument>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(header::ContentType::json())
+        .body(document.0.clone())
+}

@@ -127,6 +127,18 @@ async fn api_docs_are_served_offline() {
         .await
         .unwrap();
     assert_eq!(script.status(), StatusCode::OK);
+    let initializer = app
+        .http
+        .get(app.url("/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(initializer.status(), StatusCode::OK);
+    let initializer = initializer.text().await.unwrap();
+    assert!(
+        initializer.contains("/api-docs/openapi.json"),
+        "the page reads the hub's document: {initializer}"
+    );
 }
 
 /// Every bad query parameter is a 422 naming it; plain dates are taken where an instant is asked,
