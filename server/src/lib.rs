@@ -229,7 +229,8 @@ impl Application {
         let route_methods = web::Data::new(http::RouteMethods::from_document(&api_doc));
         // Serialised once and shared by the workers: a copy of the document's tree in each
         // worker held ~30 MiB of the hub's memory for an answer that never changes.
-        let api_doc = web::Bytes::from(serde_json::to_vec(&api_doc)?);
+        let serialised = web::Bytes::from(serde_json::to_vec(&api_doc)?);
+        let api_doc = web::Data::new(http::ApiDocument(serialised));
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 // Before the API's scope, whose middleware wants the token in the header.
@@ -250,7 +251,7 @@ impl Application {
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new([API_DOC_PATH])))
                 .route(API_DOC_PATH, web::get().to(http::api_doc))
-                .app_data(web::Data::new(http::ApiDocument(api_doc.clone())))
+                .app_data(api_doc.clone())
                 .route("/metrics", web::get().to(http::metrics_with_token))
         })
         .listen(listener)?
