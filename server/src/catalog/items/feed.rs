@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use entity::{Fixed4, branch_item, item, item_barcode};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -66,7 +66,6 @@ pub(super) async fn publish_items<C: ConnectionTrait>(
         );
         for barcode in item_barcode::Entity::find()
             .filter(item_barcode::Column::ItemId.is_in(chunk.iter().copied()))
-            .order_by_asc(item_barcode::Column::Barcode)
             .all(txn)
             .await?
         {

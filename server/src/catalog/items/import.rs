@@ -18,6 +18,7 @@ use super::{
 use crate::{
     catalog::CHUNK,
     error::{DomainError, FieldErrors},
+    inventory::ledger::insert_chunked,
     sync::feed,
 };
 
@@ -72,17 +73,13 @@ async fn write_items<C: ConnectionTrait>(
                     })
             })
             .collect();
-        for barcode_chunk in barcodes.chunks(CHUNK) {
-            item_barcode::Entity::insert_many(barcode_chunk.to_vec())
-                .exec_without_returning(txn)
-                .await?;
-        }
-        written.extend(chunk.iter().zip(items).map(|((_, valid), item)| {
-            // In the order the database lists them in, as an item read back would have them.
-            let mut barcodes = valid.barcodes.clone();
-            barcodes.sort();
-            Item::new(item, barcodes)
-        }));
+        insert_chunked(txn, barcodes).await?;
+        written.extend(
+            chunk
+                .iter()
+                .zip(items)
+                .map(|((_, valid), item)| Item::new(item, valid.barcodes.clone())),
+        );
     }
     Ok(written)
 }

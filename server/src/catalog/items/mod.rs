@@ -142,7 +142,10 @@ pub struct Item {
 }
 
 impl Item {
-    fn new(i: item::Model, barcodes: Vec<String>) -> Self {
+    /// The item with its barcodes in one order wherever it comes from (read, or just written),
+    /// so every view of it is the same text.
+    fn new(i: item::Model, mut barcodes: Vec<String>) -> Self {
+        barcodes.sort();
         Self {
             id: i.id,
             sku: i.sku,
@@ -257,7 +260,6 @@ async fn with_barcodes<C: ConnectionTrait>(
     let mut codes: HashMap<Uuid, Vec<String>> = HashMap::new();
     for barcode in item_barcode::Entity::find()
         .filter(item_barcode::Column::ItemId.is_in(items.iter().map(|i| i.id)))
-        .order_by_asc(item_barcode::Column::Barcode)
         .all(db)
         .await?
     {
