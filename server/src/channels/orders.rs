@@ -642,7 +642,7 @@ pub async fn return_order<C: ConnectionTrait>(
             line_no: a.line_no,
         })
         .collect();
-    ledger::move_stock_many(txn, &movements).await?;
+    ledger::move_stock_many(txn, &movements, Vec::new()).await?;
     channel_allocation::Entity::update_many()
         .col_expr(
             channel_allocation::Column::State,

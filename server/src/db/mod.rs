@@ -22,12 +22,6 @@ const SQLITE_PAGE_CACHE_KIB: u32 = 512;
 /// Connects to the database named by `url`. SQLite gets WAL mode and a busy timeout so that
 /// concurrent requests wait for each other instead of failing with "database is locked".
 ///
-/// PostgreSQL plans every statement for its parameters: after five runs of a prepared statement
-/// it would otherwise switch to a generic plan made with the table sizes of that moment and keep
-/// it for the connection's life. A hub started on a small catalogue kept sequential scans of the
-/// master feed once it held 100,000 items (a poll went from 1 ms to 40 ms and 1,000 polling
-/// terminals saturated the database); planning these statements costs tens of microseconds.
-///
 /// A request waits at most `acquire_timeout` for a connection of a database server, so that an
 /// outage answers 503 quickly instead of hanging; SQLite's connections wait for its write lock
 /// instead (up to the busy timeout), which is load, not an outage.
@@ -50,7 +44,6 @@ pub async fn connect(
         // long enough for a server, proxy or firewall to have dropped it is checked first.
         .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
-        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_custom_plan")]))
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

@@ -9,7 +9,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter,
     sea_query::{CaseStatement, Expr, ExprTrait, OnConflict},
 };
@@ -22,8 +22,8 @@ use crate::{
     error::{Conflict, DomainError},
     outbound,
     sync::{
-        feed::{allocate, lock_stream},
-        heads::{self, stock_stream},
+        feed::{allocate_announced, lock_stream},
+        heads::stock_stream,
     },
 };
 
@@ -35,19 +35,6 @@ pub struct Source {
     pub document_type: &'static str,
     pub document_id: Uuid,
     pub actor: String,
-}
-
-/// Takes `count` numbers of `branch_id`'s stock stream and announces the last (see
-/// [`allocate`]); returns the first.
-async fn allocate_stock<C: ConnectionTrait>(
-    txn: &C,
-    branch_id: Uuid,
-    count: i64,
-) -> Result<i64, DbErr> {
-    let stream = stock_stream(branch_id);
-    let first = allocate(txn, &stream, count).await?;
-    heads::advance(txn, &[(stream, first + count - 1)]).await?;
-    Ok(first)
 }
 
 /// Where `branch_id`'s stock stream stands: the number of its last movement (0 before any).
@@ -202,7 +189,7 @@ pub(super) async fn add_to_level<C: ConnectionTrait>(
     delta: Fixed4,
 ) -> Result<stock_level::Model, DomainError> {
     ensure_levels(txn, branch_id, &[item_id]).await?;
-    let seq = allocate_stock(txn, branch_id, 1).await?;
+    let seq = allocate_announced(txn, &stock_stream(branch_id), 1).await?;
     stock_level::Entity::update_many()
         .col_expr(column, Expr::col(column).add(delta))
         .col_expr(stock_level::Column::Seq, Expr::value(seq))
@@ -244,7 +231,7 @@ pub async fn move_stock<C: ConnectionTrait>(
     floor: Floor,
 ) -> Result<stock_level::Model, DomainError> {
     let delta = movement.delta;
-    let after = move_stock_many(txn, std::slice::from_ref(&movement))
+    let after = move_stock_many(txn, std::slice::from_ref(&movement), Vec::new())
         .await?
         .pop()
         .ok_or(DomainError::NotFound("stock level"))?;
@@ -272,10 +259,12 @@ pub async fn move_stock<C: ConnectionTrait>(
 /// per branch however many there are: missing levels are created, every movement gets its own
 /// sequence number and balance in the order given, and each level is updated once, by the sum
 /// of its deltas. The caller holds the branches' locks. Returns the levels after, one per
-/// branch and item.
+/// branch and item. `also` are the caller's own events of this write: they go to the outbox
+/// after the levels' `stock.changed`, with one read of the subscriptions for all.
 pub async fn move_stock_many<C: ConnectionTrait>(
     txn: &C,
     movements: &[Movement<'_>],
+    also: Vec<outbound::Event>,
 ) -> Result<Vec<stock_level::Model>, DomainError> {
     let now = Utc::now();
     let mut branch_ids: Vec<Uuid> = movements.iter().map(|m| m.branch_id).collect();
@@ -289,40 +278,53 @@ pub async fn move_stock_many<C: ConnectionTrait>(
             .iter()
             .filter(|m| m.branch_id == branch_id)
             .collect();
-        let mut item_ids: Vec<Uuid> = of_branch.iter().map(|m| m.item_id).collect();
+        let first_seq =
+            allocate_announced(txn, &stock_stream(branch_id), of_branch.len() as i64).await?;
+        // Each level's change: the sum of its deltas, and its last movement with its number.
+        let mut changes: HashMap<Uuid, LevelChange> = HashMap::new();
+        for (movement, seq) in of_branch.iter().zip(first_seq..) {
+            let change = changes.entry(movement.item_id).or_insert(LevelChange {
+                delta: Fixed4::ZERO,
+                last_seq: seq,
+                last: movement,
+            });
+            change.delta += movement.delta;
+            change.last_seq = seq;
+            change.last = movement;
+        }
+        let mut item_ids: Vec<Uuid> = changes.keys().copied().collect();
         item_ids.sort();
-        item_ids.dedup();
-        // Levels exist for most items after their first movement: read them, and create only
-        // the missing ones.
-        let mut levels = read_levels(txn, branch_id, &item_ids).await?;
+        // Levels exist for most items after their first movement: update them, and create only
+        // the ones the update did not find.
+        let mut after = update_levels(txn, branch_id, &item_ids, &changes, now).await?;
         let missing: Vec<Uuid> = item_ids
             .iter()
-            .filter(|id| !levels.contains_key(*id))
+            .filter(|id| !after.contains_key(*id))
             .copied()
             .collect();
         if !missing.is_empty() {
             ensure_levels(txn, branch_id, &missing).await?;
-            levels.extend(read_levels(txn, branch_id, &missing).await?);
+            after.extend(update_levels(txn, branch_id, &missing, &changes, now).await?);
         }
-        let first_seq = allocate_stock(txn, branch_id, of_branch.len() as i64).await?;
-        // The last movement of each level, which its `stock.changed` event names.
-        let mut last_movement = HashMap::new();
+        // Each movement's balance: its level before the change (after, less the change's sum),
+        // plus the deltas up to and including its own.
+        let mut balances: HashMap<Uuid, Fixed4> = HashMap::with_capacity(after.len());
+        for (item_id, level) in &after {
+            let delta = changes.get(item_id).map_or(Fixed4::ZERO, |c| c.delta);
+            balances.insert(*item_id, level.on_hand - delta);
+        }
         for (movement, seq) in of_branch.into_iter().zip(first_seq..) {
-            last_movement.insert(movement.item_id, movement);
-            let (level, total_delta) = levels
+            let balance = balances
                 .get_mut(&movement.item_id)
                 .ok_or(DomainError::NotFound("stock level"))?;
-            level.on_hand += movement.delta;
-            level.seq = seq;
-            level.updated_at = now;
-            *total_delta += movement.delta;
+            *balance += movement.delta;
             ledger_rows.push(stock_movement::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 branch_id: Set(branch_id),
                 item_id: Set(movement.item_id),
                 seq: Set(seq),
                 delta: Set(movement.delta),
-                balance_after: Set(level.on_hand),
+                balance_after: Set(*balance),
                 reason: Set(movement.reason),
                 document_type: Set(movement.source.document_type.into()),
                 document_id: Set(movement.source.document_id),
@@ -331,50 +333,16 @@ pub async fn move_stock_many<C: ConnectionTrait>(
                 created_at: Set(now),
             });
         }
-        // One statement per thousand levels: each adds the sum of its deltas and takes the
-        // sequence number of its last movement.
-        for chunk in item_ids.chunks(ROWS_PER_INSERT) {
-            let mut on_hand = CaseStatement::new();
-            let mut last_seq = CaseStatement::new();
-            for item_id in chunk {
-                let Some((level, total_delta)) = levels.get(item_id) else {
-                    continue;
-                };
-                let this_item = stock_level::Column::ItemId.eq(*item_id);
-                on_hand = on_hand.case(
-                    this_item.clone(),
-                    Expr::col(stock_level::Column::OnHand).add(*total_delta),
-                );
-                last_seq = last_seq.case(this_item, Expr::value(level.seq));
-            }
-            stock_level::Entity::update_many()
-                .col_expr(
-                    stock_level::Column::OnHand,
-                    on_hand
-                        .finally(Expr::col(stock_level::Column::OnHand))
-                        .into(),
-                )
-                .col_expr(
-                    stock_level::Column::Seq,
-                    last_seq.finally(Expr::col(stock_level::Column::Seq)).into(),
-                )
-                .col_expr(stock_level::Column::UpdatedAt, Expr::value(now))
-                .filter(stock_level::Column::BranchId.eq(branch_id))
-                .filter(stock_level::Column::ItemId.is_in(chunk.iter().copied()))
-                .exec(txn)
-                .await?;
-        }
         for item_id in &item_ids {
-            let Some(((level, total_delta), movement)) =
-                levels.remove(item_id).zip(last_movement.get(item_id))
-            else {
+            let Some((level, change)) = after.remove(item_id).zip(changes.get(item_id)) else {
                 continue;
             };
-            events.push(stock_changed(&level, total_delta, movement));
+            events.push(stock_changed(&level, change.delta, change.last));
             levels_after.push(level);
         }
     }
     insert_chunked(txn, ledger_rows).await?;
+    events.extend(also);
     outbound::emit(txn, events).await?;
     let moved: Vec<(Uuid, Uuid)> = levels_after
         .iter()
@@ -382,6 +350,67 @@ pub async fn move_stock_many<C: ConnectionTrait>(
         .collect();
     channels::touch_levels(txn, &moved).await?;
     Ok(levels_after)
+}
+
+/// What a write does to one level: adds `delta`, and takes the number of its last movement.
+struct LevelChange<'m, 's> {
+    delta: Fixed4,
+    last_seq: i64,
+    last: &'m Movement<'s>,
+}
+
+/// Applies the `changes` of `item_ids` at a branch, one statement per thousand levels, and
+/// returns the levels after: those that exist (in the update's `RETURNING` where the database
+/// has it, else read after it).
+async fn update_levels<C: ConnectionTrait>(
+    txn: &C,
+    branch_id: Uuid,
+    item_ids: &[Uuid],
+    changes: &HashMap<Uuid, LevelChange<'_, '_>>,
+    now: chrono::DateTime<Utc>,
+) -> Result<HashMap<Uuid, stock_level::Model>, DomainError> {
+    let mut after = HashMap::with_capacity(item_ids.len());
+    for chunk in item_ids.chunks(ROWS_PER_INSERT) {
+        let mut on_hand = CaseStatement::new();
+        let mut last_seq = CaseStatement::new();
+        for item_id in chunk {
+            let Some(change) = changes.get(item_id) else {
+                continue;
+            };
+            let this_item = stock_level::Column::ItemId.eq(*item_id);
+            on_hand = on_hand.case(
+                this_item.clone(),
+                Expr::col(stock_level::Column::OnHand).add(change.delta),
+            );
+            last_seq = last_seq.case(this_item, Expr::value(change.last_seq));
+        }
+        let update = stock_level::Entity::update_many()
+            .col_expr(
+                stock_level::Column::OnHand,
+                on_hand
+                    .finally(Expr::col(stock_level::Column::OnHand))
+                    .into(),
+            )
+            .col_expr(
+                stock_level::Column::Seq,
+                last_seq.finally(Expr::col(stock_level::Column::Seq)).into(),
+            )
+            .col_expr(stock_level::Column::UpdatedAt, Expr::value(now))
+            .filter(stock_level::Column::BranchId.eq(branch_id))
+            .filter(stock_level::Column::ItemId.is_in(chunk.iter().copied()));
+        let levels = if txn.support_returning() {
+            update.exec_with_returning(txn).await?
+        } else {
+            update.exec(txn).await?;
+            stock_level::Entity::find()
+                .filter(stock_level::Column::BranchId.eq(branch_id))
+                .filter(stock_level::Column::ItemId.is_in(chunk.iter().copied()))
+                .all(txn)
+                .await?
+        };
+        after.extend(levels.into_iter().map(|level| (level.item_id, level)));
+    }
+    Ok(after)
 }
 
 /// The outbound event of a level that moved by `delta`, naming the movement that moved it last.
@@ -400,26 +429,6 @@ fn stock_changed(level: &stock_level::Model, delta: Fixed4, last: &Movement) -> 
             "document_id": last.source.document_id,
         }),
     )
-}
-
-/// The levels of `item_ids` at a branch that exist, each with a running delta of zero.
-async fn read_levels<C: ConnectionTrait>(
-    txn: &C,
-    branch_id: Uuid,
-    item_ids: &[Uuid],
-) -> Result<HashMap<Uuid, (stock_level::Model, Fixed4)>, DomainError> {
-    let mut levels = HashMap::with_capacity(item_ids.len());
-    for chunk in item_ids.chunks(ROWS_PER_INSERT) {
-        for level in stock_level::Entity::find()
-            .filter(stock_level::Column::BranchId.eq(branch_id))
-            .filter(stock_level::Column::ItemId.is_in(chunk.iter().copied()))
-            .all(txn)
-            .await?
-        {
-            levels.insert(level.item_id, (level, Fixed4::ZERO));
-        }
-    }
-    Ok(levels)
 }
 
 /// Rows per multi-row statement: well under every database's limit of bound parameters.

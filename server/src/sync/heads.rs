@@ -51,8 +51,7 @@ tokio::task_local! {
 
 /// Announces, inside the writing transaction `txn`, that it moved `streams` to these numbers.
 pub async fn advance<C: ConnectionTrait>(txn: &C, streams: &[(String, i64)]) -> Result<(), DbErr> {
-    // Outside `announcing` (the command line) only other processes need to hear of it.
-    let _ = PENDING.try_with(|pending| pending.borrow_mut().extend(streams.iter().cloned()));
+    remember(streams);
     if txn.get_database_backend() == DbBackend::Postgres {
         for payload in payloads(streams) {
             txn.execute_raw(Statement::from_sql_and_values(
@@ -64,6 +63,13 @@ pub async fn advance<C: ConnectionTrait>(txn: &C, streams: &[(String, i64)]) -> 
         }
     }
     Ok(())
+}
+
+/// Keeps what this task's write announces, for this process once it committed (other processes
+/// hear of it through the database).
+pub fn remember(streams: &[(String, i64)]) {
+    // Outside `announcing` (the command line) only other processes need to hear of it.
+    let _ = PENDING.try_with(|pending| pending.borrow_mut().extend(streams.iter().cloned()));
 }
 
 /// Forgets what this task's write announced so far: the savepoint that did it was rolled back.

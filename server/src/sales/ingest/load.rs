@@ -5,11 +5,11 @@ use std::collections::HashSet;
 
 use entity::{
     Fixed4, branch_item, customer, item, item_group, item_group_item, item_group_option,
-    payment_method, sales_transaction, staff_user, stock_movement,
+    payment_method, recipe, sales_transaction, staff_user, stock_movement,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType},
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement, UnionType},
 };
 use uuid::Uuid;
 
@@ -104,6 +104,16 @@ async fn existing_references<C: ConnectionTrait>(
     Ok(found)
 }
 
+/// `(SELECT COUNT(*) FROM <E> WHERE <E>.<item_id> = item.id)`: an item's rows in `E`.
+fn rows_of_item<E: EntityTrait>(item_id: E::Column) -> Expr {
+    let count = Query::select()
+        .expr(Expr::col(Asterisk).count())
+        .from(E::default())
+        .and_where(Expr::col((E::default(), item_id)).equals((item::Entity, item::Column::Id)))
+        .to_owned();
+    Expr::SubQuery(None, Box::new(count.into()))
+}
+
 impl Book {
     /// Reads this terminal's transactions of the batch, and the transactions its voids name
     /// with what they did to stock.
@@ -188,10 +198,13 @@ impl Book {
             .collect::<HashSet<Uuid>>()
             .into_iter()
             .collect();
-        self.load_groups(db, &line_items.into_iter().collect::<Vec<_>>())
-            .await?;
+        // Items that offer groups or have recipes; most offer none and have none, and then
+        // neither is read.
+        let mut offering_groups = Vec::new();
+        let mut with_recipes = Vec::new();
         for chunk in item_ids.chunks(ledger::ROWS_PER_INSERT) {
-            // Each item with whether it tracks stock, its price and whether this branch hides it.
+            // Each item with whether it tracks stock, its price, whether this branch hides it,
+            // and how many groups and recipes it has.
             let mut select = item::Entity::find()
                 .select_only()
                 .columns([
@@ -200,6 +213,10 @@ impl Book {
                     item::Column::BasePrice,
                 ])
                 .columns([branch_item::Column::Hidden, branch_item::Column::Price])
+                .expr(rows_of_item::<item_group_item::Entity>(
+                    item_group_item::Column::ItemId,
+                ))
+                .expr(rows_of_item::<recipe::Entity>(recipe::Column::ItemId))
                 .filter(item::Column::Id.is_in(chunk.iter().copied()));
             QueryTrait::query(&mut select).left_join(
                 branch_item::Entity,
@@ -213,11 +230,17 @@ impl Book {
                             .eq(branch_id),
                     ),
             );
-            // (id, tracks stock, base price, hidden here, price here)
-            type Row = (Uuid, bool, Fixed4, Option<bool>, Option<Fixed4>);
-            for (item_id, track_stock, base_price, hidden, branch_price) in
+            // (id, tracks stock, base price, hidden here, price here, groups, recipes)
+            type Row = (Uuid, bool, Fixed4, Option<bool>, Option<Fixed4>, i64, i64);
+            for (item_id, track_stock, base_price, hidden, branch_price, groups, recipes) in
                 select.into_tuple::<Row>().all(db).await?
             {
+                if groups > 0 && line_items.contains(&item_id) {
+                    offering_groups.push(item_id);
+                }
+                if recipes > 0 {
+                    with_recipes.push(item_id);
+                }
                 self.items.insert(
                     item_id,
                     Sold {
@@ -230,8 +253,9 @@ impl Book {
                 }
             }
         }
+        self.load_groups(db, &offering_groups).await?;
         if let Some(last_day) = batch.iter().map(|t| t.business_date).max() {
-            self.recipes = RecipeBook::load(db, &item_ids, last_day).await?;
+            self.recipes = RecipeBook::load(db, &with_recipes, last_day).await?;
         }
         let mut wanted: Vec<(Reference, Uuid)> = Vec::new();
         for t in batch {

@@ -147,15 +147,13 @@ impl Plan {
                 })
             })
             .collect();
-        // Last: the outbox lock is held from here to the commit.
-        ledger::move_stock_many(txn, &movements).await?;
         let accepted = self
             .records
             .iter()
             .filter(|r| r.checked.status == Status::Settled)
             .map(|r| accepted_event(r, terminal_id, branch_id))
             .collect();
-        outbound::emit(txn, accepted).await?;
+        ledger::move_stock_many(txn, &movements, accepted).await?;
         Ok(hashes)
     }
 }
