@@ -22,6 +22,7 @@ mod m20261207_000015_customer_versions;
 mod m20261207_000016_shifts;
 mod m20261207_000017_console_users;
 mod m20261207_000018_restaurant_sales;
+mod m20261208_000019_item_group_links_by_item;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_shifts::Migration),
             Box::new(m20261207_000017_console_users::Migration),
             Box::new(m20261207_000018_restaurant_sales::Migration),
+            Box::new(m20261208_000019_item_group_links_by_item::Migration),
         ]
     }
 }

@@ -16,10 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use governor::{
-    DefaultKeyedRateLimiter, Quota, RateLimiter,
-    clock::{Clock, DefaultClock},
-};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 
 /// Entries kept per table before expired ones are dropped, so a flood of made-up client ids or
 /// addresses cannot grow memory without bound.
@@ -105,7 +102,7 @@ impl TokenThrottle {
             self.distributed_failures.retain_recent();
         }
         let key = (address, client_id.to_string());
-        let now = DefaultClock::default().now();
+        let now = self.failures.clock().now();
         if let Err(not_until) = self.distributed_failures.check_key(&key.1) {
             let wait = not_until.wait_time_from(now);
             self.under_attack.set(key.1.clone(), Instant::now() + wait);
