@@ -93,12 +93,17 @@ pub async fn allocate_announced<C: ConnectionTrait>(
         heads::advance(txn, &[(stream.to_string(), first + count - 1)]).await?;
         return Ok(first);
     }
-    // The payload is `stream=value`, as `heads::advance` writes it.
+    // The payload is one pair, as `heads::advance` writes it.
     let bumped = Statement::from_sql_and_values(
         DbBackend::Postgres,
         "UPDATE sequence_counter SET value = value + $1 WHERE stream = $2 \
-         RETURNING value, pg_notify($3, stream || '=' || value) IS NULL AS notified",
-        [count.into(), stream.into(), heads::CHANNEL.into()],
+         RETURNING value, pg_notify($3, stream || $4 || value) IS NULL AS notified",
+        [
+            count.into(),
+            stream.into(),
+            heads::CHANNEL.into(),
+            heads::PAIR_SEPARATOR.into(),
+        ],
     );
     let last: i64 = txn
         .query_one_raw(bumped)

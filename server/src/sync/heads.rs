@@ -31,6 +31,9 @@ use crate::outbound::OUTBOX_STREAM;
 pub const CHANNEL: &str = "hubshake_heads";
 /// The stream bumped whenever a client's or branch's right to get in changes.
 pub const CREDENTIALS: &str = "credentials";
+/// Between a stream and its number in a `NOTIFY` payload's `stream=value` pairs (also written
+/// by the SQL of [`allocate_announced`](super::feed::allocate_announced)).
+pub const PAIR_SEPARATOR: &str = "=";
 /// `NOTIFY` payloads must stay under 8,000 bytes.
 const MAX_PAYLOAD: usize = 7_000;
 
@@ -81,7 +84,7 @@ pub fn forget_pending() {
 fn payloads(streams: &[(String, i64)]) -> Vec<String> {
     let mut payloads = vec![String::new()];
     for (stream, value) in streams {
-        let pair = format!("{stream}={value}");
+        let pair = format!("{stream}{PAIR_SEPARATOR}{value}");
         match payloads.last_mut() {
             Some(last) if last.len() + pair.len() < MAX_PAYLOAD => {
                 if !last.is_empty() {
@@ -101,7 +104,7 @@ pub fn parse_payload(payload: &str) -> Vec<(String, i64)> {
     payload
         .split_whitespace()
         .filter_map(|pair| {
-            let (stream, value) = pair.split_once('=')?;
+            let (stream, value) = pair.split_once(PAIR_SEPARATOR)?;
             Some((stream.to_string(), value.parse().ok()?))
         })
         .collect()
